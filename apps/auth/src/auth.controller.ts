@@ -1,0 +1,15 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import { AUTH } from '@lib/contracts';
+import type { VerifyTokenReply, VerifyTokenRequest } from '@lib/contracts';
+import { AuthService } from './auth.service';
+
+@Controller()
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @GrpcMethod(AUTH.service, 'VerifyToken')
+  verifyToken(request: VerifyTokenRequest): Promise<VerifyTokenReply> {
+    return this.auth.verify(request.token);
+  }
+}

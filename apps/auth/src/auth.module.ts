@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TierModule } from '@lib/platform';
+import { AuthController } from './auth.controller';
+import { AUTH_ENV } from './auth.env';
+import { AuthService } from './auth.service';
+
+@Module({
+  imports: [
+    TierModule.forRoot({ service: 'auth', inbound: 'grpc', env: AUTH_ENV }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { AUTH, HEALTH, ORDER } from '@lib/contracts';
+import { downstream, TierModule } from '@lib/platform';
+import { GatewayController } from './gateway.controller';
+import { GATEWAY_ENV } from './gateway.env';
+import { GatewayService } from './gateway.service';
+
+@Module({
+  imports: [
+    TierModule.forRoot({
+      service: 'gateway',
+      inbound: 'http',
+      env: GATEWAY_ENV,
+      policy: (env) => ({ defaultBudgetMs: env.DEADLINE_DEFAULT_BUDGET_MS, maxBudgetMs: env.DEADLINE_MAX_BUDGET_MS, minBudgetMs: env.DEADLINE_MIN_BUDGET_MS }),
+    }),
+    downstream('auth', AUTH, 'AUTH_GRPC_URL'),
+    downstream('order', ORDER, 'ORDER_GRPC_URL'),
+    downstream('auth-health', HEALTH, 'AUTH_GRPC_URL'),
+    downstream('order-health', HEALTH, 'ORDER_GRPC_URL'),
+  ],
+  controllers: [GatewayController],
+  providers: [GatewayService],
+})
+export class GatewayModule {}

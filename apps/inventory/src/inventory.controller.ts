@@ -1,0 +1,30 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import { INVENTORY } from '@lib/contracts';
+import type { GetStockRequest, OrderRef, Reservation, ReserveRequest, Stock } from '@lib/contracts';
+import { InventoryService } from './inventory.service';
+
+@Controller()
+export class InventoryController {
+  constructor(private readonly inventory: InventoryService) {}
+
+  @GrpcMethod(INVENTORY.service, 'Reserve')
+  reserve(request: ReserveRequest): Promise<Reservation> {
+    return this.inventory.reserve(request);
+  }
+
+  @GrpcMethod(INVENTORY.service, 'Release')
+  release(request: OrderRef): Promise<Reservation> {
+    return this.inventory.release(request);
+  }
+
+  @GrpcMethod(INVENTORY.service, 'Commit')
+  commit(request: OrderRef): Promise<Reservation> {
+    return this.inventory.commit(request);
+  }
+
+  @GrpcMethod(INVENTORY.service, 'GetStock')
+  getStock(request: GetStockRequest): Promise<Stock> {
+    return this.inventory.getStock(request);
+  }
+}

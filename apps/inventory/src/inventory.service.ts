@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { currentDeadline, DomainError, GrpcStatus } from '@lib/deadline';
+import type { GetStockRequest, OrderRef, Reservation, ReserveRequest, Stock } from '@lib/contracts';
+import { InventoryRepository } from './inventory.repository';
+
+const NONE = (orderId: string): Reservation => ({ orderId, sku: '', quantity: 0, state: 'none', unitPriceCents: 0 });
+
+/** Reserves, releases and commits stock. */
+@Injectable()
+export class InventoryService {
+  constructor(private readonly repository: InventoryRepository) {}
+
+  async reserve({ orderId, sku, quantity }: ReserveRequest): Promise<Reservation> {
+    if (!orderId) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'order_id is required', 'order_id');
+    if (!Number.isInteger(quantity) || quantity <= 0) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'quantity must be a positive integer', 'quantity');
+    const item = await this.repository.findItem(sku);
+    if (!item) throw new DomainError(GrpcStatus.NOT_FOUND, 'unknown_sku', `no such sku: ${sku.slice(0, 64)}`);
+    // Last check before the write: a caller that has gone must not leave stock held.
+    currentDeadline()?.throwIfExpired();
+    const reservation = await this.repository.reserve(orderId, item, quantity);
+    if (!reservation) throw new DomainError(GrpcStatus.FAILED_PRECONDITION, 'out_of_stock', `not enough ${sku} in stock for ${quantity}`);
+    return reservation;
+  }
+
+  async release({ orderId }: OrderRef): Promise<Reservation> {
+    return (await this.repository.release(orderId)) ?? NONE(orderId);
+  }
+
+  async commit({ orderId }: OrderRef): Promise<Reservation> {
+    return (await this.repository.commit(orderId)) ?? NONE(orderId);
+  }
+
+  async getStock({ sku }: GetStockRequest): Promise<Stock> {
+    const stock = await this.repository.stock(sku);
+    if (!stock) throw new DomainError(GrpcStatus.NOT_FOUND, 'unknown_sku', `no such sku: ${sku.slice(0, 64)}`);
+    return stock;
+  }
+}

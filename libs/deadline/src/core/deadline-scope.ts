@@ -1,0 +1,44 @@
+import type { Deadline } from './deadline';
+import { type HopOutcome, type HopRecord } from './hop-record';
+
+/**
+ * What one tier knows about the request it is serving: its deadline, what it received and
+ * forwarded, and the records its downstreams sent back. Lives for one request in one tier.
+ */
+export class DeadlineScope {
+  private forwardedBudgetMs: number | null = null;
+  private readonly downstreamHops: HopRecord[] = [];
+
+  constructor(
+    readonly deadline: Deadline,
+    readonly service: string,
+    readonly method: string,
+    /** Budget on arrival; `null` when the caller sent none and a local default applies. */
+    readonly receivedBudgetMs: number | null,
+    /** Position in the chain: 0 at the edge, +1 per hop. */
+    readonly hop = 0,
+  ) {}
+
+  /** Called by outgoing clients with the budget they put on the wire. */
+  recordForward(budgetMs: number): void {
+    this.forwardedBudgetMs = Math.round(budgetMs * 100) / 100;
+  }
+
+  /** Called by outgoing clients with the records a downstream sent back. */
+  recordDownstream(hops: readonly HopRecord[]): void {
+    this.downstreamHops.push(...hops);
+  }
+
+  /** This tier's record followed by its downstreams', in call order. */
+  hops(outcome: HopOutcome): HopRecord[] {
+    const own: HopRecord = {
+      service: this.service,
+      method: this.method,
+      receivedBudgetMs: this.receivedBudgetMs,
+      spentMs: Math.round(this.deadline.elapsed() * 100) / 100,
+      forwardedBudgetMs: this.forwardedBudgetMs,
+      outcome,
+    };
+    return [own, ...this.downstreamHops];
+  }
+}

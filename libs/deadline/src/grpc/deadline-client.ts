@@ -1,0 +1,149 @@
+import { type Client, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { DeadlineExceededError } from '../core/deadline-exceeded.error';
+import { currentScope } from '../core/deadline-context';
+import { decodeHops, type HopRecord, HOPS_METADATA_KEY } from '../core/hop-record';
+import { GrpcStatus } from '../core/grpc-status';
+import { DownstreamError, ERROR_CODE_METADATA_KEY } from './downstream.error';
+import { HOP_METADATA_KEY } from './metadata-keys';
+import { linkSignals } from '../core/link-signals';
+
+/** One outgoing unary call as it passes through client middleware. */
+export interface OutgoingCall {
+  /** Downstream service name (`inventory`), as configured. */
+  readonly service: string;
+  /** Method name as in the proto (`Reserve`). */
+  readonly method: string;
+  readonly request: unknown;
+  readonly metadata: Metadata;
+  /** Budget this attempt may use; becomes the call's `deadline` option (and so `grpc-timeout`). */
+  readonly budgetMs: number;
+  /** Aborting it cancels the call on the wire. */
+  readonly signal: AbortSignal;
+  /** Receives the hop records the downstream sent back (response headers or trailers). */
+  readonly recordHops: (hops: readonly HopRecord[]) => void;
+}
+
+export type UnaryInvoker = (call: OutgoingCall) => Promise<unknown>;
+/** Wraps the invoker: breakers, retries, tracing plug in here, `(next) => (call) => …`. */
+export type ClientMiddleware = (next: UnaryInvoker) => UnaryInvoker;
+
+export interface CallOptions {
+  /** Extra cancellation for this call only (e.g. an Observable's unsubscribe). */
+  readonly signal?: AbortSignal;
+}
+
+/** A client whose methods return promises and carry the current deadline by themselves. */
+export type DeadlineClient<T> = {
+  [K in keyof T]: T[K] extends (request: infer Req) => Promise<infer Res> ? (request: Req, options?: CallOptions) => Promise<Res> : never;
+};
+
+export interface DeadlineClientOptions {
+  /** Downstream name, for records, logs and breakers. */
+  readonly service: string;
+  /** Time kept back for the reply to travel home. @default 5 */
+  readonly reserveMs?: number;
+  /** Local ceiling for any call to this downstream. @default Infinity */
+  readonly capMs?: number;
+  /** Budget for a call made with no deadline in scope (the bug this project hunts). @default 5000 */
+  readonly noDeadlineBudgetMs?: number;
+  /** Told about every call made with no deadline in scope. @default a warning on stderr */
+  readonly onMissingDeadline?: (service: string, method: string) => void;
+  /** Applied outermost first. */
+  readonly middleware?: readonly ClientMiddleware[];
+}
+
+const warnMissingDeadline = (service: string, method: string): void => {
+  process.emitWarning(`gRPC call ${service}.${method} made with no deadline in scope`, { code: 'DEADLINE_LOST' });
+};
+
+/**
+ * Wraps a grpc-js client so every unary call takes its budget from the current deadline
+ * (`min(remaining, cap) − reserve`), is cancelled on the wire when that deadline aborts, and
+ * reports the downstream's hop records back into the current scope. Handlers pass nothing by hand.
+ */
+export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOptions): DeadlineClient<T> {
+  const { service, reserveMs = 5, capMs = Infinity, noDeadlineBudgetMs = 5_000, onMissingDeadline = warnMissingDeadline } = options;
+  const definition = (raw.constructor as unknown as { service?: Record<string, MethodDefinition<unknown, unknown> & { originalName?: string }> }).service;
+  if (!definition) throw new TypeError(`createDeadlineClient(${service}): not a grpc-js generated client`);
+
+  const client: Record<string, (request: unknown, options?: CallOptions) => Promise<unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    if (method.requestStream || method.responseStream) continue;
+    const invoke = (options.middleware ?? []).reduceRight<UnaryInvoker>((next, middleware) => middleware(next), unaryInvoker(raw, method));
+    const call = async (request: unknown, callOptions?: CallOptions): Promise<unknown> => {
+      const scope = currentScope();
+      let budgetMs: number;
+      if (scope) {
+        budgetMs = scope.deadline.budgetFor({ reserveMs, capMs });
+        if (budgetMs <= 0) {
+          throw new DeadlineExceededError(`no budget left to call ${service}.${name} (${scope.deadline.remaining().toFixed(1)} ms remaining, ${reserveMs} ms reserve)`);
+        }
+        scope.recordForward(budgetMs);
+      } else {
+        onMissingDeadline(service, name);
+        budgetMs = Math.min(noDeadlineBudgetMs, capMs);
+      }
+      const metadata = new Metadata();
+      metadata.set(HOP_METADATA_KEY, String((scope?.hop ?? 0) + 1));
+      const link = linkSignals(scope?.deadline.signal, callOptions?.signal);
+      const recordHops = (hops: readonly HopRecord[]): void => scope?.recordDownstream(hops);
+      try {
+        return await invoke({ service, method: name, request, metadata, budgetMs, signal: link.signal, recordHops });
+      } finally {
+        link.dispose();
+      }
+    };
+    client[name] = call;
+    if (method.originalName) client[method.originalName] = call;
+  }
+  return client as DeadlineClient<T>;
+}
+
+function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): UnaryInvoker {
+  return (call) =>
+    new Promise((resolve, reject) => {
+      if (call.signal.aborted) {
+        reject(call.signal.reason);
+        return;
+      }
+      const collect = (metadata: Metadata | undefined): void => {
+        const found = decodeHops(metadata?.get(HOPS_METADATA_KEY)[0]);
+        if (found.length) call.recordHops(found);
+      };
+      const onAbort = (): void => grpcCall.cancel();
+      const grpcCall = raw.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        call.request,
+        call.metadata,
+        { deadline: Date.now() + call.budgetMs },
+        (error: ServiceError | null, response?: unknown) => {
+          call.signal.removeEventListener('abort', onAbort);
+          if (!error) {
+            resolve(response);
+            return;
+          }
+          collect(error.metadata);
+          // We cancelled it: report why (deadline, caller gone, breaker), not grpc-js's generic CANCELLED.
+          if (call.signal.aborted) reject(call.signal.reason);
+          else reject(toDownstreamError(error, call));
+        },
+      );
+      grpcCall.on('metadata', collect);
+      call.signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+function toDownstreamError(error: ServiceError, call: OutgoingCall): DownstreamError {
+  const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
+  const code = error.code in GrpcStatus ? (error.code as number as GrpcStatus) : GrpcStatus.UNKNOWN;
+  // grpc-js's own texts name internal addresses; say what happened in our terms instead.
+  const details =
+    code === GrpcStatus.DEADLINE_EXCEEDED
+      ? `no answer within its ${Math.round(call.budgetMs)} ms budget`
+      : code === GrpcStatus.UNAVAILABLE && !reason
+        ? 'unavailable'
+        : (error.details ?? '');
+  return new DownstreamError(code, typeof reason === 'string' ? reason : undefined, details, call.service, call.method);
+}

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { validateBudgetPolicy } from '../core/budget-policy';
+import { ConfigurableDeadlineModule, DEADLINE_MODULE_OPTIONS, type DeadlineModuleOptions } from './deadline.options';
+import { GrpcDeadlineInterceptor } from './grpc-deadline.interceptor';
+import { GrpcErrorFilter } from './grpc-error.filter';
+import { HttpDeadlineInterceptor } from './http-deadline.interceptor';
+import { HttpErrorFilter } from './http-error.filter';
+
+/**
+ * Installs the deadline for the whole app: the inbound interceptor (HTTP edge or gRPC server) and
+ * the error mapping that goes with it. `DeadlineModule.forRoot({ service, inbound })` or `forRootAsync`.
+ */
+@Module({
+  providers: [
+    {
+      provide: APP_INTERCEPTOR,
+      inject: [DEADLINE_MODULE_OPTIONS],
+      useFactory: (options: DeadlineModuleOptions) => {
+        if (options.policy) {
+          const problems = validateBudgetPolicy(options.policy);
+          if (problems.length) throw new Error(`DeadlineModule: invalid budget policy:\n  ${problems.join('\n  ')}`);
+        }
+        return options.inbound === 'http' ? new HttpDeadlineInterceptor(options) : new GrpcDeadlineInterceptor(options);
+      },
+    },
+    {
+      provide: APP_FILTER,
+      inject: [DEADLINE_MODULE_OPTIONS],
+      useFactory: (options: DeadlineModuleOptions) => (options.inbound === 'http' ? new HttpErrorFilter() : new GrpcErrorFilter()),
+    },
+  ],
+})
+export class DeadlineModule extends ConfigurableDeadlineModule {}

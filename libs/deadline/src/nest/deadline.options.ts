@@ -1,0 +1,37 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { BudgetPolicy } from '../core/budget-policy';
+import type { HopRecord } from '../core/hop-record';
+
+/** One line per request per tier: how its deadline was spent and how it ended. */
+export interface RequestEndEvent extends HopRecord {
+  readonly hop: number;
+  /** Milliseconds left when the work ended (0 once aborted). */
+  readonly remainingMs: number;
+  /** True when the deadline's signal aborted while the handler was running. */
+  readonly aborted: boolean;
+  /** The abort or failure reason, as text. */
+  readonly reason?: string;
+}
+
+export interface DeadlineModuleOptions {
+  /** This service's name, as shown in records and logs. */
+  readonly service: string;
+  /** Where requests come in: `http` at the edge, `grpc` for internal tiers. */
+  readonly inbound: 'http' | 'grpc';
+  /** Edge policy (HTTP only). @default { defaultBudgetMs: 5000, maxBudgetMs: 30000, minBudgetMs: 10 } */
+  readonly policy?: BudgetPolicy;
+  /** Budget for a gRPC call that arrives without a deadline. @default 10000 */
+  readonly fallbackBudgetMs?: number;
+  /** Told when a request ends. @default a structured log line through Nest's Logger */
+  readonly onRequestEnd?: (event: RequestEndEvent) => void;
+}
+
+export const DEFAULT_BUDGET_POLICY: BudgetPolicy = { defaultBudgetMs: 5_000, maxBudgetMs: 30_000, minBudgetMs: 10 };
+export const DEFAULT_FALLBACK_BUDGET_MS = 10_000;
+
+export const {
+  ConfigurableModuleClass: ConfigurableDeadlineModule,
+  MODULE_OPTIONS_TOKEN: DEADLINE_MODULE_OPTIONS,
+  OPTIONS_TYPE: DEADLINE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: DEADLINE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<DeadlineModuleOptions>().setClassMethodName('forRoot').build();

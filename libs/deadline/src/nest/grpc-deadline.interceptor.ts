@@ -1,0 +1,70 @@
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
+import { runInScope } from '../core/deadline-context';
+import { type HopOutcome, outcomeOf } from '../core/hop-record';
+import { hopsMetadata, toGrpcError } from '../grpc/grpc-error';
+import { openServerScope, type ServerCallLike } from '../grpc/server-scope';
+import { DEADLINE_MODULE_OPTIONS, DEFAULT_FALLBACK_BUDGET_MS, type DeadlineModuleOptions } from './deadline.options';
+import { logRequestEnd } from './request-end.logger';
+import { untilAborted } from './until-aborted';
+
+type UnaryCall = ServerCallLike & { getPath?(): string; sendMetadata(metadata: unknown): void };
+
+/**
+ * gRPC server side: the deadline comes from the call (`grpc-timeout`, parsed by grpc-js), the
+ * handler runs with it in scope, a call already expired on arrival never reaches the handler, a
+ * cancelled call aborts it, and the reply carries this tier's hop records.
+ */
+@Injectable()
+export class GrpcDeadlineInterceptor implements NestInterceptor {
+  private readonly fallbackBudgetMs: number;
+  private readonly onRequestEnd: NonNullable<DeadlineModuleOptions['onRequestEnd']>;
+
+  constructor(@Inject(DEADLINE_MODULE_OPTIONS) private readonly options: DeadlineModuleOptions) {
+    this.fallbackBudgetMs = options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS;
+    this.onRequestEnd = options.onRequestEnd ?? logRequestEnd;
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const call = context.getArgByIndex<UnaryCall | undefined>(2);
+    if (context.getType() !== 'rpc' || typeof call?.getDeadline !== 'function') return next.handle();
+
+    const method = call.getPath?.().split('/').pop() ?? context.getHandler().name;
+    const { scope, close } = openServerScope(call, method, { service: this.options.service, fallbackBudgetMs: this.fallbackBudgetMs });
+    const { deadline } = scope;
+    let outcome: HopOutcome = 'ok';
+    let reason: string | undefined;
+    let handlerRan = false;
+
+    const end = (): void => {
+      const aborted = handlerRan && deadline.signal.aborted;
+      const [own] = scope.hops(outcome);
+      close();
+      this.onRequestEnd({ ...own!, hop: scope.hop, remainingMs: deadline.remaining(), aborted, reason });
+    };
+
+    if (deadline.expired) {
+      // Expired on arrival: answer DEADLINE_EXCEEDED without running any user code.
+      outcome = outcomeOf(deadline.reason);
+      reason = `expired on arrival: ${deadline.reason?.message}`;
+      const error = toGrpcError(deadline.reason, scope.hops(outcome));
+      end();
+      return throwError(() => error);
+    }
+
+    handlerRan = true;
+    return runInScope(scope, () => next.handle()).pipe(
+      untilAborted(deadline.signal),
+      map((reply) => {
+        call.sendMetadata(hopsMetadata(scope.hops('ok')));
+        return reply;
+      }),
+      catchError((error: unknown) => {
+        outcome = outcomeOf(error);
+        reason = error instanceof Error ? error.message : String(error);
+        return throwError(() => toGrpcError(error, scope.hops(outcome)));
+      }),
+      finalize(end),
+    );
+  }
+}

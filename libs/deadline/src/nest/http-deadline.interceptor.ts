@@ -1,0 +1,98 @@
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
+import { type BudgetPolicy, resolveBudget } from '../core/budget-policy';
+import { CancelledError } from '../core/cancelled.error';
+import { Deadline } from '../core/deadline';
+import { runInScope } from '../core/deadline-context';
+import { DeadlineExceededError } from '../core/deadline-exceeded.error';
+import { DeadlineScope } from '../core/deadline-scope';
+import { type HopOutcome, outcomeOf } from '../core/hop-record';
+import { ENVOY_TIMEOUT_HEADER, REQUEST_TIMEOUT_HEADER, REQUEST_TIMEOUT_QUERY } from '../core/request-timeout';
+import { DEADLINE_MODULE_OPTIONS, DEFAULT_BUDGET_POLICY, type DeadlineModuleOptions } from './deadline.options';
+import { attachScope } from './request-scope';
+import { logRequestEnd } from './request-end.logger';
+import { serverTiming } from './server-timing';
+import { untilAborted } from './until-aborted';
+
+/**
+ * The edge: reads the client's budget (`X-Request-Timeout`, `?timeout=`, Envoy's header; the
+ * smallest wins), applies the policy, starts the deadline, aborts it when the client hangs up,
+ * and answers at the deadline even if a downstream does not.
+ */
+@Injectable()
+export class HttpDeadlineInterceptor implements NestInterceptor {
+  private readonly policy: BudgetPolicy;
+  private readonly onRequestEnd: NonNullable<DeadlineModuleOptions['onRequestEnd']>;
+
+  constructor(@Inject(DEADLINE_MODULE_OPTIONS) private readonly options: DeadlineModuleOptions) {
+    this.policy = options.policy ?? DEFAULT_BUDGET_POLICY;
+    this.onRequestEnd = options.onRequestEnd ?? logRequestEnd;
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+
+    const resolved = resolveBudget(
+      [
+        { name: REQUEST_TIMEOUT_HEADER, raw: request.headersDistinct[REQUEST_TIMEOUT_HEADER] },
+        { name: `?${REQUEST_TIMEOUT_QUERY}`, raw: queryValue(request.query[REQUEST_TIMEOUT_QUERY]) },
+        { name: ENVOY_TIMEOUT_HEADER, raw: request.headersDistinct[ENVOY_TIMEOUT_HEADER] },
+      ],
+      this.policy,
+    );
+    if (!resolved.ok) return throwError(() => resolved.error);
+    const { budgetMs, belowMinimum } = resolved.value;
+
+    const method = `${request.method} ${request.route?.path ?? request.path}`;
+    const deadline = Deadline.after(belowMinimum ? 0 : budgetMs);
+    const scope = new DeadlineScope(deadline, this.options.service, method, budgetMs, 0);
+    attachScope(request, scope);
+    let outcome: HopOutcome = 'ok';
+    let reason: string | undefined;
+
+    const onClose = (): void => {
+      if (!response.writableFinished) deadline.cancel(new CancelledError('the client closed the connection'));
+    };
+    const end = (): void => {
+      response.off('close', onClose);
+      const aborted = deadline.signal.aborted;
+      const [own] = scope.hops(outcome);
+      deadline.dispose();
+      this.onRequestEnd({ ...own!, hop: 0, remainingMs: deadline.remaining(), aborted, reason });
+    };
+
+    if (deadline.expired) {
+      outcome = 'deadline_exceeded';
+      reason = belowMinimum ? `budget ${budgetMs} ms is below the minimum of ${this.policy.minBudgetMs} ms` : 'expired on arrival';
+      response.setHeader('Server-Timing', serverTiming(scope.hops(outcome)));
+      end();
+      return throwError(() => new DeadlineExceededError(`deadline exceeded: ${reason}; no tier was called`));
+    }
+
+    response.on('close', onClose);
+    return runInScope(scope, () => next.handle()).pipe(
+      untilAborted(deadline.signal),
+      map((body) => {
+        if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(scope.hops('ok')));
+        return body;
+      }),
+      catchError((error: unknown) => {
+        outcome = outcomeOf(error);
+        reason = error instanceof Error ? error.message : String(error);
+        if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(scope.hops(outcome)));
+        return throwError(() => error);
+      }),
+      finalize(end),
+    );
+  }
+}
+
+function queryValue(value: unknown): string | string[] | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  return ['?']; // a nested object (`?timeout[a]=1`): report it as malformed, not absent
+}

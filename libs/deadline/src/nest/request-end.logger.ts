@@ -1,0 +1,13 @@
+import { Logger } from '@nestjs/common';
+import type { RequestEndEvent } from './deadline.options';
+
+const logger = new Logger('Deadline');
+
+/** Default {@link DeadlineModuleOptions.onRequestEnd}: one structured line per request. */
+export function logRequestEnd(event: RequestEndEvent): void {
+  const line = { msg: 'request ended', ...event, spentMs: round(event.spentMs), remainingMs: round(event.remainingMs) };
+  if (event.outcome === 'ok') logger.log(line);
+  else logger.warn(line);
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;

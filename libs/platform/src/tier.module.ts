@@ -1,0 +1,46 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { type BudgetPolicy, DeadlineModule } from '@lib/deadline';
+import type { COMMON_ENV } from './common-env';
+import { type EnvOf, type EnvSpec, parseEnv } from './env';
+import { GrpcHealthController } from './grpc-health.controller';
+
+export interface TierModuleOptions<S extends EnvSpec> {
+  /** The tier's name in records and logs. */
+  readonly service: string;
+  /** `grpc` for internal tiers (adds the standard health service), `http` for the edge. */
+  readonly inbound: 'http' | 'grpc';
+  /** The tier's environment spec; validated once at start-up, every problem listed. */
+  readonly env: S & typeof COMMON_ENV;
+  /** Edge budget policy from the validated environment (HTTP only). */
+  readonly policy?: (env: EnvOf<S>) => BudgetPolicy;
+}
+
+/**
+ * Everything a tier shares with the others, in one import: validated config (`ConfigService`),
+ * the deadline interceptor and error mapping for its inbound transport, and gRPC health.
+ */
+@Module({})
+export class TierModule {
+  static forRoot<S extends EnvSpec>(options: TierModuleOptions<S>): DynamicModule {
+    return {
+      module: TierModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (raw) => parseEnv(options.env, raw) }),
+        DeadlineModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => {
+            const env = Object.fromEntries(Object.keys(options.env).map((key) => [key, config.get(key)])) as EnvOf<S>;
+            return {
+              service: options.service,
+              inbound: options.inbound,
+              fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>).DEADLINE_FALLBACK_BUDGET_MS,
+              policy: options.policy?.(env),
+            };
+          },
+        }),
+      ],
+      controllers: options.inbound === 'grpc' ? [GrpcHealthController] : [],
+    };
+  }
+}
