@@ -23,7 +23,7 @@ export function parsePlaceOrder(body: unknown): PlaceOrderBody {
 export function bearerToken(authorization: string | undefined): string {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization?.trim() ?? '');
   if (!match) throw new DomainError(GrpcStatus.UNAUTHENTICATED, 'unauthenticated', 'send Authorization: Bearer <token>', 'authorization');
-  return match[1]!;
+  return match[1];
 }
 
 function invalid(field: string, reason: string): DomainError {

@@ -65,7 +65,10 @@ export class OrderService implements OnApplicationShutdown {
         if (how === 'by-payment') {
           const charged = await this.payment.getCharge({ orderId }).then(
             () => true,
-            (error: unknown) => (DownstreamError.is(error) && error.code === GrpcStatus.NOT_FOUND ? false : Promise.reject(error)),
+            (error: unknown) => {
+              if (DownstreamError.is(error) && error.code === GrpcStatus.NOT_FOUND) return false;
+              throw error;
+            },
           );
           action = charged ? 'commit' : 'release';
         }

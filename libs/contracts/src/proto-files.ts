@@ -9,7 +9,7 @@ import type { Options } from '@grpc/proto-loader';
 export function protoDir(): string {
   if (process.env.PROTO_DIR) return resolve(process.env.PROTO_DIR);
   const candidates = [resolve(__dirname, '../../../proto'), resolve(__dirname, '../../../../proto')];
-  return candidates.find((dir) => existsSync(join(dir, 'health.proto'))) ?? candidates[0]!;
+  return candidates.find((dir) => existsSync(join(dir, 'health.proto'))) ?? candidates[0];
 }
 
 export type ProtoName = 'auth' | 'order' | 'inventory' | 'payment' | 'health';

@@ -14,6 +14,7 @@ export { httpStatusFromGrpc, grpcStatusFromHttp, statusOf, type StatusOutcome } 
 export { parseGrpcTimeout, formatGrpcTimeout, GRPC_TIMEOUT_HEADER, MAX_GRPC_TIMEOUT_MS } from './core/grpc-timeout';
 export { parseTimeoutMs, REQUEST_TIMEOUT_HEADER, REQUEST_TIMEOUT_QUERY, ENVOY_TIMEOUT_HEADER } from './core/request-timeout';
 export { resolveBudget, validateBudgetPolicy, type BudgetPolicy, type BudgetSource, type ResolvedBudget } from './core/budget-policy';
+export { formatHopTable } from './core/hop-table';
 export { type HopRecord, type HopOutcome, HOPS_METADATA_KEY, encodeHops, decodeHops, outcomeOf } from './core/hop-record';
 export { linkSignals, type LinkedSignal } from './core/link-signals';
 export { delay } from './core/delay';

@@ -74,7 +74,7 @@ export function parseEnv<S extends EnvSpec>(spec: S, env: Record<string, unknown
       else out[name] = variable.default;
       continue;
     }
-    const parsed = variable.parse(String(raw));
+    const parsed = variable.parse(typeof raw === 'string' ? raw : JSON.stringify(raw));
     if (parsed instanceof EnvProblem) problems.push(`${name}: ${parsed.reason} (${variable.description})`);
     else out[name] = parsed;
   }

@@ -40,7 +40,7 @@ export class JsonLogger implements LoggerService {
     if (this.format === 'pretty') {
       const { msg, ...extra } = fields;
       const tail = Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';
-      stream.write(`${level.toUpperCase().padEnd(5)} [${context ?? this.service}] ${String(msg ?? '')}${tail}\n`);
+      stream.write(`${level.toUpperCase().padEnd(5)} [${context ?? this.service}] ${typeof msg === 'string' ? msg : JSON.stringify(msg ?? '')}${tail}\n`);
       return;
     }
     stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, context, ...fields })}\n`);

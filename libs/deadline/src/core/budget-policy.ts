@@ -1,5 +1,5 @@
-import { InvalidTimeoutError } from './invalid-timeout.error';
-import { err, ok, type Result } from './result';
+import { type InvalidTimeoutError } from './invalid-timeout.error';
+import { ok, type Result } from './result';
 import { parseTimeoutMs } from './request-timeout';
 
 /** How the edge turns what a client asked for into the budget it gets. */

@@ -1,5 +1,5 @@
 /** Opaque handle returned by {@link Clock.setTimeout}. */
-export type TimerHandle = unknown;
+export type TimerHandle = object | number;
 
 /**
  * Time source for deadlines. Monotonic, in milliseconds; injectable so tests can

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { encodeHops, type HopRecord, HOPS_METADATA_KEY } from '../core/hop-record';
-import { GrpcStatus } from '../core/grpc-status';
+import { type GrpcStatus } from '../core/grpc-status';
 import { statusOf } from '../core/status-map';
 import { ERROR_CODE_METADATA_KEY } from './downstream.error';
 

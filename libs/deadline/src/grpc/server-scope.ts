@@ -26,7 +26,7 @@ export interface ServerScopeOptions {
 export interface OpenServerScope {
   readonly scope: DeadlineScope;
   /** Detaches from the call and frees the timer. Call exactly once, when the handler's work ends. */
-  close(): void;
+  readonly close: () => void;
 }
 
 const MAX_HOP = 255;
@@ -56,7 +56,7 @@ export function openServerScope(call: ServerCallLike, method: string, options: S
   let closed = false;
   return {
     scope,
-    close() {
+    close: () => {
       if (closed) return;
       closed = true;
       call.removeListener('cancelled', onCancelled);

@@ -8,7 +8,7 @@ import { DEADLINE_MODULE_OPTIONS, DEFAULT_FALLBACK_BUDGET_MS, type DeadlineModul
 import { logRequestEnd } from './request-end.logger';
 import { untilAborted } from './until-aborted';
 
-type UnaryCall = ServerCallLike & { getPath?(): string; sendMetadata(metadata: unknown): void };
+type UnaryCall = ServerCallLike & { getPath?: () => string; sendMetadata(metadata: unknown): void };
 
 /**
  * gRPC server side: the deadline comes from the call (`grpc-timeout`, parsed by grpc-js), the
@@ -25,9 +25,9 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
     this.onRequestEnd = options.onRequestEnd ?? logRequestEnd;
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const call = context.getArgByIndex<UnaryCall | undefined>(2);
-    if (context.getType() !== 'rpc' || typeof call?.getDeadline !== 'function') return next.handle();
+  intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
+    const call: unknown = context.getArgByIndex(2);
+    if (context.getType() !== 'rpc' || !isUnaryCall(call)) return next.handle();
 
     const method = call.getPath?.().split('/').pop() ?? context.getHandler().name;
     const { scope, close } = openServerScope(call, method, { service: this.options.service, fallbackBudgetMs: this.fallbackBudgetMs });
@@ -40,7 +40,7 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
       const aborted = handlerRan && deadline.signal.aborted;
       const [own] = scope.hops(outcome);
       close();
-      this.onRequestEnd({ ...own!, hop: scope.hop, remainingMs: deadline.remaining(), aborted, reason });
+      this.onRequestEnd({ ...own, hop: scope.hop, remainingMs: deadline.remaining(), aborted, reason });
     };
 
     if (deadline.expired) {
@@ -67,4 +67,9 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
       finalize(end),
     );
   }
+}
+
+/** Nest passes grpc-js's call object as the handler's third argument. */
+function isUnaryCall(value: unknown): value is UnaryCall {
+  return typeof (value as { getDeadline?: unknown } | null)?.getDeadline === 'function';
 }

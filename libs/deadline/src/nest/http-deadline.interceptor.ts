@@ -30,7 +30,7 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     this.onRequestEnd = options.onRequestEnd ?? logRequestEnd;
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<Request>();
@@ -47,7 +47,8 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     if (!resolved.ok) return throwError(() => resolved.error);
     const { budgetMs, belowMinimum } = resolved.value;
 
-    const method = `${request.method} ${request.route?.path ?? request.path}`;
+    const route = (request.route as { path?: unknown } | undefined)?.path;
+    const method = `${request.method} ${typeof route === 'string' ? route : request.path}`;
     const deadline = Deadline.after(belowMinimum ? 0 : budgetMs);
     const scope = new DeadlineScope(deadline, this.options.service, method, budgetMs, 0);
     attachScope(request, scope);
@@ -62,7 +63,7 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
       const aborted = deadline.signal.aborted;
       const [own] = scope.hops(outcome);
       deadline.dispose();
-      this.onRequestEnd({ ...own!, hop: 0, remainingMs: deadline.remaining(), aborted, reason });
+      this.onRequestEnd({ ...own, hop: 0, remainingMs: deadline.remaining(), aborted, reason });
     };
 
     if (deadline.expired) {

@@ -44,7 +44,8 @@ export function httpErrorBody(exception: unknown, hops?: unknown[]): HttpErrorBo
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const raw = exception.getResponse();
-    const message = typeof raw === 'string' ? raw : String((raw as { message?: unknown }).message ?? exception.message);
+    const detail = typeof raw === 'string' ? raw : (raw as { message?: unknown }).message;
+    const message = typeof detail === 'string' ? detail : Array.isArray(detail) ? detail.join('; ') : exception.message;
     return { statusCode, error: snake(exception.name.replace(/Exception$/, '')), message };
   }
   const outcome = statusOf(exception);

@@ -20,7 +20,7 @@ export function observeClient<C extends object>(client: C): ObservableClient<C> 
     view[name] = (request) =>
       new Observable((subscriber) => {
         const controller = new AbortController();
-        methods[name]!(request, { signal: controller.signal }).then(
+        methods[name](request, { signal: controller.signal }).then(
           (value) => {
             subscriber.next(value);
             subscriber.complete();

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { freePort } from './free-port';
+import { TierProcess } from './tier-process';
+
+export type TierName = 'auth' | 'inventory' | 'payment' | 'order' | 'gateway';
+/** Start order: leaves first, so every caller finds its downstreams up. */
+export const TIERS: readonly TierName[] = ['auth', 'inventory', 'payment', 'order', 'gateway'];
+
+/** The ports `npm run stack` and docker-compose use. */
+export const DEFAULT_PORTS: Readonly<Record<TierName, number>> = { gateway: 3000, auth: 50051, order: 50052, inventory: 50053, payment: 50054 };
+
+export interface StackOptions {
+  /** `default` for the documented ports, `free` to pick free ones (tests). @default 'free' */
+  readonly ports?: 'default' | 'free';
+  /** Environment for every tier. */
+  readonly env?: Record<string, string>;
+  /** Environment for one tier (wins over `env`). */
+  readonly tierEnv?: Partial<Record<TierName, Record<string, string>>>;
+  /** Compiled tree. @default <repo>/dist */
+  readonly distDir?: string;
+  readonly onLine?: (tier: string, line: string) => void;
+}
+
+/** The five tiers as separate Node processes, as in production, wired to each other on 127.0.0.1. */
+export class Stack {
+  private constructor(
+    readonly ports: Readonly<Record<TierName, number>>,
+    private readonly processes: ReadonlyMap<TierName, TierProcess>,
+  ) {}
+
+  static async start(options: StackOptions = {}): Promise<Stack> {
+    const ports = options.ports === 'default' ? DEFAULT_PORTS : await freePorts();
+    const dist = options.distDir ?? join(repoRoot(), 'dist');
+    const shared: Record<string, string> = {
+      BIND_HOST: '127.0.0.1',
+      LOG_FORMAT: 'json',
+      GATEWAY_PORT: String(ports.gateway),
+      AUTH_GRPC_PORT: String(ports.auth),
+      ORDER_GRPC_PORT: String(ports.order),
+      INVENTORY_GRPC_PORT: String(ports.inventory),
+      PAYMENT_GRPC_PORT: String(ports.payment),
+      AUTH_GRPC_URL: `127.0.0.1:${ports.auth}`,
+      ORDER_GRPC_URL: `127.0.0.1:${ports.order}`,
+      INVENTORY_GRPC_URL: `127.0.0.1:${ports.inventory}`,
+      PAYMENT_GRPC_URL: `127.0.0.1:${ports.payment}`,
+    };
+    const processes = new Map<TierName, TierProcess>();
+    for (const name of TIERS) {
+      processes.set(
+        name,
+        new TierProcess({
+          name,
+          script: join(dist, 'apps', name, 'src', 'main.js'),
+          env: { ...process.env, ...shared, ...options.env, ...options.tierEnv?.[name] },
+          onLine: options.onLine,
+        }),
+      );
+    }
+    const stack = new Stack(ports, processes);
+    try {
+      await Promise.all(TIERS.map((name) => processes.get(name)!.start()));
+      await stack.waitUntilReady();
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  get gatewayUrl(): string {
+    return `http://127.0.0.1:${this.ports.gateway}`;
+  }
+
+  grpcUrl(name: Exclude<TierName, 'gateway'>): string {
+    return `127.0.0.1:${this.ports[name]}`;
+  }
+
+  tier(name: TierName): TierProcess {
+    return this.processes.get(name)!;
+  }
+
+  /** Polls the gateway's readiness (which checks auth and order) until it answers 200. */
+  async waitUntilReady(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < until) {
+      try {
+        const response = await fetch(`${this.gatewayUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) return;
+        last = `${response.status} ${await response.text()}`;
+      } catch (error) {
+        last = String(error);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
+  }
+
+  /** Stops every tier by PID, callers first. */
+  async stop(): Promise<void> {
+    for (const name of [...TIERS].reverse()) await this.processes.get(name)!.stop();
+  }
+}
+
+async function freePorts(): Promise<Record<TierName, number>> {
+  const ports = {} as Record<TierName, number>;
+  const taken = new Set<number>();
+  for (const name of TIERS) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports[name] = port;
+  }
+  return ports;
+}
+
+/** The folder holding package.json, from the sources or the compiled tree. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above ' + __dirname);
+    dir = parent;
+  }
+  return dir;
+}
