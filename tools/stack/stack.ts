@@ -7,8 +7,13 @@ export type TierName = 'auth' | 'inventory' | 'payment' | 'order' | 'gateway';
 /** Start order: leaves first, so every caller finds its downstreams up. */
 export const TIERS: readonly TierName[] = ['auth', 'inventory', 'payment', 'order', 'gateway'];
 
+export type GrpcTierName = Exclude<TierName, 'gateway'>;
+const GRPC_TIERS: readonly GrpcTierName[] = ['auth', 'inventory', 'payment', 'order'];
+
 /** The ports `npm run stack` and docker-compose use. */
 export const DEFAULT_PORTS: Readonly<Record<TierName, number>> = { gateway: 3000, auth: 50051, order: 50052, inventory: 50053, payment: 50054 };
+/** HTTP admin ports (`GET /health`, …) of the gRPC tiers. */
+export const DEFAULT_ADMIN_PORTS: Readonly<Record<GrpcTierName, number>> = { auth: 8081, order: 8082, inventory: 8083, payment: 8084 };
 
 export interface StackOptions {
   /** `default` for the documented ports, `free` to pick free ones (tests). @default 'free' */
@@ -26,11 +31,13 @@ export interface StackOptions {
 export class Stack {
   private constructor(
     readonly ports: Readonly<Record<TierName, number>>,
+    readonly adminPorts: Readonly<Record<GrpcTierName, number>>,
     private readonly processes: ReadonlyMap<TierName, TierProcess>,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<Stack> {
-    const ports = options.ports === 'default' ? DEFAULT_PORTS : await freePorts();
+    const ports = options.ports === 'default' ? DEFAULT_PORTS : await freePorts(TIERS);
+    const adminPorts = options.ports === 'default' ? DEFAULT_ADMIN_PORTS : await freePorts(GRPC_TIERS, Object.values(ports));
     const dist = options.distDir ?? join(repoRoot(), 'dist');
     const shared: Record<string, string> = {
       BIND_HOST: '127.0.0.1',
@@ -44,6 +51,10 @@ export class Stack {
       ORDER_GRPC_URL: `127.0.0.1:${ports.order}`,
       INVENTORY_GRPC_URL: `127.0.0.1:${ports.inventory}`,
       PAYMENT_GRPC_URL: `127.0.0.1:${ports.payment}`,
+      AUTH_ADMIN_PORT: String(adminPorts.auth),
+      ORDER_ADMIN_PORT: String(adminPorts.order),
+      INVENTORY_ADMIN_PORT: String(adminPorts.inventory),
+      PAYMENT_ADMIN_PORT: String(adminPorts.payment),
     };
     const processes = new Map<TierName, TierProcess>();
     for (const name of TIERS) {
@@ -57,7 +68,7 @@ export class Stack {
         }),
       );
     }
-    const stack = new Stack(ports, processes);
+    const stack = new Stack(ports, adminPorts, processes);
     try {
       await Promise.all(TIERS.map((name) => processes.get(name)!.start()));
       await stack.waitUntilReady();
@@ -72,8 +83,13 @@ export class Stack {
     return `http://127.0.0.1:${this.ports.gateway}`;
   }
 
-  grpcUrl(name: Exclude<TierName, 'gateway'>): string {
+  grpcUrl(name: GrpcTierName): string {
     return `127.0.0.1:${this.ports[name]}`;
+  }
+
+  /** Base URL of a gRPC tier's HTTP admin server. */
+  adminUrl(name: GrpcTierName): string {
+    return `http://127.0.0.1:${this.adminPorts[name]}`;
   }
 
   tier(name: TierName): TierProcess {
@@ -103,10 +119,10 @@ export class Stack {
   }
 }
 
-async function freePorts(): Promise<Record<TierName, number>> {
-  const ports = {} as Record<TierName, number>;
-  const taken = new Set<number>();
-  for (const name of TIERS) {
+async function freePorts<K extends string>(names: readonly K[], avoid: readonly number[] = []): Promise<Record<K, number>> {
+  const ports = {} as Record<K, number>;
+  const taken = new Set<number>(avoid);
+  for (const name of names) {
     let port = await freePort();
     while (taken.has(port)) port = await freePort();
     taken.add(port);

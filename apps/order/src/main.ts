@@ -1,8 +1,15 @@
 import 'reflect-metadata';
 import { ORDER } from '@lib/contracts';
-import { parseEnv, startGrpcService } from '@lib/platform';
+import { parseEnv, startGrpcTier } from '@lib/platform';
 import { ORDER_ENV } from './order.env';
 import { OrderModule } from './order.module';
 
 const env = parseEnv(ORDER_ENV);
-void startGrpcService(OrderModule, { name: 'order', contract: ORDER, url: `${env.BIND_HOST}:${env.ORDER_GRPC_PORT}`, logFormat: env.LOG_FORMAT });
+void startGrpcTier(OrderModule, {
+  name: 'order',
+  contract: ORDER,
+  grpcUrl: `${env.BIND_HOST}:${env.ORDER_GRPC_PORT}`,
+  adminPort: env.ORDER_ADMIN_PORT,
+  adminHost: env.ADMIN_HOST,
+  logFormat: env.LOG_FORMAT,
+});

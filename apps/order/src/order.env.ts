@@ -3,6 +3,7 @@ import { COMMON_ENV, type EnvOf, int, str } from '@lib/platform';
 export const ORDER_ENV = {
   ...COMMON_ENV,
   ORDER_GRPC_PORT: int('gRPC port of the order tier', { default: 50052, min: 0, max: 65535 }),
+  ORDER_ADMIN_PORT: int('HTTP admin port of the order tier (GET /health)', { default: 8082, min: 0, max: 65535 }),
   INVENTORY_GRPC_URL: str('host:port of the inventory tier', { default: '127.0.0.1:50053' }),
   PAYMENT_GRPC_URL: str('host:port of the payment tier', { default: '127.0.0.1:50054' }),
   ORDER_SETTLE_BUDGET_MS: int('budget of the follow-up that commits or releases a reservation after the request (it outlives the request on purpose)', { default: 2_000, min: 1, max: 60_000 }),

@@ -1,8 +1,15 @@
 import 'reflect-metadata';
 import { PAYMENT } from '@lib/contracts';
-import { parseEnv, startGrpcService } from '@lib/platform';
+import { parseEnv, startGrpcTier } from '@lib/platform';
 import { PAYMENT_ENV } from './payment.env';
 import { PaymentModule } from './payment.module';
 
 const env = parseEnv(PAYMENT_ENV);
-void startGrpcService(PaymentModule, { name: 'payment', contract: PAYMENT, url: `${env.BIND_HOST}:${env.PAYMENT_GRPC_PORT}`, logFormat: env.LOG_FORMAT });
+void startGrpcTier(PaymentModule, {
+  name: 'payment',
+  contract: PAYMENT,
+  grpcUrl: `${env.BIND_HOST}:${env.PAYMENT_GRPC_PORT}`,
+  adminPort: env.PAYMENT_ADMIN_PORT,
+  adminHost: env.ADMIN_HOST,
+  logFormat: env.LOG_FORMAT,
+});

@@ -34,8 +34,8 @@ export { DEADLINE_MODULE_OPTIONS, DEFAULT_BUDGET_POLICY, type DeadlineModuleOpti
 export { DeadlineGrpcClientModule, InjectGrpcClient, grpcClientToken, type GrpcClientOptions, type GrpcClientAsyncOptions } from './nest/grpc-client.module';
 export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor';
 export { GrpcDeadlineInterceptor } from './nest/grpc-deadline.interceptor';
-export { HttpErrorFilter, httpErrorBody, type HttpErrorBody } from './nest/http-error.filter';
-export { GrpcErrorFilter } from './nest/grpc-error.filter';
+export { ErrorMappingFilter } from './nest/error-mapping.filter';
+export { httpErrorBody, type HttpErrorBody } from './nest/http-error-body';
 export { observeClient, type ObservableClient } from './nest/observe-client';
 export { serverTiming } from './nest/server-timing';
 export { untilAborted } from './nest/until-aborted';

@@ -1,4 +1,6 @@
-export { startGrpcService, type GrpcServiceOptions } from './grpc-service';
+export { startGrpcTier, type GrpcTierOptions } from './grpc-service';
+export { HealthDetails } from './health-details';
+export { TIER_NAME } from './tier-name';
 export { downstream } from './downstream';
 export { TierModule, type TierModuleOptions } from './tier.module';
 export { GrpcHealthController } from './grpc-health.controller';

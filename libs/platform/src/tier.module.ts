@@ -3,7 +3,10 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { type BudgetPolicy, DeadlineModule } from '@lib/deadline';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
+import { AdminHealthController } from './admin-health.controller';
 import { GrpcHealthController } from './grpc-health.controller';
+import { HealthDetails } from './health-details';
+import { TIER_NAME } from './tier-name';
 
 export interface TierModuleOptions<S extends EnvSpec> {
   /** The tier's name in records and logs. */
@@ -18,7 +21,8 @@ export interface TierModuleOptions<S extends EnvSpec> {
 
 /**
  * Everything a tier shares with the others, in one import: validated config (`ConfigService`),
- * the deadline interceptor and error mapping for its inbound transport, and gRPC health.
+ * the deadline interceptor and error mapping for its inbound transport, gRPC health and
+ * `GET /health` on the admin port, and {@link HealthDetails} for libraries to report into.
  */
 @Module({})
 export class TierModule {
@@ -40,7 +44,10 @@ export class TierModule {
           },
         }),
       ],
-      controllers: options.inbound === 'grpc' ? [GrpcHealthController] : [],
+      controllers: options.inbound === 'grpc' ? [GrpcHealthController, AdminHealthController] : [],
+      providers: [HealthDetails, { provide: TIER_NAME, useValue: options.service }],
+      exports: [HealthDetails, TIER_NAME],
+      global: true,
     };
   }
 }

@@ -71,7 +71,9 @@ export function statusOf(error: unknown): StatusOutcome {
   const withCode = error as { code?: unknown; details?: unknown; message?: unknown; reason?: unknown } | null;
   if (withCode && typeof withCode.code === 'number' && withCode.code in GRPC_TO_HTTP) {
     const status = withCode.code as GrpcStatus;
-    const message = typeof withCode.details === 'string' && withCode.details ? withCode.details : (typeof withCode.message === 'string' ? withCode.message : '');
+    // A downstream's failure keeps its chain ("order.PlaceOrder failed: … payment.Charge failed: …").
+    const fromDownstream = (error as { tag?: unknown }).tag === 'DownstreamError';
+    const message = !fromDownstream && typeof withCode.details === 'string' && withCode.details ? withCode.details : typeof withCode.message === 'string' ? withCode.message : '';
     const code = typeof withCode.reason === 'string' ? withCode.reason : GrpcStatus[status].toLowerCase();
     return { status, code, message };
   }

@@ -3,9 +3,8 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { validateBudgetPolicy } from '../core/budget-policy';
 import { ConfigurableDeadlineModule, DEADLINE_MODULE_OPTIONS, type DeadlineModuleOptions } from './deadline.options';
 import { GrpcDeadlineInterceptor } from './grpc-deadline.interceptor';
-import { GrpcErrorFilter } from './grpc-error.filter';
 import { HttpDeadlineInterceptor } from './http-deadline.interceptor';
-import { HttpErrorFilter } from './http-error.filter';
+import { ErrorMappingFilter } from './error-mapping.filter';
 
 /**
  * Installs the deadline for the whole app: the inbound interceptor (HTTP edge or gRPC server) and
@@ -24,11 +23,7 @@ import { HttpErrorFilter } from './http-error.filter';
         return options.inbound === 'http' ? new HttpDeadlineInterceptor(options) : new GrpcDeadlineInterceptor(options);
       },
     },
-    {
-      provide: APP_FILTER,
-      inject: [DEADLINE_MODULE_OPTIONS],
-      useFactory: (options: DeadlineModuleOptions) => (options.inbound === 'http' ? new HttpErrorFilter() : new GrpcErrorFilter()),
-    },
+    { provide: APP_FILTER, useClass: ErrorMappingFilter },
   ],
 })
 export class DeadlineModule extends ConfigurableDeadlineModule {}

@@ -1,10 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { HttpException } from '@nestjs/common';
 import { DomainError } from '../core/domain.error';
-import { outcomeOf } from '../core/hop-record';
 import { InvalidTimeoutError } from '../core/invalid-timeout.error';
 import { httpStatusFromGrpc, statusOf } from '../core/status-map';
-import { scopeOfRequest } from './request-scope';
 
 /** The JSON body of every error the edge answers. */
 export interface HttpErrorBody {
@@ -18,28 +15,7 @@ export interface HttpErrorBody {
   readonly hops?: unknown[];
 }
 
-/**
- * Maps anything thrown at the HTTP edge to a status through the one gRPC ↔ HTTP table.
- * Nest's own HttpExceptions (a malformed JSON body, an unknown route) keep their status.
- */
-@Catch()
-export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpErrorFilter');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const request = host.switchToHttp().getRequest<Request>();
-    const response = host.switchToHttp().getResponse<Response>();
-    const body = httpErrorBody(exception, scopeOfRequest(request)?.hops(outcomeOf(exception)));
-    if (body.statusCode >= 500 && body.statusCode !== 503 && body.statusCode !== 504) {
-      this.logger.error({ msg: 'unexpected error', error: exception instanceof Error ? exception.stack : String(exception) });
-    }
-    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-    if (response.headersSent || response.destroyed) return; // 499: nobody is left to answer
-    if (typeof retryAfterMs === 'number') response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    response.status(body.statusCode).json(body);
-  }
-}
-
+/** The edge's answer for any thrown value, through the one gRPC ↔ HTTP table. */
 export function httpErrorBody(exception: unknown, hops?: unknown[]): HttpErrorBody {
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();

@@ -1,0 +1,33 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { type Observable, throwError } from 'rxjs';
+import { outcomeOf } from '../core/hop-record';
+import { toGrpcError } from '../grpc/grpc-error';
+import { httpErrorBody } from './http-error-body';
+import { scopeOfRequest } from './request-scope';
+
+/**
+ * The one place failures become answers: HTTP JSON with a status from the gRPC ↔ HTTP table at the
+ * edge (and on admin ports), a proper gRPC status with trailers on gRPC (never Nest's generic
+ * "Internal server error"). Nest's own HttpExceptions (malformed JSON, unknown route) keep their status.
+ */
+@Catch()
+export class ErrorMappingFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorMappingFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    if (host.getType() === 'rpc') return throwError(() => toGrpcError(exception));
+    if (host.getType() !== 'http') throw exception;
+
+    const request = host.switchToHttp().getRequest<Request>();
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = httpErrorBody(exception, scopeOfRequest(request)?.hops(outcomeOf(exception)));
+    if (body.statusCode >= 500 && body.statusCode !== 503 && body.statusCode !== 504) {
+      this.logger.error({ msg: 'unexpected error', error: exception instanceof Error ? exception.stack : String(exception) });
+    }
+    if (response.headersSent || response.destroyed) return; // 499: nobody is left to answer
+    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    if (typeof retryAfterMs === 'number') response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    response.status(body.statusCode).json(body);
+  }
+}
