@@ -71,9 +71,10 @@ export function statusOf(error: unknown): StatusOutcome {
   const withCode = error as { code?: unknown; details?: unknown; message?: unknown; reason?: unknown } | null;
   if (withCode && typeof withCode.code === 'number' && withCode.code in GRPC_TO_HTTP) {
     const status = withCode.code as GrpcStatus;
-    // A downstream's failure keeps its chain ("order.PlaceOrder failed: … payment.Charge failed: …").
-    const fromDownstream = (error as { tag?: unknown }).tag === 'DownstreamError';
-    const message = !fromDownstream && typeof withCode.details === 'string' && withCode.details ? withCode.details : typeof withCode.message === 'string' ? withCode.message : '';
+    // A downstream's business answer keeps its own words; a fault keeps its chain
+    // ("order.PlaceOrder failed: DEADLINE_EXCEEDED: … payment.Charge failed: …") so it can be traced.
+    const fault = (error as { tag?: unknown }).tag === 'DownstreamError' && typeof withCode.reason !== 'string';
+    const message = !fault && typeof withCode.details === 'string' && withCode.details ? withCode.details : typeof withCode.message === 'string' ? withCode.message : '';
     const code = typeof withCode.reason === 'string' ? withCode.reason : GrpcStatus[status].toLowerCase();
     return { status, code, message };
   }
