@@ -36,11 +36,11 @@ describe('deadline propagation across the five tiers', () => {
     const response = await order('2000').expect(201);
     const hops = response.body.deadline.hops as Hop[];
     expect(hops.map((h) => `${h.service}.${h.method}`)).toEqual(['gateway.POST /orders', 'auth.VerifyToken', 'order.PlaceOrder', 'inventory.Reserve', 'payment.Charge']);
-    expect(hops[0]!.receivedBudgetMs).toBe(2000);
+    expect(hops[0].receivedBudgetMs).toBe(2000);
     const received = hops.map((h) => h.receivedBudgetMs!);
-    for (let i = 1; i < received.length; i++) expect(received[i]).toBeLessThan(received[i - 1]!);
+    for (let i = 1; i < received.length; i++) expect(received[i]).toBeLessThan(received[i - 1]);
     // Each forwarded budget leaves at least the reserve behind (5 ms by default).
-    expect(hops[0]!.forwardedBudgetMs!).toBeLessThanOrEqual(2000 - 5);
+    expect(hops[0].forwardedBudgetMs!).toBeLessThanOrEqual(2000 - 5);
     expect(response.body.order).toMatchObject({ status: 'confirmed', sku: 'espresso', quantity: 1, amountCents: 350 });
     expect(response.headers['server-timing']).toMatch(/^0-gateway;dur=[\d.]+;desc="POST \/orders received 2000ms forwarded \d+ms ok", 1-auth;/);
     expect(response.headers['server-timing'].split(', ')).toHaveLength(5);
@@ -49,7 +49,7 @@ describe('deadline propagation across the five tiers', () => {
   it('logs one "request ended" line per tier, each with the budget it received and no abort', async () => {
     const response = await order('1500').expect(201);
     const [, , placed] = response.body.deadline.hops as Hop[];
-    const line = await stack.tier('order').waitFor((e) => e.msg === 'request ended' && e.method === 'PlaceOrder' && e.receivedBudgetMs === placed!.receivedBudgetMs);
+    const line = await stack.tier('order').waitFor((e) => e.msg === 'request ended' && e.method === 'PlaceOrder' && e.receivedBudgetMs === placed.receivedBudgetMs);
     expect(line).toMatchObject({ outcome: 'ok', aborted: false, hop: 1 });
   });
 

@@ -7,13 +7,13 @@ export function rawClient(contract: ServiceContract, url: string): grpc.Client {
   const definition = loadSync(protoPath(contract.proto), PROTO_LOADER_OPTIONS);
   const root = grpc.loadPackageDefinition(definition) as Record<string, unknown>;
   const ctor = contract.package.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], root) as Record<string, grpc.ServiceClientConstructor>;
-  return new ctor[contract.service]!(url, grpc.credentials.createInsecure());
+  return new ctor[contract.service](url, grpc.credentials.createInsecure());
 }
 
 /** Calls a unary method with grpc-js's own callback API, as a promise. */
 export function unary<T>(client: grpc.Client, method: string, request: unknown, options: grpc.CallOptions = {}, metadata = new grpc.Metadata()): Promise<T> {
   return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!(request, metadata, options, (error: grpc.ServiceError | null, reply: T) =>
+    (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method](request, metadata, options, (error: grpc.ServiceError | null, reply: T) =>
       error ? reject(error) : resolve(reply),
     );
   });

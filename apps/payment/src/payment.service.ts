@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { currentDeadline, delay, DomainError, GrpcStatus } from '@lib/deadline';
 import type { Charge, ChargeRequest, GetChargeRequest } from '@lib/contracts';
@@ -9,6 +9,7 @@ import { PaymentRepository } from './payment.repository';
 /** Charges orders exactly once: the order id is the idempotency key. */
 @Injectable()
 export class PaymentService {
+  private readonly logger = new Logger(PaymentService.name);
   private readonly providerLatencyMs: number;
   private readonly declineAboveCents: number;
   /** Charges being captured right now, so a concurrent retry joins the first attempt. */
@@ -47,6 +48,7 @@ export class PaymentService {
       throw new DomainError(GrpcStatus.FAILED_PRECONDITION, 'payment_declined', `card declined for ${request.amountCents} cents`);
     }
     const deadline = currentDeadline();
+    this.logger.log({ msg: 'capturing', orderId: request.orderId, amountCents: request.amountCents, remainingMs: deadline && Math.round(deadline.remaining()) });
     // The card provider's round trip; abandoned the moment our caller's deadline aborts.
     if (this.providerLatencyMs > 0) await delay(this.providerLatencyMs, deadline?.signal);
     // Never capture for a caller that has gone: it will release the stock.

@@ -30,7 +30,7 @@ describe(decodeHops.name, () => {
     const many = encodeHops(Array.from({ length: 40 }, () => ({ ...hop, service: 'x'.repeat(100) })));
     const decoded = decodeHops(many);
     expect(decoded).toHaveLength(32);
-    expect(decoded[0]!.service).toHaveLength(64);
+    expect(decoded[0].service).toHaveLength(64);
   });
 });
 

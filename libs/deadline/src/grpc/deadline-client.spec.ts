@@ -82,10 +82,10 @@ describe(createDeadlineClient.name, () => {
     });
     deadline.dispose();
     const [own, downstream] = scope.hops('ok');
-    expect(own!.forwardedBudgetMs).toBeGreaterThan(900);
-    expect(own!.forwardedBudgetMs).toBeLessThanOrEqual(950);
-    expect(downstream!.receivedBudgetMs).toBeLessThanOrEqual(own!.forwardedBudgetMs!);
-    expect(downstream!.receivedBudgetMs).toBeGreaterThan(own!.forwardedBudgetMs! - 100);
+    expect(own.forwardedBudgetMs).toBeGreaterThan(900);
+    expect(own.forwardedBudgetMs).toBeLessThanOrEqual(950);
+    expect(downstream.receivedBudgetMs).toBeLessThanOrEqual(own.forwardedBudgetMs!);
+    expect(downstream.receivedBudgetMs).toBeGreaterThan(own.forwardedBudgetMs! - 100);
   });
 
   it('caps the forwarded budget at the local ceiling', async () => {
@@ -96,7 +96,7 @@ describe(createDeadlineClient.name, () => {
       return currentScope()!;
     });
     deadline.dispose();
-    expect(scope.hops('ok')[0]!.forwardedBudgetMs).toBe(200);
+    expect(scope.hops('ok')[0].forwardedBudgetMs).toBe(200);
   });
 
   it('does not call at all when the reserve leaves no budget', async () => {
@@ -154,7 +154,7 @@ describe(createDeadlineClient.name, () => {
     });
     deadline.dispose();
     expect(order).toEqual(['outer', 'inner']);
-    expect(scope.hops('ok')[1]!.receivedBudgetMs).toBeLessThanOrEqual(100);
+    expect(scope.hops('ok')[1].receivedBudgetMs).toBeLessThanOrEqual(100);
   });
 
   it('cancels the underlying call when an Observable subscriber unsubscribes (Nest does not, nestjs/nest#10288)', async () => {
