@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { formatHopTable, type HopRecord } from '@lib/deadline';
 import { repoRoot } from '../tools/stack';
-import { runStack } from './stack';
+import { echoTierLogs, runStack } from './stack';
 
 const PAYMENT_LATENCY_MS = 400;
 
@@ -23,6 +23,7 @@ const ATTEMPTS: readonly Attempt[] = [
 
 async function main(): Promise<void> {
   process.stdout.write(`starting five tiers (payment slowed to ${PAYMENT_LATENCY_MS} ms)…\n`);
+  echoTierLogs(false);
   const stack = await runStack({ payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) } });
   const token = execFileSync(process.execPath, [join(repoRoot(), 'dist/apps/auth/src/issue-token.js'), 'demo-user'], { encoding: 'utf8' }).trim();
 
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  echoTierLogs(true);
 }
 
 main().catch((error: unknown) => {

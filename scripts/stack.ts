@@ -2,9 +2,17 @@
 // human-readable logs. Ctrl-C stops them all.
 import { Stack, type TierName } from '../tools/stack';
 
+let echoLogs = true;
+
+/** Turns the tiers' log echo off (while the demo prints its tables) and back on. */
+export function echoTierLogs(on: boolean): void {
+  echoLogs = on;
+}
+
 const COLORS: Record<string, string> = { gateway: '35', auth: '36', order: '33', inventory: '32', payment: '34' };
 
 export function prefixLine(tier: string, line: string): void {
+  if (!echoLogs) return;
   const label = `\u001b[${COLORS[tier] ?? '0'}m${tier.padEnd(9)}\u001b[0m│`;
   let text = line;
   try {

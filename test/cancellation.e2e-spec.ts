@@ -38,6 +38,10 @@ describe('cancellation reaches the last tier', () => {
     expect(response.body).toMatchObject({ statusCode: 504, error: 'deadline_exceeded' });
     expect(response.body.message).toMatch(/^order\.PlaceOrder failed: DEADLINE_EXCEEDED/);
     expect(response.headers['server-timing']).toMatch(/^0-gateway;dur=[\d.]+;desc="POST \/orders received 300ms/);
+    // The chain stays complete even though the callee could not answer in time: the caller records what it saw.
+    const hops = response.body.hops as { service: string; outcome: string }[];
+    expect(hops[0]).toMatchObject({ service: 'gateway', outcome: 'deadline_exceeded' });
+    expect(hops.find((h) => h.service === 'order')).toMatchObject({ outcome: 'deadline_exceeded' });
 
     const charge = await stack.tier('payment').waitFor((e) => e.msg === 'request ended' && e.method === 'Charge');
     expect(charge).toMatchObject({ aborted: true });

@@ -73,7 +73,8 @@ export function statusOf(error: unknown): StatusOutcome {
     const status = withCode.code as GrpcStatus;
     // A downstream's business answer keeps its own words; a fault keeps its chain
     // ("order.PlaceOrder failed: DEADLINE_EXCEEDED: … payment.Charge failed: …") so it can be traced.
-    const fault = (error as { tag?: unknown }).tag === 'DownstreamError' && typeof withCode.reason !== 'string';
+    const httpStatus = GRPC_TO_HTTP[status];
+    const fault = (error as { tag?: unknown }).tag === 'DownstreamError' && (httpStatus >= 499 || typeof withCode.reason !== 'string');
     const message = !fault && typeof withCode.details === 'string' && withCode.details ? withCode.details : typeof withCode.message === 'string' ? withCode.message : '';
     const code = typeof withCode.reason === 'string' ? withCode.reason : GrpcStatus[status].toLowerCase();
     return { status, code, message };

@@ -1,7 +1,7 @@
 import { type Client, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { DeadlineExceededError } from '../core/deadline-exceeded.error';
 import { currentScope } from '../core/deadline-context';
-import { decodeHops, type HopRecord, HOPS_METADATA_KEY } from '../core/hop-record';
+import { decodeHops, type HopOutcome, type HopRecord, HOPS_METADATA_KEY, outcomeOf } from '../core/hop-record';
 import { GrpcStatus } from '../core/grpc-status';
 import { DownstreamError, ERROR_CODE_METADATA_KEY } from './downstream.error';
 import { HOP_METADATA_KEY } from './metadata-keys';
@@ -40,7 +40,7 @@ export type DeadlineClient<T> = {
 export interface DeadlineClientOptions {
   /** Downstream name, for records, logs and breakers. */
   readonly service: string;
-  /** Time kept back for the reply to travel home. @default 5 */
+  /** Time kept back for the reply to travel home. @default 10 */
   readonly reserveMs?: number;
   /** Local ceiling for any call to this downstream. @default Infinity */
   readonly capMs?: number;
@@ -62,7 +62,7 @@ const warnMissingDeadline = (service: string, method: string): void => {
  * reports the downstream's hop records back into the current scope. Handlers pass nothing by hand.
  */
 export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOptions): DeadlineClient<T> {
-  const { service, reserveMs = 5, capMs = Infinity, noDeadlineBudgetMs = 5_000, onMissingDeadline = warnMissingDeadline } = options;
+  const { service, reserveMs = 10, capMs = Infinity, noDeadlineBudgetMs = 5_000, onMissingDeadline = warnMissingDeadline } = options;
   const definition = (raw.constructor as unknown as { service?: Record<string, MethodDefinition<unknown, unknown> & { originalName?: string }> }).service;
   if (!definition) throw new TypeError(`createDeadlineClient(${service}): not a grpc-js generated client`);
 
@@ -106,9 +106,19 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
         reject(call.signal.reason);
         return;
       }
+      const startedAt = performance.now();
+      let answered = false;
       const collect = (metadata: Metadata | undefined): void => {
         const found = decodeHops(metadata?.get(HOPS_METADATA_KEY)[0]);
-        if (found.length) call.recordHops(found);
+        if (found.length) {
+          answered = true;
+          call.recordHops(found);
+        }
+      };
+      // A callee that ran out of time or was cancelled cannot report itself (its deadline is anchored
+      // at arrival, so ours fires first): record what we saw, so the chain stays complete.
+      const recordUnanswered = (outcome: HopOutcome): void => {
+        if (!answered) call.recordHops([{ service: call.service, method: call.method, receivedBudgetMs: call.budgetMs, spentMs: performance.now() - startedAt, forwardedBudgetMs: null, outcome }]);
       };
       const onAbort = (): void => grpcCall.cancel();
       const grpcCall = raw.makeUnaryRequest(
@@ -126,8 +136,10 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
           }
           collect(error.metadata);
           // We cancelled it: report why (deadline, caller gone, breaker), not grpc-js's generic CANCELLED.
-          if (call.signal.aborted) reject(call.signal.reason);
-          else reject(toDownstreamError(error, call));
+          const failure: unknown = call.signal.aborted ? call.signal.reason : toDownstreamError(error, call);
+          const outcome = outcomeOf(failure);
+          if (outcome !== 'error') recordUnanswered(outcome);
+          reject(failure);
         },
       );
       grpcCall.on('metadata', collect);
@@ -139,11 +151,14 @@ function toDownstreamError(error: ServiceError, call: OutgoingCall): DownstreamE
   const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
   const code = error.code in GrpcStatus ? (error.code as number as GrpcStatus) : GrpcStatus.UNKNOWN;
   // grpc-js's own texts name internal addresses; say what happened in our terms instead.
+  // (A downstream that answered itself sent its error code as a trailer: keep its words then.)
   const details =
-    code === GrpcStatus.DEADLINE_EXCEEDED
-      ? `no answer within its ${Math.round(call.budgetMs)} ms budget`
-      : code === GrpcStatus.UNAVAILABLE && !reason
-        ? 'unavailable'
-        : (error.details ?? '');
+    typeof reason === 'string'
+      ? (error.details ?? '')
+      : code === GrpcStatus.DEADLINE_EXCEEDED
+        ? `no answer within its ${Math.round(call.budgetMs)} ms budget`
+        : code === GrpcStatus.UNAVAILABLE
+          ? 'unavailable'
+          : (error.details ?? '');
   return new DownstreamError(code, typeof reason === 'string' ? reason : undefined, details, call.service, call.method);
 }

@@ -15,7 +15,7 @@ export interface GrpcClientOptions {
   /** Service within the package (`InventoryService`). */
   readonly service: string;
   readonly loader?: LoaderOptions;
-  /** Time kept back for the reply to travel home. @default 5 */
+  /** Time kept back for the reply to travel home. @default 10 */
   readonly reserveMs?: number;
   /** Local ceiling for any call to this downstream. @default Infinity */
   readonly capMs?: number;
