@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { startTelemetry } from '@lib/telemetry';
+// First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
+startTelemetry({ service: 'gateway' });
 import { NestFactory } from '@nestjs/core';
 import { JsonLogger, parseEnv } from '@lib/platform';
 import { GATEWAY_ENV } from './gateway.env';

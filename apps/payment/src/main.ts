@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { startTelemetry } from '@lib/telemetry';
+// First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
+startTelemetry({ service: 'payment' });
 import { PAYMENT } from '@lib/contracts';
 import { parseEnv, startGrpcTier } from '@lib/platform';
 import { PAYMENT_ENV } from './payment.env';

@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DeadlineGrpcClientModule } from '@lib/deadline';
+import { currentDeadline, DeadlineGrpcClientModule } from '@lib/deadline';
+import { deadlineTracing } from '@lib/telemetry';
 import { PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
 
 /**
@@ -18,6 +19,8 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
       service: contract.service,
       loader: PROTO_LOADER_OPTIONS,
       reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS'),
+      // Outermost: counts calls with no deadline in scope and puts the budget on the client span.
+      middleware: [deadlineTracing({ remainingMs: () => currentDeadline()?.remaining(), reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') })],
     }),
   });
 }

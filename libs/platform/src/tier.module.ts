@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { type BudgetPolicy, DeadlineModule } from '@lib/deadline';
+import { requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
 import { AdminHealthController } from './admin-health.controller';
@@ -40,9 +41,12 @@ export class TierModule {
               inbound: options.inbound,
               fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>).DEADLINE_FALLBACK_BUDGET_MS,
               policy: options.policy?.(env),
+              // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
+              onRequestEnd: requestEndHook({ telemetry: telemetry(), reserveMs: (env as EnvOf<typeof COMMON_ENV>).DEADLINE_RESERVE_MS, keepRecent: options.inbound === 'http' }),
             };
           },
         }),
+        TelemetryModule.forRoot({ tracerPage: options.inbound === 'http' }),
       ],
       controllers: options.inbound === 'grpc' ? [GrpcHealthController, AdminHealthController] : [],
       providers: [HealthDetails, { provide: TIER_NAME, useValue: options.service }],

@@ -11,6 +11,8 @@ export interface RequestEndEvent extends HopRecord {
   readonly aborted: boolean;
   /** The abort or failure reason, as text. */
   readonly reason?: string;
+  /** Every hop's record, this tier's first, then what its downstreams sent back (set at the HTTP edge, for tracing). */
+  readonly hops?: readonly HopRecord[];
 }
 
 export interface DeadlineModuleOptions {

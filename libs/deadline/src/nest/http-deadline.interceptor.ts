@@ -61,9 +61,9 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     const end = (): void => {
       response.off('close', onClose);
       const aborted = deadline.signal.aborted;
-      const [own] = scope.hops(outcome);
+      const hops = scope.hops(outcome);
       deadline.dispose();
-      this.onRequestEnd({ ...own, hop: 0, remainingMs: deadline.remaining(), aborted, reason });
+      this.onRequestEnd({ ...hops[0], hop: 0, remainingMs: deadline.remaining(), aborted, reason, hops });
     };
 
     if (deadline.expired) {

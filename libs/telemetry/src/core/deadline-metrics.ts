@@ -1,0 +1,92 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeadlineOutcome } from './deadline-attributes';
+
+/** Breaker states as a gauge value: 0 closed, 1 half-open, 2 open (isolated counts as open). */
+export type BreakerStateName = 'closed' | 'half_open' | 'open';
+const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed: 0, half_open: 1, open: 2 };
+
+export interface DeadlineMetricsOptions {
+  /** The tier, added as the `tier` label to every series. */
+  readonly tier: string;
+  /** Also export Node's process metrics (CPU, heap, event-loop lag). @default true */
+  readonly processMetrics?: boolean;
+  /** Remaining-budget histogram buckets, ms. @default 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000 */
+  readonly budgetBucketsMs?: readonly number[];
+}
+
+/**
+ * The deadline's numbers in Prometheus form, one registry per tier. Other libraries report into
+ * it through small methods (`breakerTransition`, `chaosFaultsActive`), so none of them needs to
+ * know prom-client.
+ */
+export class DeadlineMetrics {
+  readonly registry = new Registry();
+  private readonly remainingOnArrival: Histogram<'method'>;
+  private readonly requests: Counter<'method' | 'outcome'>;
+  private readonly exceeded: Counter<'method'>;
+  private readonly cancelled: Counter<'method'>;
+  private readonly missing: Counter<'downstream' | 'method'>;
+  private readonly breakerState: Gauge<'downstream'>;
+  private readonly breakerTransitions: Counter<'downstream' | 'from' | 'to'>;
+  private readonly chaosFaults: Gauge;
+
+  constructor(options: DeadlineMetricsOptions) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ tier: options.tier });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.remainingOnArrival = new Histogram({
+      name: 'deadline_remaining_on_arrival_ms',
+      help: 'Budget left when a request reached this tier, in milliseconds',
+      labelNames: ['method'],
+      buckets: [...(options.budgetBucketsMs ?? [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000])],
+      registers,
+    });
+    this.requests = new Counter({ name: 'deadline_requests_total', help: 'Requests served, by how they ended', labelNames: ['method', 'outcome'], registers });
+    this.exceeded = new Counter({ name: 'deadline_exceeded_total', help: 'Requests whose deadline passed before the work finished', labelNames: ['method'], registers });
+    this.cancelled = new Counter({ name: 'deadline_cancelled_total', help: 'Requests cancelled because the caller went away', labelNames: ['method'], registers });
+    this.missing = new Counter({
+      name: 'deadline_missing_total',
+      help: 'Outgoing calls made with no deadline in scope (a lost deadline)',
+      labelNames: ['downstream', 'method'],
+      registers,
+    });
+    this.breakerState = new Gauge({ name: 'breaker_state', help: 'Circuit breaker state per downstream: 0 closed, 1 half-open, 2 open', labelNames: ['downstream'], registers });
+    this.breakerTransitions = new Counter({ name: 'breaker_transitions_total', help: 'Circuit breaker state changes per downstream', labelNames: ['downstream', 'from', 'to'], registers });
+    this.chaosFaults = new Gauge({ name: 'chaos_faults_active', help: 'Chaos faults currently injected into this tier', registers });
+    this.chaosFaults.set(0);
+  }
+
+  /** One request ended in this tier. `receivedBudgetMs` is `null` when it came with no deadline. */
+  requestEnded(method: string, receivedBudgetMs: number | null, outcome: DeadlineOutcome): void {
+    if (receivedBudgetMs !== null) this.remainingOnArrival.observe({ method }, receivedBudgetMs);
+    this.requests.inc({ method, outcome });
+    if (outcome === 'deadline_exceeded') this.exceeded.inc({ method });
+    else if (outcome === 'cancelled') this.cancelled.inc({ method });
+  }
+
+  /** An outgoing call was made with no deadline in scope. */
+  missingDeadline(downstream: string, method: string): void {
+    this.missing.inc({ downstream, method });
+  }
+
+  /** Sets a downstream's breaker state without counting a transition (start-up, restore). */
+  breakerStateIs(downstream: string, state: BreakerStateName): void {
+    this.breakerState.set({ downstream }, BREAKER_STATE_VALUE[state]);
+  }
+
+  /** A downstream's breaker moved from one state to another. */
+  breakerTransition(downstream: string, from: BreakerStateName, to: BreakerStateName): void {
+    this.breakerTransitions.inc({ downstream, from, to });
+    this.breakerState.set({ downstream }, BREAKER_STATE_VALUE[to]);
+  }
+
+  /** How many chaos faults are injected right now. */
+  chaosFaultsActive(count: number): void {
+    this.chaosFaults.set(count);
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Telemetry } from '../otel/telemetry';
+
+/** `GET /metrics` in Prometheus text format (the admin port on gRPC tiers, the main port at the edge). */
+@Controller()
+export class MetricsController {
+  constructor(private readonly telemetry: Telemetry) {}
+
+  @Get('metrics')
+  @Header('Cache-Control', 'no-store')
+  async metrics(@Res() response: Response): Promise<void> {
+    const { contentType, body } = await this.telemetry.metrics.render();
+    response.type(contentType).send(body);
+  }
+}

@@ -1,0 +1,57 @@
+import { context, trace } from '@opentelemetry/api';
+import type { ClientMiddleware } from '@lib/deadline';
+import { DeadlineAttr } from '../core/deadline-attributes';
+import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
+import { telemetry as processTelemetry, type Telemetry } from './telemetry';
+
+export interface DeadlineTracingOptions {
+  /** The caller's time left, ms, or `undefined` with no deadline in scope (e.g. `() => currentDeadline()?.remaining()`). */
+  readonly remainingMs: () => number | undefined;
+  /** Reserve this client keeps back, recorded on the span. @default 0 */
+  readonly reserveMs?: number;
+  /** @default the process's telemetry */
+  readonly telemetry?: Telemetry;
+}
+
+const HOP_KEY = 'x-deadline-hop';
+
+/**
+ * Client middleware: counts calls made with no deadline in scope, and hands the call's budget to
+ * the gRPC client span the instrumentation starts inside `next` (see `DeadlineSpanProcessor`).
+ * Put it outermost, so a breaker that refuses the call is seen too.
+ */
+export function deadlineTracing(options: DeadlineTracingOptions): ClientMiddleware {
+  const { remainingMs, reserveMs = 0 } = options;
+  return (next) => async (call) => {
+    const t = options.telemetry ?? processTelemetry();
+    const remainingStart = remainingMs();
+    if (remainingStart === undefined) t.metrics.missingDeadline(call.service, call.method);
+    if (!t.tracing) return next(call);
+
+    const hop = Number(call.metadata.get(HOP_KEY)[0]);
+    const info: OutgoingCallInfo = {
+      downstream: call.service,
+      method: call.method,
+      hop: Number.isInteger(hop) ? hop : undefined,
+      budgetMs: call.budgetMs,
+      remainingStartMs: remainingStart ?? null,
+      reserveMs,
+      remainingMs: () => remainingMs() ?? null,
+    };
+    try {
+      return await context.with(context.active().setValue(OUTGOING_CALL, info), () => next(call));
+    } catch (error) {
+      if (isBreakerOpen(error)) {
+        // The call never reached the wire, so no client span exists: note it on the caller's span.
+        trace.getActiveSpan()?.addEvent('deadline.breaker_open', { [DeadlineAttr.OUTCOME]: 'breaker_open', 'rpc.service': call.service, 'rpc.method': call.method });
+      }
+      throw error;
+    }
+  };
+}
+
+/** Breakers (cockatiel's `BrokenCircuitError`, our resilience lib's errors) say so in their tag or name. */
+export function isBreakerOpen(error: unknown): boolean {
+  const { tag, name } = (error ?? {}) as { tag?: unknown; name?: unknown };
+  return [tag, name].some((v) => typeof v === 'string' && /breaker|circuit/i.test(v));
+}
