@@ -1,0 +1,119 @@
+import { type Clock, DeadlineExceededError, systemClock } from '@lib/deadline';
+import { BreakerOpenError } from './breaker-open.error';
+import { Bulkhead } from './bulkhead';
+import { type Classifier, classifyOutcome } from './call-outcome';
+import { type BreakerAttempt, DeadlineBreaker, type DeadlineBreakerOptions, type BreakerSnapshot } from './deadline-breaker';
+import { LatencyTracker } from './latency-tracker';
+import { retryWithinBudget, type RetryOptions } from './budget-retry';
+
+/** Everything that guards one downstream. All optional; defaults follow the narrative (60 s, 20 calls, 0.5). */
+export interface ResilienceOptions extends Omit<DeadlineBreakerOptions, 'name' | 'activeProbe'>, RetryOptions {
+  /** Per-attempt deadline; 0 means an attempt may use all the caller has left. @default 0 */
+  readonly attemptTimeoutMs?: number;
+  /** Bulkhead: calls running at once. @default 100 */
+  readonly maxConcurrent?: number;
+  /** Bulkhead: calls waiting for a slot. @default 100 */
+  readonly maxQueue?: number;
+  /** Methods safe to call twice; only these are retried. @default [] */
+  readonly idempotentMethods?: readonly string[];
+  /** Latency samples needed before admission refuses short budgets. @default 20 */
+  readonly admissionMinSamples?: number;
+  /** Time kept back for the reply, in the retry budget check. @default 0 */
+  readonly reserveMs?: number;
+  /** Active probe for recovery (see {@link DeadlineBreakerOptions.activeProbe}). @default none */
+  readonly activeProbe?: (attempt: BreakerAttempt) => Promise<unknown>;
+}
+
+/** One call as the guard sees it. */
+export interface GuardedCall {
+  readonly method: string;
+  /** What the caller can give this call. */
+  readonly budgetMs: number;
+  /** The caller's signal (its deadline). */
+  readonly signal?: AbortSignal;
+}
+
+export interface DownstreamSnapshot extends BreakerSnapshot {
+  readonly running: number;
+  readonly queued: number;
+  readonly p50Ms: number;
+}
+
+/**
+ * One downstream's guard, outermost first: deadline-aware admission, budget-aware retry
+ * (idempotent methods only), the breaker, the bulkhead. `fn` receives the attempt's signal and
+ * budget, which may be shorter than the caller's (per-attempt or probe deadline).
+ */
+export class ResilientDownstream {
+  readonly breaker: DeadlineBreaker;
+  private readonly bulkhead: Bulkhead;
+  private readonly latency = new LatencyTracker();
+  private readonly clock: Clock;
+  private readonly attemptTimeoutMs: number;
+  private readonly idempotent: ReadonlySet<string>;
+  private readonly admissionMinSamples: number;
+  private readonly classify: Classifier;
+  private readonly isRetryable = (error: unknown): boolean =>
+    !BreakerOpenError.is(error) && this.classify(error, { budgetMs: 0, capped: true, slowCallMs: Infinity }) === 'failure';
+
+  constructor(
+    readonly name: string,
+    private readonly options: ResilienceOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.classify = options.classify ?? classifyOutcome;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 0;
+    if (this.attemptTimeoutMs > 0 && (options.slowCallMs ?? 1_000) >= this.attemptTimeoutMs) {
+      throw new RangeError(`${name}: slowCallMs (${options.slowCallMs ?? 1_000}) must be below attemptTimeoutMs (${this.attemptTimeoutMs})`);
+    }
+    this.idempotent = new Set(options.idempotentMethods ?? []);
+    this.admissionMinSamples = options.admissionMinSamples ?? 20;
+    this.breaker = new DeadlineBreaker({ ...options, name });
+    this.bulkhead = new Bulkhead({ name, maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue });
+  }
+
+  async execute<T>(call: GuardedCall, fn: (attempt: BreakerAttempt) => Promise<T>): Promise<T> {
+    const startedAt = this.clock.now();
+    const remainingMs = (): number => call.budgetMs - (this.clock.now() - startedAt);
+    this.admit(call);
+    const attempt = (): Promise<T> => {
+      const left = remainingMs();
+      const capped = this.attemptTimeoutMs > 0 && this.attemptTimeoutMs < left;
+      return this.breaker.execute(
+        (granted) =>
+          this.bulkhead.execute(async () => {
+            const sentAt = this.clock.now();
+            const result = await fn(granted);
+            this.latency.record(this.clock.now() - sentAt);
+            return result;
+          }, granted.signal),
+        { signal: call.signal, budgetMs: capped ? this.attemptTimeoutMs : left, capped },
+      );
+    };
+    if (!this.idempotent.has(call.method) || (this.options.maxAttempts ?? 2) <= 1) return attempt();
+    return retryWithinBudget(attempt, {
+      ...this.options,
+      signal: call.signal,
+      remainingMs,
+      expectedLatencyMs: () => this.latency.p50(),
+      isRetryable: this.isRetryable,
+    });
+  }
+
+  snapshot(): DownstreamSnapshot {
+    return { ...this.breaker.snapshot(), running: this.bulkhead.running, queued: this.bulkhead.queued, p50Ms: Math.round(this.latency.p50() * 10) / 10 };
+  }
+
+  dispose(): void {
+    this.breaker.dispose();
+  }
+
+  /** Refuses, up front and without counting it, a call that cannot finish in time — unless it is the only one. */
+  private admit(call: GuardedCall): void {
+    if (this.latency.count < this.admissionMinSamples || this.bulkhead.running + this.bulkhead.queued === 0) return;
+    const p50 = this.latency.p50();
+    if (call.budgetMs < p50) {
+      throw new DeadlineExceededError(`not calling ${this.name}.${call.method}: ${Math.round(call.budgetMs)} ms left is below its median latency of ${Math.round(p50)} ms`);
+    }
+  }
+}
