@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Options } from '@grpc/proto-loader';
 
 /**
- * The folder holding `proto/*.proto`: `PROTO_DIR` when set, otherwise the repository's `proto/`
- * (found from both the sources and the compiled `dist/` tree).
+ * The folder holding `proto/*.proto`: `PROTO_DIR` when set, otherwise the nearest `proto/` above
+ * this file (the repository's, found from the sources and from any compiled tree).
  */
 export function protoDir(): string {
   if (process.env.PROTO_DIR) return resolve(process.env.PROTO_DIR);
-  const candidates = [resolve(__dirname, '../../../proto'), resolve(__dirname, '../../../../proto')];
-  return candidates.find((dir) => existsSync(join(dir, 'health.proto'))) ?? candidates[0];
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'proto', 'health.proto'))) return join(dir, 'proto');
+    if (dirname(dir) === dir) throw new Error(`no proto/ folder above ${__dirname}; set PROTO_DIR`);
+  }
 }
 
 export type ProtoName = 'auth' | 'order' | 'inventory' | 'payment' | 'health';
