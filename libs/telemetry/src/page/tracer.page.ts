@@ -45,7 +45,7 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
   .reason { color: var(--bad); margin: 6px 0 0; font-family: ui-monospace, monospace; font-size: 12.5px; }
   .trace { color: var(--muted); font-family: ui-monospace, monospace; font-size: 12px; margin-top: 4px; }
   .scale { margin: 18px 0 8px; display: flex; gap: 8px; align-items: center; color: var(--muted); font-size: 12px; }
-  .waterfall { position: relative; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px 10px; }
+  .waterfall { position: relative; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 34px 16px 10px; overflow: hidden; }
   .row { display: grid; grid-template-columns: 210px 1fr; align-items: center; height: 38px; }
   .row .label { font-family: ui-monospace, monospace; font-size: 12.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding-right: 10px; }
   .row .label .lvl { color: var(--muted); margin-right: 6px; }
@@ -55,12 +55,13 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
   .hop.failed .used { background: var(--bad); box-shadow: 0 0 0 2px var(--bad-soft); }
   .hop.failed .label { color: var(--bad); }
   .hop.failed .label::after { content: " ✕"; }
+  .bar-text.inside { color: #fff; text-shadow: 0 1px 2px rgba(0,0,0,.6); }
   .bar-text { position: absolute; top: 3px; font-size: 11.5px; color: var(--text); white-space: nowrap; font-variant-numeric: tabular-nums; pointer-events: none; }
   .deadline-line { position: absolute; top: 0; bottom: 0; width: 0; border-left: 2px dashed var(--deadline); }
-  .deadline-tag { position: absolute; top: -2px; transform: translateX(-50%); background: var(--deadline); color: #fff; font-size: 10.5px; font-weight: 700; padding: 1px 6px; border-radius: 3px; }
+  .deadline-tag { position: absolute; top: -24px; white-space: nowrap; transform: translateX(-100%); border-top-right-radius: 0 !important; border-bottom-right-radius: 0 !important; background: var(--deadline); color: #fff; font-size: 10.5px; font-weight: 700; padding: 1px 6px; border-radius: 3px; }
   .axis { display: grid; grid-template-columns: 210px 1fr; margin-top: 4px; }
   .axis .ticks { position: relative; height: 18px; border-top: 1px solid var(--line); }
-  .axis .tick { position: absolute; top: 3px; transform: translateX(-50%); color: var(--muted); font-size: 11px; font-variant-numeric: tabular-nums; }
+  .axis .tick { position: absolute; top: 3px; white-space: nowrap; transform: translateX(-50%); color: var(--muted); font-size: 11px; font-variant-numeric: tabular-nums; }
   .legend { display: flex; gap: 18px; color: var(--muted); font-size: 12px; margin: 10px 0 0; flex-wrap: wrap; }
   .legend i { display: inline-block; width: 14px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
   table { width: 100%; border-collapse: collapse; margin-top: 22px; font-variant-numeric: tabular-nums; }
@@ -154,10 +155,12 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
 
     var rows = bars.map(function (b) {
       var failed = b.outcome !== 'ok';
+      // Past the middle of the axis the caption goes inside the bar, so it never runs off the chart.
+      var late = (b.startMs + b.spentMs) / span > 0.55;
       var track = el('div', { 'class': 'track' }, [
         b.receivedBudgetMs === null ? null : el('div', { 'class': 'budget', 'data-testid': 'budget-bar', style: 'left:' + pct(b.startMs) + ';width:calc(' + pct(b.receivedBudgetMs) + ')' }),
         el('div', { 'class': 'used', 'data-testid': 'used-bar', style: 'left:' + pct(b.startMs) + ';width:' + pct(b.spentMs), title: b.service + ' worked ' + ms(b.spentMs) }),
-        el('span', { 'class': 'bar-text', style: 'left:calc(' + pct(b.startMs + b.spentMs) + ' + 6px)', text: ms(b.spentMs) + ' of ' + ms(b.receivedBudgetMs) + (b.decayPct === null ? '' : ' · decay ' + b.decayPct + '%') + (failed ? ' · ' + (OUTCOME_TEXT[b.outcome] || b.outcome) : '') }),
+        el('span', { 'class': 'bar-text' + (late ? ' inside' : ''), style: late ? 'right:calc(100% - ' + pct(b.startMs + b.spentMs) + ' + 6px)' : 'left:calc(' + pct(b.startMs + b.spentMs) + ' + 6px)', text: ms(b.spentMs) + ' of ' + ms(b.receivedBudgetMs) + (b.decayPct === null ? '' : ' · decay ' + b.decayPct + '%') + (failed ? ' · ' + (OUTCOME_TEXT[b.outcome] || b.outcome) : '') }),
       ]);
       return el('div', { 'class': 'row hop' + (failed ? ' failed' : ''), 'data-testid': 'hop-bar', 'data-service': b.service, 'data-outcome': b.outcome }, [
         el('div', { 'class': 'label', title: b.service + '.' + b.method }, [el('span', { 'class': 'lvl', text: String(b.level) }), document.createTextNode(b.service + ' · ' + b.method)]),
@@ -167,7 +170,7 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
 
     var chart = el('div', { 'class': 'waterfall', 'data-testid': 'waterfall' }, rows);
     if (deadlineAt !== null && deadlineAt <= span) {
-      var overlay = el('div', { style: 'position:absolute;left:calc(16px + 210px);right:16px;top:8px;bottom:28px;pointer-events:none' }, [
+      var overlay = el('div', { style: 'position:absolute;left:calc(16px + 210px);right:16px;top:30px;bottom:28px;pointer-events:none' }, [
         el('div', { 'class': 'deadline-line', 'data-testid': 'deadline-line', style: 'left:' + pct(deadlineAt) }),
         el('div', { 'class': 'deadline-tag', style: 'left:' + pct(deadlineAt), text: 'deadline ' + ms(deadlineAt) }),
       ]);
@@ -191,7 +194,7 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
       })),
     ]);
 
-    detailEl.replaceChildren(
+    detailEl.replaceChildren.apply(detailEl, [
       el('div', { 'class': 'summary' }, [
         kv('request', r.method), kv('outcome', OUTCOME_TEXT[r.outcome] || r.outcome), kv('budget', ms(r.budgetMs)), kv('took', ms(r.spentMs)), kv('hops', String(bars.length)),
       ]),
@@ -200,8 +203,8 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
       scale, chart,
       el('div', { 'class': 'legend' }, [legend('var(--budget)', 'budget received'), legend('var(--used)', 'time worked'), legend('var(--bad)', 'failed hop'), legend('var(--deadline)', 'the deadline')]),
       table,
-      el('p', { 'class': 'note', text: 'Hops carry budgets, not clocks: each hop starts at (edge budget − budget it received), so the reserves kept back upstream count as time before it started.' })
-    );
+      el('p', { 'class': 'note', text: 'Hops carry budgets, not clocks: each hop starts at (edge budget − budget it received), so the reserves kept back upstream count as time before it started.' }),
+    ].filter(Boolean));
   }
   function kv(k, v) { return el('div', {}, [el('span', { 'class': 'k', text: k }), el('span', { 'class': 'v', text: v })]); }
   function legend(color, text) { return el('span', {}, [el('i', { style: 'background:' + color }), document.createTextNode(text)]); }

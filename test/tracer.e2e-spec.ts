@@ -1,0 +1,104 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { repoRoot, Stack } from '../tools/stack';
+import { eventually } from './support/grpc-clients';
+import { issueToken } from './support/tokens';
+
+// The ContextTracer page in a real browser: Debian's Chromium (installed by .ci/run), driven by
+// playwright-core, which never downloads a browser of its own.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(repoRoot(), 'test-artifacts');
+const PAYMENT_LATENCY_MS = 300;
+
+describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
+  let stack: Stack;
+  let browser: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  let okId: number;
+  let failedId: number;
+
+  const order = async (budgetMs: number, token: string): Promise<number> => {
+    const response = await fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs) },
+      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await Stack.start({ tierEnv: { payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) } } });
+    const token = issueToken();
+    expect(await order(3_000, token)).toBe(201);
+    expect(await order(150, token)).toBe(504);
+    // The edge records a request when it ends, just after the reply leaves.
+    const listed = await eventually(async () => {
+      const body = (await (await fetch(`${stack.gatewayUrl}/_tracer/requests`)).json()) as { requests: { id: number; outcome: string; method: string }[] };
+      const orders = body.requests.filter((r) => r.method === 'POST /orders');
+      expect(orders).toHaveLength(2);
+      return orders;
+    });
+    okId = listed.find((r) => r.outcome === 'ok')!.id;
+    failedId = listed.find((r) => r.outcome === 'deadline_exceeded')!.id;
+
+    userDataDir = mkdtempSync(join(tmpdir(), 'tracer-chromium-'));
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1360, height: 820 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it('draws one bar per hop, gateway to payment, for a request that went through', async () => {
+    await page.goto(`${stack.gatewayUrl}/_tracer#/requests/${okId}`);
+    const bars = page.getByTestId('hop-bar');
+    await bars.nth(4).waitFor({ timeout: 10_000 });
+    expect(await bars.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-service')}:${r.getAttribute('data-outcome')}`))).toEqual([
+      'gateway:ok',
+      'auth:ok',
+      'order:ok',
+      'inventory:ok',
+      'payment:ok',
+    ]);
+    // Every hop shows both its budget and the time it used, and the deadline line is drawn.
+    expect(await page.getByTestId('budget-bar').count()).toBe(5);
+    expect(await page.getByTestId('used-bar').count()).toBe(5);
+    await expect(page.getByTestId('deadline-line').isVisible()).resolves.toBe(true);
+    expect(await page.locator('.hop.failed').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'tracer-ok.png'), fullPage: true });
+  });
+
+  it('marks the deadline-exceeded request in the list and its failed hops in the waterfall', async () => {
+    await page.goto(`${stack.gatewayUrl}/_tracer`);
+    await page.getByRole('button', { name: 'deadline exceeded' }).click();
+    const rows = page.getByTestId('request');
+    await eventually(async () => expect(await rows.evaluateAll((items) => items.map((i) => i.getAttribute('data-outcome')))).toEqual(['deadline_exceeded']));
+    await rows.first().click();
+    await page.waitForURL(new RegExp(`#/requests/${failedId}$`));
+    const failed = page.locator('[data-testid="hop-bar"].failed');
+    await failed.first().waitFor({ timeout: 10_000 });
+    const failedServices = await failed.evaluateAll((items) => items.map((i) => i.getAttribute('data-service')));
+    expect(failedServices).toEqual(expect.arrayContaining(['gateway', 'order', 'payment']));
+    expect(await page.getByTestId('reason').textContent()).toContain('DEADLINE_EXCEEDED');
+    // Failed hops are drawn in the failure colour, not the normal one.
+    const [failedColour, okColour] = await Promise.all([
+      failed.first().locator('.used').evaluate((el) => getComputedStyle(el).backgroundColor),
+      page.locator('[data-testid="hop-bar"]:not(.failed) .used').first().evaluate((el) => getComputedStyle(el).backgroundColor),
+    ]);
+    expect(failedColour).not.toBe(okColour);
+    await page.screenshot({ path: join(ARTIFACTS, 'tracer-deadline-exceeded.png'), fullPage: true });
+  });
+});
