@@ -1,6 +1,6 @@
 // `npm run stack`: the five tiers as separate processes on the documented ports, with prefixed,
 // human-readable logs. Ctrl-C stops them all.
-import { Stack, type TierName } from '../tools/stack';
+import { Stack, type TierName, TIERS } from '../tools/stack';
 
 let echoLogs = true;
 
@@ -28,7 +28,8 @@ export function prefixLine(tier: string, line: string): void {
 }
 
 export async function runStack(tierEnv: Partial<Record<TierName, Record<string, string>>> = {}): Promise<Stack> {
-  const stack = await Stack.start({ ports: 'default', onLine: prefixLine, tierEnv });
+  // STACK_PORTS=free picks free ports instead of the documented ones (used by the stack's own test).
+  const stack = await Stack.start({ ports: process.env.STACK_PORTS === 'free' ? 'free' : 'default', onLine: prefixLine, tierEnv });
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
@@ -43,7 +44,10 @@ export async function runStack(tierEnv: Partial<Record<TierName, Record<string, 
 
 if (require.main === module) {
   runStack()
-    .then((stack) => process.stdout.write(`\nall five tiers are up; gateway on ${stack.gatewayUrl} (Ctrl-C stops them)\n`))
+    .then((stack) => {
+      const pids = TIERS.map((t) => `${t}=${stack.tier(t).pid}`).join(' ');
+      process.stdout.write(`\nall five tiers are up and healthy; gateway on ${stack.gatewayUrl} (Ctrl-C stops them) [${pids}]\n`);
+    })
     .catch((error: unknown) => {
       process.stderr.write(`${String(error)}\n`);
       process.exit(1);

@@ -19,7 +19,7 @@ describe('libs/deadline copied into another Nest project', () => {
     })(join(root, 'libs/deadline/src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
     const foreign = files.flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)]
-        .map((m) => m[1]!)
+        .map((m) => m[1])
         .filter((spec) => spec.startsWith('@lib/') || (spec.startsWith('.') && relative(join(root, 'libs/deadline'), join(file, '..', spec)).startsWith('..')))
         .map((spec) => `${relative(root, file)} → ${spec}`),
     );

@@ -17,10 +17,10 @@ describe('README configuration table', () => {
     expect(specs.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('documents every variable a tier reads', () => {
+  it('documents every variable a tier reads', async () => {
     const variables = new Set<string>();
     for (const file of specs) {
-      for (const exported of Object.values(require(file) as Record<string, unknown>)) {
+      for (const exported of Object.values((await import(file)) as Record<string, unknown>)) {
         if (exported && typeof exported === 'object') Object.keys(exported).forEach((name) => variables.add(name));
       }
     }

@@ -96,21 +96,24 @@ export class Stack {
     return this.processes.get(name)!;
   }
 
-  /** Polls the gateway's readiness (which checks auth and order) until it answers 200. */
+  /** Polls every tier's health check (the gateway's readiness, each gRPC tier's admin `/health`) until all answer 200. */
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
+    const urls = [...GRPC_TIERS.map((t) => `${this.adminUrl(t)}/health`), `${this.gatewayUrl}/health`];
     let last = '';
-    while (Date.now() < until) {
-      try {
-        const response = await fetch(`${this.gatewayUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-        if (response.ok) return;
-        last = `${response.status} ${await response.text()}`;
-      } catch (error) {
-        last = String(error);
+    for (const url of urls) {
+      for (;;) {
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+          if (response.ok) break;
+          last = `${url}: ${response.status} ${await response.text()}`;
+        } catch (error) {
+          last = `${url}: ${String(error)}`;
+        }
+        if (Date.now() > until) throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
   }
 
   /** Stops every tier by PID, callers first. */
