@@ -19,7 +19,7 @@ export { parseResilienceOverrides } from './core/resilience-overrides';
 
 // gRPC (grpc-js, no framework)
 export { resilienceMiddleware } from './grpc/resilience.middleware';
-export { grpcHealthProbe, type HealthProbe } from './grpc/health-probe';
+export { grpcHealthProbe } from './grpc/health-probe';
 
 // Nest adapter
 export { ResilienceModule } from './nest/resilience.module';

@@ -9,14 +9,15 @@ const NUMERIC_KEYS: ReadonlySet<string> = new Set(NUMERIC);
 
 /**
  * Parses per-downstream settings from one string, e.g.
- * `inventory.attemptTimeoutMs=1500,inventory.minimumCalls=10,payment.idempotentMethods=Charge|GetCharge`.
+ * `inventory.attemptTimeoutMs=1500,inventory.minimumCalls=10,payment.idempotentMethods=Charge|GetCharge`;
+ * `*` as the downstream name sets a default for all.
  * Returns every problem at once, as a string, instead of throwing.
  */
 export function parseResilienceOverrides(raw: string): Record<string, ResilienceOptions> | string {
   const out: Record<string, Record<string, unknown>> = {};
   const problems: string[] = [];
   for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([a-z][a-z0-9-]*)\.([A-Za-z]+)=(.*)$/.exec(entry);
+    const match = /^(\*|[a-z][a-z0-9-]*)\.([A-Za-z]+)=(.*)$/.exec(entry);
     if (!match) {
       problems.push(`"${entry}" is not <downstream>.<option>=<value>`);
       continue;
@@ -33,5 +34,5 @@ export function parseResilienceOverrides(raw: string): Record<string, Resilience
       problems.push(`${downstream}.${key}: unknown option (known: ${[...NUMERIC, 'idempotentMethods'].join(', ')})`);
     }
   }
-  return problems.length ? problems.join('; ') : (out as Record<string, ResilienceOptions>);
+  return problems.length ? problems.join('; ') : (out);
 }
