@@ -68,6 +68,7 @@ describe('cancellation reaches the last tier', () => {
       stack.tier(tier).waitFor((e) => e.msg === 'request ended' && e.method === method && e.outcome === 'cancelled' && e.receivedBudgetMs !== 300);
     const [gateway, order, payment] = await Promise.all([ended('gateway', 'POST /orders'), ended('order', 'PlaceOrder'), ended('payment', 'Charge')]);
     for (const line of [gateway, order, payment]) expect(line).toMatchObject({ aborted: true, outcome: 'cancelled' });
+    await stack.tier('gateway').waitFor((e) => e.msg === 'client closed request' && e.statusCode === 499 && e.path === '/orders');
     expect(payment.spentMs as number).toBeLessThan(PAYMENT_LATENCY_MS);
     await eventually(async () => expect(await stockOf(stack.grpcUrl('inventory'), 'espresso')).toMatchObject({ reserved: 0, sold: 0 }));
   });

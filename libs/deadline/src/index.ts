@@ -26,7 +26,7 @@ export { type Result } from './core/result';
 export { createDeadlineClient, type DeadlineClient, type DeadlineClientOptions, type ClientMiddleware, type UnaryInvoker, type OutgoingCall, type CallOptions } from './grpc/deadline-client';
 export { openServerScope, type ServerCallLike, type ServerScopeOptions } from './grpc/server-scope';
 export { toGrpcError, hopsMetadata } from './grpc/grpc-error';
-export { DownstreamError, ERROR_CODE_METADATA_KEY } from './grpc/downstream.error';
+export { DownstreamError, ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from './grpc/downstream.error';
 export { HOP_METADATA_KEY } from './grpc/metadata-keys';
 
 // Nest adapters

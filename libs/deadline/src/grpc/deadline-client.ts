@@ -3,7 +3,7 @@ import { DeadlineExceededError } from '../core/deadline-exceeded.error';
 import { currentScope } from '../core/deadline-context';
 import { decodeHops, type HopOutcome, type HopRecord, HOPS_METADATA_KEY, outcomeOf } from '../core/hop-record';
 import { GrpcStatus } from '../core/grpc-status';
-import { DownstreamError, ERROR_CODE_METADATA_KEY } from './downstream.error';
+import { DownstreamError, ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from './downstream.error';
 import { HOP_METADATA_KEY } from './metadata-keys';
 import { linkSignals } from '../core/link-signals';
 
@@ -118,7 +118,7 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
       // A callee that ran out of time or was cancelled cannot report itself (its deadline is anchored
       // at arrival, so ours fires first): record what we saw, so the chain stays complete.
       const recordUnanswered = (outcome: HopOutcome): void => {
-        if (!answered) call.recordHops([{ service: call.service, method: call.method, receivedBudgetMs: call.budgetMs, spentMs: performance.now() - startedAt, forwardedBudgetMs: null, outcome }]);
+        if (!answered) call.recordHops([{ service: call.service, method: call.method, receivedBudgetMs: round(call.budgetMs), spentMs: round(performance.now() - startedAt), forwardedBudgetMs: null, outcome }]);
       };
       const onAbort = (): void => grpcCall.cancel();
       const grpcCall = raw.makeUnaryRequest(
@@ -160,5 +160,9 @@ function toDownstreamError(error: ServiceError, call: OutgoingCall): DownstreamE
         : code === GrpcStatus.UNAVAILABLE
           ? 'unavailable'
           : (error.details ?? '');
-  return new DownstreamError(code, typeof reason === 'string' ? reason : undefined, details, call.service, call.method);
+  const retryAfter = Number(error.metadata?.get(RETRY_AFTER_METADATA_KEY)[0]);
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
+  return new DownstreamError(code, typeof reason === 'string' ? reason : undefined, details, call.service, call.method, retryAfterMs);
 }
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;

@@ -2,7 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { encodeHops, type HopRecord, HOPS_METADATA_KEY } from '../core/hop-record';
 import { type GrpcStatus } from '../core/grpc-status';
 import { statusOf } from '../core/status-map';
-import { ERROR_CODE_METADATA_KEY } from './downstream.error';
+import { ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from './downstream.error';
 
 /** What grpc-js sends when a handler fails: `code`, `details`, and trailers. */
 export interface GrpcErrorObject {
@@ -23,6 +23,8 @@ export function toGrpcError(error: unknown, hops?: readonly HopRecord[]): GrpcEr
   const outcome = statusOf(error);
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, outcome.code);
+  const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) metadata.set(RETRY_AFTER_METADATA_KEY, String(Math.ceil(retryAfterMs)));
   if (hops?.length) metadata.set(HOPS_METADATA_KEY, encodeHops(hops));
   return { code: outcome.status, details: outcome.message, message: outcome.message, metadata };
 }

@@ -25,9 +25,17 @@ export class ErrorMappingFilter implements ExceptionFilter {
     if (body.statusCode >= 500 && body.statusCode !== 503 && body.statusCode !== 504) {
       this.logger.error({ msg: 'unexpected error', error: exception instanceof Error ? exception.stack : String(exception) });
     }
-    if (response.headersSent || response.destroyed) return; // 499: nobody is left to answer
+    if (response.headersSent || response.destroyed) {
+      // Nobody is left to answer: record it the way proxies do, as 499 Client Closed Request.
+      this.logger.warn({ msg: 'client closed request', statusCode: body.statusCode, method: request.method, path: request.path });
+      return;
+    }
     const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-    if (typeof retryAfterMs === 'number') response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    if (typeof retryAfterMs === 'number') {
+      // Retry-After is whole seconds by standard (rounded up); the exact figure rides beside it.
+      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+      response.setHeader('Retry-After-Ms', String(Math.max(0, Math.ceil(retryAfterMs))));
+    }
     response.status(body.statusCode).json(body);
   }
 }
