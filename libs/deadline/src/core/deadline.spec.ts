@@ -45,6 +45,17 @@ describe(Deadline.name, () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('honours budgets longer than a timer can hold (~24.8 days) instead of firing at once', () => {
+    const budget = 2 ** 31 + 60_000;
+    const deadline = Deadline.after(budget, { clock });
+    clock.advance(2 ** 31);
+    expect(deadline.expired).toBe(false);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(60_000);
+    expect(deadline.signal.reason).toBeInstanceOf(DeadlineExceededError);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('derives a child budget as min(remaining, cap) minus the reserve', () => {
     const deadline = Deadline.after(1_000, { clock });
     clock.advance(200);

@@ -61,7 +61,7 @@ export class Deadline {
       parent.addEventListener('abort', this.onParentAbort, { once: true });
     }
     if (Number.isFinite(budgetMs)) {
-      this.timer = clock.setTimeout(this.onTimeout, budgetMs);
+      this.timer = clock.setTimeout(this.onTimeout, Math.min(budgetMs, MAX_TIMER_DELAY_MS));
     }
   }
 
@@ -126,6 +126,12 @@ export class Deadline {
 
   private readonly onTimeout = (): void => {
     this.timer = undefined;
+    // Timers cap at ~24.8 days (a longer delay fires at once): re-arm until the real expiry.
+    const left = this.expiresAt - this.clock.now();
+    if (left > EXPIRY_TOLERANCE_MS) {
+      this.timer = this.clock.setTimeout(this.onTimeout, Math.min(left, MAX_TIMER_DELAY_MS));
+      return;
+    }
     this.abort(new DeadlineExceededError(`deadline exceeded after ${formatMs(this.budgetMs)}`));
   };
 
@@ -152,6 +158,11 @@ export class Deadline {
     }
   }
 }
+
+/** Largest delay `setTimeout` honours; anything longer fires immediately (TimeoutOverflowWarning). */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+/** Timers may fire a fraction of a millisecond early on the monotonic clock; that counts as on time. */
+const EXPIRY_TOLERANCE_MS = 1;
 
 /** Keeps our own reasons as they are; anything else from a foreign signal becomes a cancellation. */
 function adoptReason(reason: unknown): Error {
