@@ -160,12 +160,13 @@ export class DeadlineBreaker {
     }
     const startedAt = this.clock.now();
     try {
-      const result = await fn({ signal: controller.signal, budgetMs, probe });
+      const result = await settleOnAbort(fn({ signal: controller.signal, budgetMs, probe }), controller.signal);
       this.settle(probe, 'success', this.clock.now() - startedAt);
       return result;
     } catch (error) {
-      // An abort by our probe timer surfaces as whatever fn threw; report it by its real reason.
-      const cause = controller.signal.aborted && AttemptTimeoutError.is(controller.signal.reason) ? controller.signal.reason : error;
+      // Once aborted, the abort's reason is the truth (caller left, probe deadline, breaker opened),
+      // whatever fn made of it.
+      const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
       this.settle(probe, this.classify(cause, { budgetMs, capped, slowCallMs: this.counter.slowCallMs }), this.clock.now() - startedAt);
       throw cause;
     } finally {
@@ -229,6 +230,29 @@ export class DeadlineBreaker {
     if (to === 'closed') this.clearProbeTimer();
     if (from !== to) this.stateChanges.emit({ breaker: this.name, from, to, reason, counts: this.counter.counts() });
   }
+}
+
+/** Settles with `signal`'s reason the moment it aborts, even if `work` ignores it: no call outlives its abort. */
+function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function describe({ calls, failures, slow }: WindowCounts): string {
