@@ -1,4 +1,4 @@
-import { BulkheadPolicy, bulkhead } from 'cockatiel';
+import { type BulkheadPolicy, bulkhead } from 'cockatiel';
 import { CancelledError } from '@lib/deadline';
 import { Bulkhead } from './bulkhead';
 import { BulkheadFullError } from './bulkhead-full.error';
