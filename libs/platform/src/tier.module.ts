@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { type BudgetPolicy, DeadlineModule } from '@lib/deadline';
-import { requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
+import { type BudgetPolicy, currentScope, DeadlineModule } from '@lib/deadline';
+import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
 import { AdminHealthController } from './admin-health.controller';
@@ -49,7 +50,16 @@ export class TierModule {
         TelemetryModule.forRoot({ tracerPage: options.inbound === 'http' }),
       ],
       controllers: options.inbound === 'grpc' ? [GrpcHealthController, AdminHealthController] : [],
-      providers: [HealthDetails, { provide: TIER_NAME, useValue: options.service }],
+      providers: [
+        HealthDetails,
+        { provide: TIER_NAME, useValue: options.service },
+        // Registered after DeadlineModule's interceptor, so it runs inside it, with the scope open.
+        {
+          provide: APP_INTERCEPTOR,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => new DeadlineSpanInterceptor({ telemetry: telemetry(), currentScope, reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') }),
+        },
+      ],
       exports: [HealthDetails, TIER_NAME],
       global: true,
     };

@@ -15,6 +15,7 @@ export { DeadlineSpanProcessor } from './otel/deadline-span.processor';
 
 // Nest adapters
 export { TelemetryModule, type TelemetryModuleOptions } from './nest/telemetry.module';
+export { DeadlineSpanInterceptor, type DeadlineSpanInterceptorOptions, type ScopeView } from './nest/deadline-span.interceptor';
 export { requestEndHook, attributesOf, type RequestEndHookOptions } from './nest/request-end.hook';
 export { MetricsController } from './nest/metrics.controller';
 export { TracerController, type RequestSummary, type RequestDetail } from './nest/tracer.controller';

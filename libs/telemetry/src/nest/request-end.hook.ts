@@ -31,7 +31,15 @@ export function requestEndHook(options: RequestEndHookOptions): (event: RequestE
   return (event) => {
     const active = trace.getActiveSpan()?.spanContext();
     const server = active && telemetry.spans?.serverSpanOf(active.spanId);
-    if (server) server.setAttributes(attributesOf(event, reserveMs));
+    if (server?.isRecording()) {
+      server.setAttributes(attributesOf(event, reserveMs));
+      // HTTP spans are named by verb only until someone knows the route; the edge does.
+      const route = /^([A-Z]+) (\/\S*)$/.exec(event.method);
+      if (route) {
+        server.updateName(event.method);
+        server.setAttribute('http.route', route[2]);
+      }
+    }
     const ids = server?.spanContext() ?? active;
 
     telemetry.metrics.requestEnded(event.method, event.receivedBudgetMs, event.outcome);

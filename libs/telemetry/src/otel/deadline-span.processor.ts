@@ -43,6 +43,16 @@ export class DeadlineSpanProcessor implements SpanProcessor {
   }
 
   onEnding(span: Span): void {
+    if (span.kind === SpanKind.SERVER && span.attributes[DeadlineAttr.OUTCOME] === undefined) {
+      // Ended before the handler did (grpc-js's own deadline timer): say how, from the status sent.
+      const code = span.attributes[GRPC_STATUS_ATTR];
+      if (code === undefined) return;
+      const outcome = outcomeOfStatus(code);
+      span.setAttribute(DeadlineAttr.OUTCOME, outcome);
+      if (outcome === 'deadline_exceeded') span.setAttribute(DeadlineAttr.REMAINING_END_MS, 0);
+      if (outcome !== 'ok' && span.attributes['error.type'] === undefined) span.setAttribute('error.type', outcome);
+      return;
+    }
     const call = this.calls.get(span);
     if (!call) return;
     const remaining = call.remainingMs();

@@ -1,0 +1,164 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Stack } from '../tools/stack';
+import { eventually } from './support/grpc-clients';
+import { issueToken } from './support/tokens';
+
+/** One span as received over OTLP/HTTP (JSON), flattened for assertions. */
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+}
+jest.setTimeout(30_000);
+const SERVER = 2;
+const CLIENT = 3;
+const PAYMENT_LATENCY_MS = 300;
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+type OtlpAttribute = { key: string; value: OtlpValue };
+type OtlpExport = {
+  resourceSpans: { resource: { attributes: OtlpAttribute[] }; scopeSpans: { spans: (Omit<ReceivedSpan, 'attributes' | 'service'> & { attributes?: OtlpAttribute[] })[] }[] }[];
+};
+
+const valueOf = (v: OtlpValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue));
+const attributesOf = (list: OtlpAttribute[] = []): Record<string, unknown> => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
+
+/**
+ * The smallest OTLP/HTTP trace receiver: what an OpenTelemetry Collector's `otlp` receiver accepts
+ * on `/v1/traces` (JSON encoding), keeping what it received.
+ */
+function startReceiver(): Promise<{ server: Server; url: string; spans: ReceivedSpan[]; contentTypes: Set<string> }> {
+  const spans: ReceivedSpan[] = [];
+  const contentTypes = new Set<string>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      if (request.method !== 'POST' || request.url !== '/v1/traces') {
+        response.writeHead(404).end();
+        return;
+      }
+      contentTypes.add(String(request.headers['content-type']));
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport;
+      for (const resource of body.resourceSpans) {
+        const service = String(attributesOf(resource.resource.attributes)['service.name']);
+        for (const scope of resource.scopeSpans) {
+          for (const span of scope.spans) spans.push({ ...span, service, parentSpanId: span.parentSpanId ?? '', attributes: attributesOf(span.attributes) });
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, contentTypes })));
+}
+
+describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
+  let stack: Stack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let token: string;
+
+  const order = (budgetMs: number, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs), ...headers },
+      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+    });
+  const spansOf = (traceId: string): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    stack = await Stack.start({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+      tierEnv: { payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) } },
+    });
+    token = issueToken();
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await new Promise((resolve) => receiver?.server.close(resolve));
+  });
+
+  it('continues the caller\'s W3C trace through all five tiers', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await order(3_000, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(response.status).toBe(201);
+    const spans = await eventually(() => {
+      const found = spansOf(traceId).filter((s) => s.kind === SERVER);
+      expect(new Set(found.map((s) => s.service))).toEqual(new Set(['gateway', 'auth', 'order', 'inventory', 'payment']));
+      return spansOf(traceId);
+    });
+    const gateway = spans.find((s) => s.service === 'gateway' && s.kind === SERVER)!;
+    expect(gateway.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  it('puts the deadline on every server span, and the gateway\'s log line names the same trace', async () => {
+    const response = await order(2_000);
+    expect(response.status).toBe(201);
+    const line = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.method === 'POST /orders' && e.receivedBudgetMs === 2000);
+    expect(line.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(line.spanId).toMatch(/^[0-9a-f]{16}$/);
+    const servers = await eventually(() => {
+      const found = spansOf(line.traceId as string).filter((s) => s.kind === SERVER && s.attributes['deadline.outcome'] !== undefined && !/Commit|Release/.test(s.name));
+      expect(found.map((s) => s.service).sort()).toEqual(['auth', 'gateway', 'inventory', 'order', 'payment']);
+      return found;
+    });
+    const edge = servers.find((s) => s.service === 'gateway')!;
+    expect(edge.spanId).toBe(line.spanId);
+    expect(edge.attributes).toMatchObject({ 'deadline.budget.received_ms': 2000, 'deadline.remaining.start_ms': 2000, 'deadline.hop': 0, 'deadline.outcome': 'ok', 'http.route': '/orders' });
+    for (const span of servers) {
+      for (const key of ['deadline.budget.received_ms', 'deadline.remaining.end_ms', 'deadline.reserve_ms', 'deadline.decay_pct', 'deadline.spent_ms']) expect(span.attributes[key]).toEqual(expect.any(Number));
+    }
+    // Each tier saw strictly less than its caller.
+    const received = (service: string): number => servers.find((s) => s.service === service)!.attributes['deadline.budget.received_ms'] as number;
+    expect(received('order')).toBeLessThan(received('gateway'));
+    expect(received('payment')).toBeLessThan(received('order'));
+    expect(servers.find((s) => s.service === 'order')!.attributes['rpc.system']).toBe('grpc');
+  });
+
+  it('puts the budget forwarded and the time left on the gRPC client spans', async () => {
+    const response = await order(2_500);
+    expect(response.status).toBe(201);
+    const line = await stack.tier('order').waitFor((e) => e.msg === 'request ended' && e.method === 'PlaceOrder' && (e.receivedBudgetMs as number) < 2_500 && (e.receivedBudgetMs as number) > 2_000);
+    const charge = await eventually(() => {
+      const found = spansOf(line.traceId as string).find((s) => s.service === 'order' && s.kind === CLIENT && s.attributes['rpc.method'] === 'Charge');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const forwarded = charge.attributes['deadline.budget.forwarded_ms'] as number;
+    const startLeft = charge.attributes['deadline.remaining.start_ms'] as number;
+    expect(charge.attributes).toMatchObject({ 'rpc.service': 'payment.v1.PaymentService', 'deadline.outcome': 'ok', 'deadline.hop': 2 });
+    // The time left is read a moment after the budget was computed, hence the 1 ms of slack.
+    expect(startLeft - forwarded).toBeGreaterThanOrEqual((charge.attributes['deadline.reserve_ms'] as number) - 1);
+    expect(charge.attributes['deadline.remaining.end_ms'] as number).toBeLessThan(startLeft - PAYMENT_LATENCY_MS / 2);
+    // The callee's server span is the client span's child: context crossed the gRPC hop.
+    const server = spansOf(line.traceId as string).find((s) => s.service === 'payment' && s.kind === SERVER && s.attributes['rpc.method'] === 'Charge')!;
+    expect(server.parentSpanId).toBe(charge.spanId);
+  });
+
+  it('marks the spans of a request whose deadline passed', async () => {
+    const response = await order(150);
+    expect(response.status).toBe(504);
+    const line = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.receivedBudgetMs === 150);
+    const spans = await eventually(() => {
+      const found = spansOf(line.traceId as string);
+      expect(found.filter((s) => s.attributes['deadline.outcome'] === 'deadline_exceeded').map((s) => `${s.service}/${s.kind}`)).toEqual(
+        expect.arrayContaining(['gateway/2', 'order/2', 'order/3']),
+      );
+      expect(found.find((s) => s.service === 'payment' && s.kind === SERVER && s.attributes['rpc.method'] === 'Charge')).toBeDefined();
+      return found;
+    });
+    const edge = spans.find((s) => s.service === 'gateway' && s.kind === SERVER)!;
+    expect(edge.attributes).toMatchObject({ 'error.type': 'deadline_exceeded', 'deadline.budget.received_ms': 150 });
+    // Payment's own deadline and its caller's cancel race by a few ms; either way it ran out of time.
+    const payment = spans.find((s) => s.service === 'payment' && s.kind === SERVER && s.attributes['rpc.method'] === 'Charge')!;
+    expect(['deadline_exceeded', 'cancelled']).toContain(payment.attributes['deadline.outcome']);
+    expect(payment.attributes).toMatchObject({ 'deadline.remaining.end_ms': 0, 'deadline.hop': 2, 'deadline.budget.received_ms': expect.any(Number) });
+    expect(receiver.contentTypes).toEqual(new Set(['application/json']));
+  });
+});
