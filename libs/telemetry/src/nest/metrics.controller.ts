@@ -11,6 +11,8 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   async metrics(@Res() response: Response): Promise<void> {
     const { contentType, body } = await this.telemetry.metrics.render();
-    response.type(contentType).send(body);
+    // Set as is: Express's type() would reorder the parameters Prometheus' own clients send.
+    response.setHeader('Content-Type', contentType);
+    response.end(body);
   }
 }

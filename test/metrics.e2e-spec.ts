@@ -1,0 +1,99 @@
+import { type GrpcTierName, Stack } from '../tools/stack';
+import { eventually } from './support/grpc-clients';
+import { issueToken } from './support/tokens';
+
+const PAYMENT_LATENCY_MS = 300;
+const GRPC_TIERS: readonly GrpcTierName[] = ['auth', 'order', 'inventory', 'payment'];
+
+/** The value of one series in a Prometheus text exposition, or undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...match[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+describe('GET /metrics on every tier (Prometheus)', () => {
+  let stack: Stack;
+  let token: string;
+
+  const order = (budgetMs: number, signal?: AbortSignal): Promise<Response> =>
+    fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs) },
+      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+      signal,
+    });
+  const metricsOf = async (url: string): Promise<string> => {
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+
+  beforeAll(async () => {
+    stack = await Stack.start({ tierEnv: { payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) } } });
+    token = issueToken();
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('answers in the Prometheus text format on the gateway and on each gRPC tier\'s admin port', async () => {
+    const urls = [stack.gatewayUrl, ...GRPC_TIERS.map((t) => stack.adminUrl(t))];
+    for (const url of urls) {
+      const response = await fetch(`${url}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      const text = await response.text();
+      for (const name of ['deadline_remaining_on_arrival_ms', 'deadline_exceeded_total', 'deadline_cancelled_total', 'deadline_missing_total', 'breaker_state', 'breaker_transitions_total', 'chaos_faults_active']) {
+        expect(text).toContain(`# HELP ${name} `);
+      }
+    }
+    expect(sample(await metricsOf(stack.adminUrl('payment')), 'chaos_faults_active', { tier: 'payment' })).toBe(0);
+  });
+
+  it('records the budget each tier had left on arrival, per method', async () => {
+    expect((await order(2_000)).status).toBe(201);
+    const gateway = await eventually(async () => {
+      const text = await metricsOf(stack.gatewayUrl);
+      expect(sample(text, 'deadline_requests_total', { tier: 'gateway', method: 'POST /orders', outcome: 'ok' })).toBe(1);
+      return text;
+    });
+    expect(sample(gateway, 'deadline_remaining_on_arrival_ms_sum', { tier: 'gateway', method: 'POST /orders' })).toBe(2000);
+    expect(sample(gateway, 'deadline_remaining_on_arrival_ms_bucket', { tier: 'gateway', method: 'POST /orders', le: '1000' })).toBe(0);
+    expect(sample(gateway, 'deadline_remaining_on_arrival_ms_bucket', { tier: 'gateway', method: 'POST /orders', le: '2500' })).toBe(1);
+    const payment = await metricsOf(stack.adminUrl('payment'));
+    const arrived = sample(payment, 'deadline_remaining_on_arrival_ms_sum', { tier: 'payment', method: 'Charge' })!;
+    expect(arrived).toBeGreaterThan(0);
+    expect(arrived).toBeLessThan(2000);
+    expect(sample(payment, 'deadline_remaining_on_arrival_ms_count', { tier: 'payment', method: 'Charge' })).toBe(1);
+  });
+
+  it('counts a deadline exceeded in every tier it hit', async () => {
+    expect((await order(150)).status).toBe(504);
+    await eventually(async () => {
+      expect(sample(await metricsOf(stack.gatewayUrl), 'deadline_exceeded_total', { tier: 'gateway', method: 'POST /orders' })).toBe(1);
+      expect(sample(await metricsOf(stack.adminUrl('order')), 'deadline_exceeded_total', { tier: 'order', method: 'PlaceOrder' })).toBe(1);
+    });
+    expect(sample(await metricsOf(stack.adminUrl('auth')), 'deadline_exceeded_total', { tier: 'auth', method: 'VerifyToken' })).toBeUndefined();
+  });
+
+  it('counts a request cancelled when the client hangs up', async () => {
+    const reserved = (): Promise<number | undefined> =>
+      metricsOf(stack.adminUrl('inventory')).then((text) => sample(text, 'deadline_remaining_on_arrival_ms_count', { tier: 'inventory', method: 'Reserve' }));
+    const before = (await reserved()) ?? 0;
+    const controller = new AbortController();
+    const pending = order(5_000, controller.signal).catch((error: unknown) => error);
+    // Hang up once stock is reserved, while payment (slowed to 300 ms) is working on it.
+    await eventually(async () => expect(await reserved()).toBe(before + 1));
+    controller.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    await eventually(async () => {
+      expect(sample(await metricsOf(stack.gatewayUrl), 'deadline_cancelled_total', { tier: 'gateway', method: 'POST /orders' })).toBe(1);
+    });
+  });
+});
