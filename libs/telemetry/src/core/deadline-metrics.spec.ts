@@ -1,0 +1,64 @@
+import { DeadlineMetrics } from './deadline-metrics';
+
+const value = async (sut: DeadlineMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> => {
+  const metric = (await sut.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const found = (metric?.values as { value: number; labels: Record<string, unknown>; metricName?: string }[] | undefined)?.find(
+    (v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+  );
+  return found?.value;
+};
+
+describe(DeadlineMetrics.name, () => {
+  const make = (): DeadlineMetrics => new DeadlineMetrics({ tier: 'order', processMetrics: false });
+
+  it('labels every series with its tier', async () => {
+    const sut = make();
+    sut.requestEnded('PlaceOrder', 100, 'ok');
+    expect((await sut.render()).body).toContain('deadline_requests_total{method="PlaceOrder",outcome="ok",tier="order"} 1');
+  });
+
+  it('observes the remaining budget on arrival in the histogram', async () => {
+    const sut = make();
+    sut.requestEnded('PlaceOrder', 120, 'ok');
+    sut.requestEnded('PlaceOrder', 30, 'ok');
+    const { body } = await sut.render();
+    expect(body).toContain('deadline_remaining_on_arrival_ms_sum{tier="order",method="PlaceOrder"} 150');
+    expect(body).toContain('deadline_remaining_on_arrival_ms_bucket{le="50",tier="order",method="PlaceOrder"} 1');
+  });
+
+  it('does not observe a request that came with no deadline', async () => {
+    const sut = make();
+    sut.requestEnded('PlaceOrder', null, 'ok');
+    expect((await sut.render()).body).not.toContain('deadline_remaining_on_arrival_ms_count{method="PlaceOrder"');
+  });
+
+  it('counts deadline exceeded and cancelled apart', async () => {
+    const sut = make();
+    sut.requestEnded('PlaceOrder', 10, 'deadline_exceeded');
+    sut.requestEnded('PlaceOrder', 10, 'deadline_exceeded');
+    sut.requestEnded('PlaceOrder', 10, 'cancelled');
+    expect(await value(sut, 'deadline_exceeded_total', { method: 'PlaceOrder' })).toBe(2);
+    expect(await value(sut, 'deadline_cancelled_total', { method: 'PlaceOrder' })).toBe(1);
+  });
+
+  it('counts calls made with no deadline in scope, per downstream and method', async () => {
+    const sut = make();
+    sut.missingDeadline('payment', 'Charge');
+    expect(await value(sut, 'deadline_missing_total', { downstream: 'payment', method: 'Charge' })).toBe(1);
+  });
+
+  it('tracks breaker state and counts its transitions', async () => {
+    const sut = make();
+    sut.breakerStateIs('payment', 'closed');
+    sut.breakerTransition('payment', 'closed', 'open');
+    expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(2);
+    expect(await value(sut, 'breaker_transitions_total', { downstream: 'payment', from: 'closed', to: 'open' })).toBe(1);
+  });
+
+  it('reports the number of active chaos faults, zero at start', async () => {
+    const sut = make();
+    expect(await value(sut, 'chaos_faults_active')).toBe(0);
+    sut.chaosFaultsActive(2);
+    expect(await value(sut, 'chaos_faults_active')).toBe(2);
+  });
+});
