@@ -18,6 +18,7 @@ export { formatHopTable } from './core/hop-table';
 export { type HopRecord, type HopOutcome, HOPS_METADATA_KEY, encodeHops, decodeHops, outcomeOf } from './core/hop-record';
 export { linkSignals, type LinkedSignal } from './core/link-signals';
 export { delay } from './core/delay';
+export { reportLostDeadline, configureLostDeadlineGuard, onLostDeadline, lostDeadlineCount, lostDeadlineStrict, LostDeadlineError, type LostDeadline, type LostDeadlineListener, type LostDeadlineGuardOptions } from './core/lost-deadline';
 export { type Clock, type TimerHandle, systemClock } from './core/clock';
 export { ManualClock } from './core/manual-clock';
 export { type Result } from './core/result';

@@ -6,6 +6,7 @@ import { GrpcStatus } from '../core/grpc-status';
 import { DownstreamError, ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from './downstream.error';
 import { HOP_METADATA_KEY } from './metadata-keys';
 import { linkSignals } from '../core/link-signals';
+import { reportLostDeadline } from '../core/lost-deadline';
 
 /** One outgoing unary call as it passes through client middleware. */
 export interface OutgoingCall {
@@ -46,15 +47,16 @@ export interface DeadlineClientOptions {
   readonly capMs?: number;
   /** Budget for a call made with no deadline in scope (the bug this project hunts). @default 5000 */
   readonly noDeadlineBudgetMs?: number;
-  /** Told about every call made with no deadline in scope. @default a warning on stderr */
+  /**
+   * Told about every call made with no deadline in scope; may throw to refuse it.
+   * @default the process-wide lost-deadline guard (`reportLostDeadline`): warning with the call site, counter, throw in strict mode
+   */
   readonly onMissingDeadline?: (service: string, method: string) => void;
   /** Applied outermost first. */
   readonly middleware?: readonly ClientMiddleware[];
 }
 
-const warnMissingDeadline = (service: string, method: string): void => {
-  process.emitWarning(`gRPC call ${service}.${method} made with no deadline in scope`, { code: 'DEADLINE_LOST' });
-};
+const warnMissingDeadline = (service: string, method: string): void => reportLostDeadline('grpc', `${service}.${method}`);
 
 /**
  * Wraps a grpc-js client so every unary call takes its budget from the current deadline

@@ -1,0 +1,62 @@
+import { type DynamicModule, Inject, Injectable, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
+import { Database } from '../core/database';
+import { migrate, type Migration } from '../core/migration';
+import { openDatabase, type OpenDatabaseOptions } from '../open-database';
+
+export interface DatabaseModuleOptions extends OpenDatabaseOptions {
+  /** Schema that holds this service's tables (its own, so services can share a server or a database). */
+  readonly schema: string;
+  /** Applied on start, before the service takes requests. @default [] */
+  readonly migrations?: readonly Migration[];
+  /** Told which migrations were applied, for the start-up log. */
+  readonly onMigrated?: (applied: readonly string[], database: Database) => void;
+}
+
+export interface DatabaseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  readonly useFactory: (...args: never[]) => DatabaseModuleOptions | Promise<DatabaseModuleOptions>;
+  readonly inject?: unknown[];
+}
+
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/**
+ * Provides {@link Database} (inject it by its class): opened from the URL, migrated before the
+ * application starts, closed on shutdown after queries being cancelled have finished.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRootAsync(options: DatabaseModuleAsyncOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: options.imports ?? [],
+      providers: [
+        {
+          provide: Database,
+          inject: (options.inject ?? []) as never[],
+          useFactory: async (...args: never[]) => {
+            const resolved = await options.useFactory(...args);
+            const db = await openDatabase(resolved);
+            try {
+              const applied = await migrate(db, resolved.schema, resolved.migrations ?? []);
+              resolved.onMigrated?.(applied, db);
+            } catch (error) {
+              await db.close().catch(() => undefined);
+              throw error;
+            }
+            return db;
+          },
+        },
+        DatabaseLifecycle,
+      ],
+      exports: [Database],
+      global: true,
+    };
+  }
+}

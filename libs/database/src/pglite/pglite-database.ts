@@ -1,0 +1,107 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { currentDeadline, type Deadline, reportLostDeadline } from '@lib/deadline';
+import { Database, type DatabaseStats, type QueryOptions, type QueryParams, type QueryRunner } from '../core/database';
+import { describeQuery } from '../core/query-target';
+import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
+import { statementTimeoutMs } from '../core/statement-timeout';
+import { untilAborted } from '../core/until-aborted';
+
+export interface PgliteDatabaseOptions {
+  /** Directory for the data files; in memory (gone when the process ends) when omitted. */
+  readonly dataDir?: string;
+  /** Name in logs and lost-deadline reports (the tier). @default 'db' */
+  readonly name?: string;
+  /** `statement_timeout` of a query run with no deadline in scope (outside strict mode). @default 5000 */
+  readonly noDeadlineTimeoutMs?: number;
+}
+
+/**
+ * The embedded default: PostgreSQL compiled to WebAssembly (PGlite), running the same SQL in-process,
+ * so the demo needs no server. One connection, statements run one at a time.
+ *
+ * Deadlines bind it as far as a single-threaded engine allows: no statement starts once the deadline
+ * has aborted, the caller is answered the moment it aborts, and an aborted transaction is rolled back.
+ * A statement already running inside the engine cannot be interrupted (there is no second connection
+ * to cancel from); the server-side cancellation is the PostgreSQL driver's job.
+ */
+export class PgliteDatabase extends Database {
+  readonly kind = 'pglite' as const;
+  private readonly name: string;
+  private readonly noDeadlineTimeoutMs: number;
+  private readonly pending = new Set<Promise<unknown>>();
+  private cancelledQueries = 0;
+
+  private constructor(
+    private readonly db: PGlite,
+    options: PgliteDatabaseOptions,
+  ) {
+    super();
+    this.name = options.name ?? 'db';
+    this.noDeadlineTimeoutMs = options.noDeadlineTimeoutMs ?? 5_000;
+  }
+
+  static async open(options: PgliteDatabaseOptions = {}): Promise<PgliteDatabase> {
+    const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+    await db.waitReady;
+    return new PgliteDatabase(db, options);
+  }
+
+  query<R extends object = Record<string, unknown>>(text: string, params: QueryParams = [], options: QueryOptions = {}): Promise<R[]> {
+    return this.bound(text, (tx) => tx.query<R>(text, params), options);
+  }
+
+  transaction<T>(work: (tx: QueryRunner) => Promise<T>, options: QueryOptions = {}): Promise<T> {
+    return this.bound('transaction', work, options);
+  }
+
+  stats(): DatabaseStats {
+    return { kind: this.kind, cancelledQueries: this.cancelledQueries };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    await this.db.close();
+  }
+
+  private bound<T>(what: string, work: (tx: QueryRunner) => Promise<T>, options: QueryOptions): Promise<T> {
+    const deadline = options.deadline ?? currentDeadline();
+    try {
+      if (!deadline) reportLostDeadline('query', describeQuery(this.name, what));
+      deadline?.throwIfExpired();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run(deadline, work);
+  }
+
+  private async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
+    const signal = deadline?.signal;
+    const timeoutMs = statementTimeoutMs(deadline, this.noDeadlineTimeoutMs);
+    const body = this.db.transaction(async (tx: Transaction) => {
+      // Waiting for the one connection may have used up the budget.
+      if (signal?.aborted) throw signal.reason;
+      await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+      return work({
+        query: async <R extends object>(text: string, params: QueryParams = []): Promise<R[]> => {
+          if (signal?.aborted) throw signal.reason;
+          return (await tx.query<R>(text, params as unknown[])).rows;
+        },
+      });
+    });
+    this.pending.add(body);
+    void body.then(
+      () => this.pending.delete(body),
+      () => this.pending.delete(body),
+    );
+    try {
+      return await untilAborted(body, signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (isQueryCanceled(error)) {
+        this.cancelledQueries++;
+        throw queryTimedOut(timeoutMs, error);
+      }
+      throw error;
+    }
+  }
+}
