@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { currentScope, type DeadlineClient, type HopRecord, InjectGrpcClient } from '@lib/deadline';
 import type { AuthService, HealthService, Order, OrderService } from '@lib/contracts';
+import { HealthDetails } from '@lib/platform';
 import type { PlaceOrderBody } from './place-order.request';
 
 export interface PlacedOrder {
@@ -12,6 +13,8 @@ export interface PlacedOrder {
 export interface Readiness {
   readonly status: 'ok' | 'unavailable';
   readonly downstream: Record<string, string>;
+  /** What the libraries report (breaker states, …), as on every tier's `GET /health`. */
+  readonly details: Record<string, unknown>;
 }
 
 /** The edge's logic: who is calling, then hand the order to the order tier. */
@@ -22,6 +25,7 @@ export class GatewayService {
     @InjectGrpcClient('order') private readonly orders: DeadlineClient<OrderService>,
     @InjectGrpcClient('auth-health') private readonly authHealth: DeadlineClient<HealthService>,
     @InjectGrpcClient('order-health') private readonly orderHealth: DeadlineClient<HealthService>,
+    private readonly details: HealthDetails,
   ) {}
 
   async placeOrder(token: string, { sku, quantity }: PlaceOrderBody): Promise<PlacedOrder> {
@@ -39,6 +43,6 @@ export class GatewayService {
         (error: unknown) => `DOWN: ${error instanceof Error ? error.message : String(error)}`,
       );
     const [auth, order] = await Promise.all([check(this.authHealth), check(this.orderHealth)]);
-    return { status: auth === 'SERVING' && order === 'SERVING' ? 'ok' : 'unavailable', downstream: { auth, order } };
+    return { status: auth === 'SERVING' && order === 'SERVING' ? 'ok' : 'unavailable', downstream: { auth, order }, details: this.details.snapshot() };
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { currentDeadline, DomainError, GrpcStatus } from '@lib/deadline';
+import { ConfigService } from '@nestjs/config';
+import { currentDeadline, delay, DomainError, GrpcStatus } from '@lib/deadline';
 import type { GetStockRequest, OrderRef, Reservation, ReserveRequest, Stock } from '@lib/contracts';
+import type { InventoryEnv } from './inventory.env';
 import { InventoryRepository } from './inventory.repository';
 
 const NONE = (orderId: string): Reservation => ({ orderId, sku: '', quantity: 0, state: 'none', unitPriceCents: 0 });
@@ -8,11 +10,20 @@ const NONE = (orderId: string): Reservation => ({ orderId, sku: '', quantity: 0,
 /** Reserves, releases and commits stock. */
 @Injectable()
 export class InventoryService {
-  constructor(private readonly repository: InventoryRepository) {}
+  private readonly latencyMs: number;
+
+  constructor(
+    private readonly repository: InventoryRepository,
+    config: ConfigService<InventoryEnv, true>,
+  ) {
+    this.latencyMs = config.get('INVENTORY_LATENCY_MS', { infer: true });
+  }
 
   async reserve({ orderId, sku, quantity }: ReserveRequest): Promise<Reservation> {
     if (!orderId) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'order_id is required', 'order_id');
     if (!Number.isInteger(quantity) || quantity <= 0) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'quantity must be a positive integer', 'quantity');
+    // Simulated slow storage; abandoned the moment our caller's deadline aborts, before any write.
+    if (this.latencyMs > 0) await delay(this.latencyMs, currentDeadline()?.signal);
     const item = await this.repository.findItem(sku);
     if (!item) throw new DomainError(GrpcStatus.NOT_FOUND, 'unknown_sku', `no such sku: ${sku.slice(0, 64)}`);
     // Last check before the write: a caller that has gone must not leave stock held.

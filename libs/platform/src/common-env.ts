@@ -1,4 +1,5 @@
-import { bool, int, oneOf, str } from './env';
+import { parseResilienceOverrides, type ResilienceOptions } from '@lib/resilience';
+import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
 export const COMMON_ENV = {
@@ -10,5 +11,23 @@ export const COMMON_ENV = {
   // Read by startTelemetry() before the app starts; listed here so they are validated and documented with the rest.
   OTEL_SDK_DISABLED: bool('turn OpenTelemetry spans off (metrics, logs and the tracer page stay)', { default: false }),
   OTEL_EXPORTER_OTLP_ENDPOINT: str('OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); empty keeps spans in-process only', { default: '' }),
+  // Circuit breakers on every downstream a tier calls (libs/resilience); per-downstream tuning in RESILIENCE_OVERRIDES.
+  BREAKER_WINDOW_MS: int('circuit breakers: window over which failures are counted', { default: 60_000, min: 1_000, max: 3_600_000 }),
+  BREAKER_MIN_CALLS: int('circuit breakers: fewest counted calls in the window before a breaker may open', { default: 20, min: 1, max: 1_000_000 }),
+  BREAKER_FAILURE_RATIO_PCT: int('circuit breakers: share of failed calls (our deadline fired, downstream unavailable) that opens a breaker, in percent', { default: 50, min: 1, max: 100 }),
+  BREAKER_OPEN_MS: int('circuit breakers: how long an open breaker fails fast (503, Retry-After) before one probe may pass', { default: 5_000, min: 1, max: 600_000 }),
+  BREAKER_ACTIVE_PROBE: bool('circuit breakers: probe an open downstream with the standard gRPC health check instead of waiting for a request', { default: false }),
+  RESILIENCE_OVERRIDES: resilienceOverrides(),
   TRACER_RECENT_REQUESTS: int('how many recent requests the gateway keeps for the ContextTracer page and npm run trace', { default: 200, min: 1, max: 100_000 }),
 };
+
+function resilienceOverrides(): EnvVar<Readonly<Record<string, ResilienceOptions>>> {
+  return {
+    description: 'per-downstream breaker, retry and bulkhead settings, e.g. inventory.attemptTimeoutMs=1500,inventory.minimumCalls=10,*.maxConcurrent=50 (options in libs/resilience/README.md)',
+    default: {},
+    parse: (raw) => {
+      const parsed = parseResilienceOverrides(raw);
+      return typeof parsed === 'string' ? new EnvProblem(parsed) : parsed;
+    },
+  };
+}

@@ -1,26 +1,66 @@
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { currentDeadline, DeadlineGrpcClientModule } from '@lib/deadline';
+import { BreakerRegistry, grpcHealthProbe, resilienceMiddleware, ResilienceModule, type ResilienceOptions } from '@lib/resilience';
 import { deadlineTracing } from '@lib/telemetry';
-import { PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
+import { HEALTH, PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
+import { HealthDetails } from './health-details';
+
+/** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
+@Module({
+  imports: [
+    ResilienceModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => {
+        const { '*': all, ...downstreams } = config.getOrThrow<Readonly<Record<string, ResilienceOptions>>>('RESILIENCE_OVERRIDES');
+        const defaults: ResilienceOptions = {
+          windowMs: config.getOrThrow<number>('BREAKER_WINDOW_MS'),
+          minimumCalls: config.getOrThrow<number>('BREAKER_MIN_CALLS'),
+          failureRatio: config.getOrThrow<number>('BREAKER_FAILURE_RATIO_PCT') / 100,
+          openMs: config.getOrThrow<number>('BREAKER_OPEN_MS'),
+          reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS'),
+          ...all,
+        };
+        return { defaults, downstreams };
+      },
+    }),
+  ],
+  exports: [ResilienceModule],
+})
+class TierResilienceModule {}
 
 /**
  * Registers a deadline-aware client for one downstream tier: its URL from the env variable
- * `urlEnv`, the reserve from `DEADLINE_RESERVE_MS`. Inject it with `@InjectGrpcClient(name)`.
+ * `urlEnv`, the reserve from `DEADLINE_RESERVE_MS`, and a circuit breaker (with bulkhead,
+ * admission and, for `idempotentMethods`, budget-aware retry) whose state shows in `GET /health`.
+ * Inject it with `@InjectGrpcClient(name)`.
  */
-export function downstream(name: string, contract: ServiceContract, urlEnv: string): DynamicModule {
+export function downstream(name: string, contract: ServiceContract, urlEnv: string, resilience: Pick<ResilienceOptions, 'idempotentMethods'> = {}): DynamicModule {
   return DeadlineGrpcClientModule.registerAsync({
     name,
-    inject: [ConfigService],
-    useFactory: (config: ConfigService) => ({
-      url: config.getOrThrow<string>(urlEnv),
-      protoPath: protoPath(contract.proto),
-      package: contract.package,
-      service: contract.service,
-      loader: PROTO_LOADER_OPTIONS,
-      reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS'),
+    imports: [TierResilienceModule],
+    inject: [ConfigService, BreakerRegistry, HealthDetails],
+    useFactory: (config: ConfigService, breakers: BreakerRegistry, health: HealthDetails) => {
+      const url = config.getOrThrow<string>(urlEnv);
+      const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
       // Outermost: counts calls with no deadline in scope and puts the budget on the client span.
-      middleware: [deadlineTracing({ remainingMs: () => currentDeadline()?.remaining(), reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') })],
-    }),
+      const middleware = [deadlineTracing({ remainingMs: () => currentDeadline()?.remaining(), reserveMs })];
+      // Health checks stay unguarded: readiness must report the downstream's own answer, not a breaker's memory.
+      if (contract.package !== HEALTH.package) {
+        const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE') ? grpcHealthProbe(name, url) : undefined;
+        // Inside tracing, so a breaker's fast refusal is traced too.
+        middleware.push(resilienceMiddleware(breakers.get(name, { ...resilience, activeProbe })));
+        health.register('breakers', () => breakers.snapshot());
+      }
+      return {
+        url,
+        protoPath: protoPath(contract.proto),
+        package: contract.package,
+        service: contract.service,
+        loader: PROTO_LOADER_OPTIONS,
+        reserveMs,
+        middleware,
+      };
+    },
   });
 }
