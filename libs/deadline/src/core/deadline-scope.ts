@@ -1,6 +1,9 @@
 import type { Deadline } from './deadline';
 import { type HopOutcome, type HopRecord } from './hop-record';
 
+/** EventTarget warns past 10 listeners; a request legitimately fanning out further is not a leak. */
+const FAN_OUT_WARNING_AT = 8;
+
 /**
  * What one tier knows about the request it is serving: its deadline, what it received and
  * forwarded, and the records its downstreams sent back. Lives for one request in one tier.
@@ -18,6 +21,18 @@ export class DeadlineScope {
     /** Position in the chain: 0 at the edge, +1 per hop. */
     readonly hop = 0,
   ) {}
+
+  /** Outgoing calls in flight on this scope's signal. */
+  private inFlight = 0;
+
+  /** Called by outgoing clients around each call; a wide fan-out lifts the signal's listener warning once. */
+  callStarted(): void {
+    if (++this.inFlight === FAN_OUT_WARNING_AT) this.deadline.allowManyListeners();
+  }
+
+  callEnded(): void {
+    this.inFlight--;
+  }
 
   /** Called by outgoing clients with the budget they put on the wire. */
   recordForward(budgetMs: number): void {

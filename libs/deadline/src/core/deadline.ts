@@ -43,8 +43,6 @@ export class Deadline {
     parent: AbortSignal | undefined,
   ) {
     this.signal = this.controller.signal;
-    // One request's signal is shared by all its outgoing calls; fan-out beyond 10 is normal here.
-    setMaxListeners(0, this.signal);
     this.startedAt = clock.now();
     this.expiresAt = this.startedAt + budgetMs;
 
@@ -108,6 +106,14 @@ export class Deadline {
   /** A new deadline for a child hop, aborted when this one is. Dispose it when the child's work ends. */
   child(options: ChildBudgetOptions = {}): Deadline {
     return new Deadline(this.budgetFor(options), this.clock, this.signal);
+  }
+
+  /**
+   * Lifts EventTarget's 10-listener warning on this signal, for work that fans out to many
+   * concurrent listeners. Not done by default: `setMaxListeners` costs more than the deadline itself.
+   */
+  allowManyListeners(): void {
+    setMaxListeners(0, this.signal);
   }
 
   /** Stops the work now: the signal aborts with a {@link CancelledError} (or `reason`). */

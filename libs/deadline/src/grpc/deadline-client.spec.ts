@@ -137,6 +137,21 @@ describe(createDeadlineClient.name, () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
+  it('fans out to many concurrent calls on one deadline without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    const client = createDeadlineClient<HealthApi>(raw, { service: 'probe' });
+    const deadline = Deadline.after(5_000);
+    await runWithDeadline(deadline, () => Promise.all(Array.from({ length: 16 }, () => client.check({ service: 'ok' }))));
+    deadline.dispose();
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('runs middleware outermost first and lets it change the attempt’s budget', async () => {
     const order: string[] = [];
     const tag =

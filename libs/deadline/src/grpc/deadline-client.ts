@@ -54,6 +54,11 @@ export interface DeadlineClientOptions {
   readonly onMissingDeadline?: (service: string, method: string) => void;
   /** Applied outermost first. */
   readonly middleware?: readonly ClientMiddleware[];
+  /**
+   * Naive mode, for comparison only: every call gets this fixed timeout, ignores the current
+   * deadline and is not cancelled when it aborts, as in a stack with no propagation. @default undefined (propagate)
+   */
+  readonly fixedTimeoutMs?: number;
 }
 
 const warnMissingDeadline = (service: string, method: string): void => reportLostDeadline('grpc', `${service}.${method}`);
@@ -64,7 +69,7 @@ const warnMissingDeadline = (service: string, method: string): void => reportLos
  * reports the downstream's hop records back into the current scope. Handlers pass nothing by hand.
  */
 export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOptions): DeadlineClient<T> {
-  const { service, reserveMs = 10, capMs = Infinity, noDeadlineBudgetMs = 5_000, onMissingDeadline = warnMissingDeadline } = options;
+  const { service, reserveMs = 10, capMs = Infinity, noDeadlineBudgetMs = 5_000, onMissingDeadline = warnMissingDeadline, fixedTimeoutMs } = options;
   const definition = (raw.constructor as unknown as { service?: Record<string, MethodDefinition<unknown, unknown> & { originalName?: string }> }).service;
   if (!definition) throw new TypeError(`createDeadlineClient(${service}): not a grpc-js generated client`);
 
@@ -75,7 +80,9 @@ export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOpti
     const call = async (request: unknown, callOptions?: CallOptions): Promise<unknown> => {
       const scope = currentScope();
       let budgetMs: number;
-      if (scope) {
+      if (fixedTimeoutMs !== undefined) {
+        budgetMs = fixedTimeoutMs;
+      } else if (scope) {
         budgetMs = scope.deadline.budgetFor({ reserveMs, capMs });
         if (budgetMs <= 0) {
           throw new DeadlineExceededError(`no budget left to call ${service}.${name} (${scope.deadline.remaining().toFixed(1)} ms remaining, ${reserveMs} ms reserve)`);
@@ -87,11 +94,13 @@ export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOpti
       }
       const metadata = new Metadata();
       metadata.set(HOP_METADATA_KEY, String((scope?.hop ?? 0) + 1));
-      const link = linkSignals(scope?.deadline.signal, callOptions?.signal);
+      const link = linkSignals(fixedTimeoutMs === undefined ? scope?.deadline.signal : undefined, callOptions?.signal);
       const recordHops = (hops: readonly HopRecord[]): void => scope?.recordDownstream(hops);
+      scope?.callStarted();
       try {
         return await invoke({ service, method: name, request, metadata, budgetMs, signal: link.signal, recordHops });
       } finally {
+        scope?.callEnded();
         link.dispose();
       }
     };

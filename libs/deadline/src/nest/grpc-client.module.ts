@@ -21,6 +21,10 @@ export interface GrpcClientOptions {
   readonly capMs?: number;
   /** Client middleware (breakers, retries, tracing), outermost first. */
   readonly middleware?: readonly ClientMiddleware[];
+  /** Naive comparison mode: a fixed timeout per call, no propagation (see `DeadlineClientOptions`). */
+  readonly fixedTimeoutMs?: number;
+  /** grpc-js channel options (e.g. `grpc.service_config` for round-robin over several addresses). */
+  readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
 
 export interface GrpcClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -57,13 +61,14 @@ export class DeadlineGrpcClientModule {
           inject: (options.inject ?? []) as never[],
           useFactory: async (...args: never[]) => {
             const resolved = { ...(await options.useFactory(...args)), name: options.name };
-            const proxy = new ClientGrpcProxy({ url: resolved.url, package: resolved.package, protoPath: resolved.protoPath, loader: resolved.loader });
+            const proxy = new ClientGrpcProxy({ url: resolved.url, package: resolved.package, protoPath: resolved.protoPath, loader: resolved.loader, channelOptions: resolved.channelOptions });
             const raw = proxy.getClientByServiceName<Client>(resolved.service);
             const client = createDeadlineClient(raw, {
               service: resolved.name,
               reserveMs: resolved.reserveMs,
               capMs: resolved.capMs,
               middleware: resolved.middleware,
+              fixedTimeoutMs: resolved.fixedTimeoutMs,
             });
             // Closed with the app, like Nest's ClientsModule does.
             Object.defineProperty(client, 'onApplicationShutdown', { value: () => proxy.close(), enumerable: false });
