@@ -1,0 +1,99 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../stack/stack';
+import { ProxyProcess } from './proxy-process';
+
+export interface NginxOptions {
+  /** Loopback port nginx listens on. */
+  readonly port: number;
+  /** host:port of the gateway. */
+  readonly gateway: string;
+  /** @default 'nginx' (Debian's /usr/sbin/nginx) */
+  readonly binary?: string;
+}
+
+/** The production config (deploy/nginx/deadline-relay.conf) with only its address, upstream and log path moved. */
+export function renderNginxSite(options: Pick<NginxOptions, 'port' | 'gateway'>, logDir: string): string {
+  const site = readFileSync(join(repoRoot(), 'deploy/nginx/deadline-relay.conf'), 'utf8');
+  return replaceOnce(
+    replaceOnce(replaceOnce(site, 'listen 8080;', `listen 127.0.0.1:${options.port};`), 'server gateway:3000;', `server ${options.gateway};`),
+    'access_log /var/log/nginx/access.log',
+    `access_log ${join(logDir, 'access.log')}`,
+  );
+}
+
+/** A real nginx in the foreground with every path in a temp dir (no root-only paths), stopped by PID. */
+export class Nginx {
+  private constructor(
+    private readonly process: ProxyProcess,
+    readonly dir: string,
+  ) {}
+
+  static async start(options: NginxOptions): Promise<Nginx> {
+    const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-nginx-'));
+    for (const sub of ['logs', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
+    writeFileSync(join(dir, 'deadline-relay.conf'), renderNginxSite(options, join(dir, 'logs')));
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        // Workers run as this user; as root, nginx would switch them to `nobody`, who cannot write the temp dir.
+        process.getuid?.() === 0 ? 'user root;' : '',
+        'daemon off;',
+        'worker_processes 1;',
+        `pid ${join(dir, 'nginx.pid')};`,
+        // `info` is where nginx reports the headers it drops (underscores).
+        `error_log ${join(dir, 'logs', 'error.log')} info;`,
+        'events { worker_connections 256; }',
+        'http {',
+        `  client_body_temp_path ${join(dir, 'client_body')};`,
+        `  proxy_temp_path ${join(dir, 'proxy')};`,
+        `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
+        `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
+        `  scgi_temp_path ${join(dir, 'scgi')};`,
+        `  include ${join(dir, 'deadline-relay.conf')};`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const proxy = new ProxyProcess({ name: 'nginx', command: options.binary ?? 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf')], port: options.port });
+    const nginx = new Nginx(proxy, dir);
+    try {
+      await proxy.start();
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return nginx;
+  }
+
+  get url(): string {
+    return this.process.url;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  errorLog(): string {
+    return readFileSync(join(this.dir, 'logs', 'error.log'), 'utf8');
+  }
+
+  accessLog(): string {
+    return readFileSync(join(this.dir, 'logs', 'access.log'), 'utf8');
+  }
+
+  async stop(): Promise<void> {
+    await this.process.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces `from` in the one directive line (comments ignored) that holds it; fails loudly if that line moved. */
+export function replaceOnce(text: string, from: string, to: string): string {
+  const lines = text.split('\n');
+  const hits = lines.map((line, i) => (!line.trimStart().startsWith('#') && line.includes(from) ? i : -1)).filter((i) => i >= 0);
+  if (hits.length !== 1) throw new Error(`expected exactly one directive with "${from}" in the config, found ${hits.length}`);
+  lines[hits[0]] = lines[hits[0]].replace(from, to);
+  return lines.join('\n');
+}
