@@ -9,8 +9,9 @@ import { OrderService } from './order.service';
 @Module({
   imports: [
     TierModule.forRoot({ service: 'order', inbound: 'grpc', env: ORDER_ENV }),
-    downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL'),
-    downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL'),
+    // Idempotent (keyed by order id), so a breaker-guarded retry may repeat them within the budget.
+    downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL', { idempotentMethods: ['Release', 'Commit', 'GetStock'] }),
+    downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL', { idempotentMethods: ['Charge', 'GetCharge'] }),
   ],
   controllers: [OrderController],
   providers: [OrderService, { provide: OrderRepository, useClass: InMemoryOrderRepository }],
