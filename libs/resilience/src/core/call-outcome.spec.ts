@@ -38,8 +38,14 @@ describe(classifyOutcome.name, () => {
     expect(classifyOutcome(new BulkheadFullError('inventory', 10, 0), fair)).toBe('ignored');
   });
 
-  it('ignores a downstream that failed fast on purpose (its own breaker was open)', () => {
+  it('ignores a downstream that answered UNAVAILABLE itself (its own breaker was open, or a tier further down is unavailable)', () => {
     expect(classifyOutcome(downstream(GrpcStatus.UNAVAILABLE, 'breaker_open'), fair)).toBe('ignored');
+    expect(classifyOutcome(downstream(GrpcStatus.UNAVAILABLE, 'unavailable'), fair)).toBe('ignored');
+  });
+
+  it('ignores a DEADLINE_EXCEEDED answered early: a timeout further down, not this downstream using up its budget', () => {
+    expect(classifyOutcome(downstream(GrpcStatus.DEADLINE_EXCEEDED, 'deadline_exceeded'), { ...fair, elapsedMs: 1_000 })).toBe('ignored');
+    expect(classifyOutcome(downstream(GrpcStatus.DEADLINE_EXCEEDED, 'deadline_exceeded'), { ...fair, elapsedMs: 1_990 })).toBe('failure');
   });
 
   it.each([

@@ -14,26 +14,33 @@ export interface AttemptFacts {
   readonly capped: boolean;
   /** A deadline shorter than this was "already too short": the downstream had no fair chance. */
   readonly slowCallMs: number;
+  /** How long the attempt took. @default budgetMs */
+  readonly elapsedMs?: number;
 }
 
-/** Reasons a downstream sends (`x-error-code`) when it failed fast on purpose: it is alive and answering. */
-const DELIBERATE_UNAVAILABLE = new Set(['breaker_open', 'bulkhead_full']);
+/** A timeout counts only when the downstream used (nearly) all the time it was given. */
+const USED_BUDGET_SHARE = 0.8;
 
 export type Classifier = (error: unknown, facts: AttemptFacts) => CallOutcome;
 
 /**
- * Three-way outcome of a failed call. Failures: our own attempt deadline fired, or the downstream
- * is unavailable or too slow for a fair budget. Ignored: the caller cancelled or its inherited
- * deadline was too short, the breaker or bulkhead refused or aborted the call itself, a
- * downstream failed fast on purpose, and every business answer (invalid argument, not found,
- * declined…), which proves the downstream works.
+ * Three-way outcome of a failed call. Failures: our own attempt deadline fired, the channel
+ * reports the downstream unavailable, or the downstream used up a fair budget. Ignored: the caller
+ * cancelled or its inherited deadline was too short, the breaker or bulkhead refused or aborted
+ * the call itself, a downstream that answered UNAVAILABLE or an early DEADLINE_EXCEEDED itself
+ * (its `x-error-code` shows it is alive, reporting a problem further down, which its own breaker
+ * handles), and every business answer (invalid argument, not found, declined…).
  */
 export const classifyOutcome: Classifier = (error, facts) => {
   if (AttemptTimeoutError.is(error)) return 'failure';
   if (BreakerOpenError.is(error) || BulkheadFullError.is(error)) return 'ignored';
   if (CancelledError.is(error) || DeadlineExceededError.is(error)) return 'ignored';
   if (!DownstreamError.is(error)) return 'ignored';
-  if (error.code === GrpcStatus.DEADLINE_EXCEEDED) return facts.capped || facts.budgetMs >= facts.slowCallMs ? 'failure' : 'ignored';
-  if (error.code === GrpcStatus.UNAVAILABLE) return error.reason !== undefined && DELIBERATE_UNAVAILABLE.has(error.reason) ? 'ignored' : 'failure';
+  if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    const fair = facts.capped || facts.budgetMs >= facts.slowCallMs;
+    const usedUp = (facts.elapsedMs ?? facts.budgetMs) >= facts.budgetMs * USED_BUDGET_SHARE;
+    return fair && usedUp ? 'failure' : 'ignored';
+  }
+  if (error.code === GrpcStatus.UNAVAILABLE) return error.reason === undefined ? 'failure' : 'ignored';
   return 'ignored';
 };

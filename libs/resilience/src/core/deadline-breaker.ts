@@ -167,7 +167,8 @@ export class DeadlineBreaker {
       // Once aborted, the abort's reason is the truth (caller left, probe deadline, breaker opened),
       // whatever fn made of it.
       const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
-      this.settle(probe, this.classify(cause, { budgetMs, capped, slowCallMs: this.counter.slowCallMs }), this.clock.now() - startedAt);
+      const elapsedMs = this.clock.now() - startedAt;
+      this.settle(probe, this.classify(cause, { budgetMs, capped, slowCallMs: this.counter.slowCallMs, elapsedMs }), elapsedMs);
       throw cause;
     } finally {
       if (probeTimer !== undefined) this.clock.clearTimeout(probeTimer);
