@@ -18,6 +18,10 @@ export const COMMON_ENV = {
   BREAKER_OPEN_MS: int('circuit breakers: how long an open breaker fails fast (503, Retry-After) before one probe may pass', { default: 5_000, min: 1, max: 600_000 }),
   BREAKER_ACTIVE_PROBE: bool('circuit breakers: probe an open downstream with the standard gRPC health check instead of waiting for a request', { default: false }),
   RESILIENCE_OVERRIDES: resilienceOverrides(),
+  // Fault injection and the comparison modes (libs/chaos, npm run bench).
+  CHAOS_ENABLED: bool('fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)', { default: false }),
+  RESILIENCE_MODE: oneOf('full = deadline propagation + breakers + budget-aware retry; deadline = propagation only; naive = neither, each hop a fixed NAIVE_TIMEOUT_MS (for comparison)', ['full', 'deadline', 'naive'] as const, { default: 'full' }),
+  NAIVE_TIMEOUT_MS: int('fixed timeout of every outgoing gRPC call when RESILIENCE_MODE=naive', { default: 3_000, min: 1, max: 3_600_000 }),
   TRACER_RECENT_REQUESTS: int('how many recent requests the gateway keeps for the ContextTracer page and npm run trace', { default: 200, min: 1, max: 100_000 }),
 };
 

@@ -46,7 +46,8 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
       // Outermost: counts calls with no deadline in scope and puts the budget on the client span.
       const middleware = [deadlineTracing({ remainingMs: () => currentDeadline()?.remaining(), reserveMs })];
       // Health checks stay unguarded: readiness must report the downstream's own answer, not a breaker's memory.
-      if (contract.package !== HEALTH.package) {
+      const mode = config.getOrThrow<'full' | 'deadline' | 'naive'>('RESILIENCE_MODE');
+      if (contract.package !== HEALTH.package && mode === 'full') {
         const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE') ? grpcHealthProbe(name, url) : undefined;
         // Inside tracing, so a breaker's fast refusal is traced too.
         middleware.push(resilienceMiddleware(breakers.get(name, { ...resilience, activeProbe })));
@@ -60,6 +61,10 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
         loader: PROTO_LOADER_OPTIONS,
         reserveMs,
         middleware,
+        // RESILIENCE_MODE=naive: the same code as an unprotected stack, for the benchmark's comparison.
+        fixedTimeoutMs: mode === 'naive' ? config.getOrThrow<number>('NAIVE_TIMEOUT_MS') : undefined,
+        // Several addresses (`ipv4:127.0.0.1:p1,127.0.0.1:p2`): balance calls across them.
+        channelOptions: url.includes(',') ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : undefined,
       };
     },
   });

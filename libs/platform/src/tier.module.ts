@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { type BudgetPolicy, currentScope, DeadlineModule } from '@lib/deadline';
 import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
+import { ChaosInterceptor, ChaosModule, FaultRegistry } from '@lib/chaos';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
 import { AdminHealthController } from './admin-health.controller';
@@ -48,6 +49,7 @@ export class TierModule {
           },
         }),
         TelemetryModule.forRoot({ tracerPage: options.inbound === 'http' }),
+        ...(options.inbound === 'grpc' ? [chaosModule()] : []),
       ],
       controllers: options.inbound === 'grpc' ? [GrpcHealthController, AdminHealthController] : [],
       providers: [
@@ -59,9 +61,36 @@ export class TierModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService) => new DeadlineSpanInterceptor({ telemetry: telemetry(), currentScope, reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') }),
         },
+        ...(options.inbound === 'grpc' ? CHAOS_PROVIDERS : []),
       ],
       exports: [HealthDetails, TIER_NAME],
       global: true,
     };
   }
 }
+
+/** Fault injection on gRPC tiers (`/chaos/faults` on the admin port), off unless `CHAOS_ENABLED=true`. */
+function chaosModule(): DynamicModule {
+  return ChaosModule.forRootAsync({
+    inject: [ConfigService],
+    useFactory: (config: ConfigService) => ({
+      enabled: config.getOrThrow<boolean>('CHAOS_ENABLED'),
+      // The naive comparison mode keeps held work going past the deadline, as an unprotected stack would.
+      honourDeadline: config.getOrThrow<string>('RESILIENCE_MODE') !== 'naive',
+    }),
+  });
+}
+
+const CHAOS_HEALTH = Symbol('CHAOS_HEALTH');
+const CHAOS_PROVIDERS = [
+  // Innermost of the app interceptors: the fault sees the call's deadline, and the span covers the held time.
+  { provide: APP_INTERCEPTOR, inject: [ChaosInterceptor], useFactory: (chaos: ChaosInterceptor) => chaos },
+  {
+    provide: CHAOS_HEALTH,
+    inject: [ConfigService, HealthDetails, FaultRegistry],
+    useFactory: (config: ConfigService, health: HealthDetails, registry: FaultRegistry) => {
+      if (config.getOrThrow<boolean>('CHAOS_ENABLED')) health.register('chaos', () => ({ enabled: true, faults: registry.list() }));
+      return true;
+    },
+  },
+];
