@@ -17,7 +17,7 @@ interface ReceivedSpan {
 jest.setTimeout(30_000);
 const SERVER = 2;
 const CLIENT = 3;
-const PAYMENT_LATENCY_MS = 300;
+const PAYMENT_LATENCY_MS = 400;
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
 type OtlpAttribute = { key: string; value: OtlpValue };
@@ -142,20 +142,22 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
   });
 
   it('marks the spans of a request whose deadline passed', async () => {
-    const response = await order(150);
+    const response = await order(250);
     expect(response.status).toBe(504);
-    const line = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.receivedBudgetMs === 150);
+    const line = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.receivedBudgetMs === 250);
     const spans = await eventually(() => {
       const found = spansOf(line.traceId as string);
       expect(found.filter((s) => s.attributes['deadline.outcome'] === 'deadline_exceeded').map((s) => `${s.service}/${s.kind}`)).toEqual(
-        expect.arrayContaining(['gateway/2', 'order/2', 'order/3']),
+        expect.arrayContaining(['gateway/2', 'gateway/3']),
       );
       expect(found.find((s) => s.service === 'payment' && s.kind === SERVER && s.attributes['rpc.method'] === 'Charge')).toBeDefined();
       return found;
     });
     const edge = spans.find((s) => s.service === 'gateway' && s.kind === SERVER)!;
-    expect(edge.attributes).toMatchObject({ 'error.type': 'deadline_exceeded', 'deadline.budget.received_ms': 150 });
-    // Payment's own deadline and its caller's cancel race by a few ms; either way it ran out of time.
+    expect(edge.attributes).toMatchObject({ 'error.type': 'deadline_exceeded', 'deadline.budget.received_ms': 250 });
+    // A hop's own deadline and its caller's cancel race by a few ms; either way it ran out of time.
+    const placed = spans.find((s) => s.service === 'order' && s.kind === SERVER && s.attributes['rpc.method'] === 'PlaceOrder')!;
+    expect(['deadline_exceeded', 'cancelled']).toContain(placed.attributes['deadline.outcome']);
     const payment = spans.find((s) => s.service === 'payment' && s.kind === SERVER && s.attributes['rpc.method'] === 'Charge')!;
     expect(['deadline_exceeded', 'cancelled']).toContain(payment.attributes['deadline.outcome']);
     expect(payment.attributes).toMatchObject({ 'deadline.remaining.end_ms': 0, 'deadline.hop': 2, 'deadline.budget.received_ms': expect.any(Number) });
