@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@lib/database';
 import { freePort } from './free-port';
 import { TierProcess } from './tier-process';
 
@@ -22,6 +23,16 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Environment for one tier (wins over `env`). */
   readonly tierEnv?: Partial<Record<TierName, Record<string, string>>>;
+  /**
+   * Where order, inventory and payment keep their data (each in its own schema): `throwaway` creates an
+   * empty PostgreSQL database for this stack on the server `TEST_POSTGRES_URL` names (default
+   * postgres://postgres@127.0.0.1:5432/postgres) and drops it on stop; a `postgres://` URL uses that
+   * database; `inherit` leaves `DATABASE_URL` to the environment (unset: each tier's embedded engine).
+   * @default 'throwaway' with free ports (tests), 'inherit' with the documented ones
+   */
+  readonly database?: 'throwaway' | 'inherit' | string;
+  /** `DEADLINE_STRICT` for every tier: work with no deadline in scope throws. @default true with free ports (tests) */
+  readonly strictDeadlines?: boolean;
   /** Compiled tree. @default <repo>/dist */
   readonly distDir?: string;
   readonly onLine?: (tier: string, line: string) => void;
@@ -33,13 +44,27 @@ export class Stack {
     readonly ports: Readonly<Record<TierName, number>>,
     readonly adminPorts: Readonly<Record<GrpcTierName, number>>,
     private readonly processes: ReadonlyMap<TierName, TierProcess>,
+    /** The PostgreSQL database the data tiers use, when the stack chose it. */
+    readonly databaseUrl: string | undefined,
+    private readonly throwaway: ThrowawayDatabase | undefined,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const ports = options.ports === 'default' ? DEFAULT_PORTS : await freePorts(TIERS);
     const adminPorts = options.ports === 'default' ? DEFAULT_ADMIN_PORTS : await freePorts(GRPC_TIERS, Object.values(ports));
     const dist = options.distDir ?? join(repoRoot(), 'dist');
+    const forTests = options.ports !== 'default';
+    const database = options.database ?? (forTests ? 'throwaway' : 'inherit');
+    const throwaway =
+      database === 'throwaway'
+        ? await createThrowawayDatabase(process.env.TEST_POSTGRES_URL).catch((error: unknown) => {
+            throw new Error(`the stack's throwaway database needs PostgreSQL (${process.env.TEST_POSTGRES_URL ?? '127.0.0.1:5432'}): ${String(error)}; start it, or pass database: 'inherit'`);
+          })
+        : undefined;
+    const databaseUrl = throwaway?.url ?? (database === 'inherit' ? undefined : database);
     const shared: Record<string, string> = {
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...((options.strictDeadlines ?? forTests) ? { DEADLINE_STRICT: 'true' } : {}),
       BIND_HOST: '127.0.0.1',
       LOG_FORMAT: 'json',
       GATEWAY_PORT: String(ports.gateway),
@@ -68,7 +93,7 @@ export class Stack {
         }),
       );
     }
-    const stack = new Stack(ports, adminPorts, processes);
+    const stack = new Stack(ports, adminPorts, processes, databaseUrl, throwaway);
     try {
       await Promise.all(TIERS.map((name) => processes.get(name)!.start()));
       await stack.waitUntilReady();
@@ -119,6 +144,7 @@ export class Stack {
   /** Stops every tier by PID, callers first. */
   async stop(): Promise<void> {
     for (const name of [...TIERS].reverse()) await this.processes.get(name)!.stop();
+    await this.throwaway?.drop();
   }
 }
 

@@ -1,22 +1,44 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Database, DatabaseModule } from '@lib/database';
+import { Deadline, runWithDeadline } from '@lib/deadline';
 import { TierModule } from '@lib/platform';
 import { InventoryController } from './inventory.controller';
 import { INVENTORY_ENV, type InventoryEnv } from './inventory.env';
-import { InMemoryInventoryRepository, InventoryRepository, SEED_CATALOG } from './inventory.repository';
+import { INVENTORY_MIGRATIONS } from './inventory.migrations';
+import { InventoryRepository, SEED_CATALOG, SqlInventoryRepository } from './inventory.repository';
 import { InventoryService } from './inventory.service';
+import { ReservationSweeper } from './reservation.sweeper';
 
 @Module({
   imports: [
     TierModule.forRoot({ service: 'inventory', inbound: 'grpc', env: INVENTORY_ENV }),
+    DatabaseModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<InventoryEnv, true>) => ({
+        url: config.get('DATABASE_URL', { infer: true }),
+        name: 'inventory',
+        schema: 'inventory',
+        migrations: INVENTORY_MIGRATIONS,
+        maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
+        strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
+      }),
+    }),
   ],
   controllers: [InventoryController],
   providers: [
     InventoryService,
+    ReservationSweeper,
     {
       provide: InventoryRepository,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<InventoryEnv, true>) => new InMemoryInventoryRepository(SEED_CATALOG, config.get('INVENTORY_SEED_STOCK', { infer: true })),
+      inject: [Database, ConfigService],
+      useFactory: async (db: Database, config: ConfigService<InventoryEnv, true>) => {
+        const repository = new SqlInventoryRepository(db);
+        // Start-up has no request to inherit a deadline from: give the seeding its own.
+        const deadline = Deadline.after(30_000);
+        await runWithDeadline(deadline, () => repository.seed(SEED_CATALOG, config.get('INVENTORY_SEED_STOCK', { infer: true })), { service: 'inventory', method: 'seed' }).finally(() => deadline.dispose());
+        return repository;
+      },
     },
   ],
 })

@@ -1,19 +1,34 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { INVENTORY, PAYMENT } from '@lib/contracts';
+import { Database, DatabaseModule } from '@lib/database';
 import { downstream, TierModule } from '@lib/platform';
 import { OrderController } from './order.controller';
-import { ORDER_ENV } from './order.env';
-import { InMemoryOrderRepository, OrderRepository } from './order.repository';
+import { ORDER_ENV, type OrderEnv } from './order.env';
+import { ORDER_MIGRATIONS } from './order.migrations';
+import { OrderRecoverySweeper } from './order-recovery.sweeper';
+import { OrderRepository, SqlOrderRepository } from './order.repository';
 import { OrderService } from './order.service';
 
 @Module({
   imports: [
     TierModule.forRoot({ service: 'order', inbound: 'grpc', env: ORDER_ENV }),
+    DatabaseModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<OrderEnv, true>) => ({
+        url: config.get('DATABASE_URL', { infer: true }),
+        name: 'order',
+        schema: 'orders',
+        migrations: ORDER_MIGRATIONS,
+        maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
+        strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
+      }),
+    }),
     // Idempotent (keyed by order id), so a breaker-guarded retry may repeat them within the budget.
     downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL', { idempotentMethods: ['Release', 'Commit', 'GetStock'] }),
     downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL', { idempotentMethods: ['Charge', 'GetCharge'] }),
   ],
   controllers: [OrderController],
-  providers: [OrderService, { provide: OrderRepository, useClass: InMemoryOrderRepository }],
+  providers: [OrderService, OrderRecoverySweeper, { provide: OrderRepository, inject: [Database], useFactory: (db: Database) => new SqlOrderRepository(db) }],
 })
 export class OrderModule {}

@@ -1,19 +1,84 @@
+import { currentDeadline } from '@lib/deadline';
+import type { Database } from '@lib/database';
 import type { Order } from '@lib/contracts';
 
-/** Where the order tier keeps confirmed orders. */
-export abstract class OrderRepository {
-  abstract save(order: Order): Promise<void>;
-  abstract find(id: string): Promise<Order | undefined>;
+export type OrderStatus = 'pending' | 'confirmed' | 'failed';
+
+/** An order whose saga has not finished: inventory has not yet heard its outcome. */
+export interface UnsettledOrder {
+  readonly id: string;
+  readonly status: OrderStatus;
 }
 
-export class InMemoryOrderRepository extends OrderRepository {
-  private readonly orders = new Map<string, Order>();
+/** Where the order tier keeps orders, from the moment they are placed. */
+export abstract class OrderRepository {
+  /** Records a new order as pending, until the current deadline. */
+  abstract begin(order: { readonly id: string; readonly customerId: string; readonly sku: string; readonly quantity: number }): Promise<void>;
+  /** pending → confirmed with its charge; an order already decided stays as it is. Returns the order as stored. */
+  abstract confirm(id: string, amountCents: number, chargeId: string): Promise<Order | undefined>;
+  /** pending → failed (nothing was charged); an order already decided stays as it is. */
+  abstract fail(id: string): Promise<OrderStatus | undefined>;
+  /** Inventory has heard the outcome: the saga is over. */
+  abstract markSettled(id: string): Promise<void>;
+  abstract find(id: string): Promise<Order | undefined>;
+  /** Orders whose saga is unfinished `graceMs` after their deadline (pending) or their last change (decided). */
+  abstract unsettled(graceMs: number, limit: number): Promise<UnsettledOrder[]>;
+}
 
-  async save(order: Order): Promise<void> {
-    this.orders.set(order.id, order);
+interface OrderRow {
+  id: string;
+  status: OrderStatus;
+  sku: string;
+  quantity: number;
+  amount_cents: number | null;
+  charge_id: string | null;
+}
+
+const COLUMNS = 'id, status, sku, quantity, amount_cents, charge_id';
+const toOrder = (row: OrderRow): Order => ({ id: row.id, status: row.status, sku: row.sku, quantity: row.quantity, amountCents: row.amount_cents ?? 0, chargeId: row.charge_id ?? '' });
+
+/** Orders in PostgreSQL (or the embedded engine): schema `orders`, every query bound to the current deadline. */
+export class SqlOrderRepository extends OrderRepository {
+  constructor(private readonly db: Database) {
+    super();
+  }
+
+  async begin(order: { readonly id: string; readonly customerId: string; readonly sku: string; readonly quantity: number }): Promise<void> {
+    const holdMs = Math.ceil(currentDeadline()?.remaining() ?? 0);
+    await this.db.query(
+      `INSERT INTO orders.orders (id, status, customer_id, sku, quantity, expires_at) VALUES ($1, 'pending', $2, $3, $4, now() + $5 * interval '1 millisecond')`,
+      [order.id, order.customerId, order.sku, order.quantity, holdMs],
+    );
+  }
+
+  async confirm(id: string, amountCents: number, chargeId: string): Promise<Order | undefined> {
+    const [row] = await this.db.query<OrderRow>(
+      `UPDATE orders.orders SET status = 'confirmed', amount_cents = $2, charge_id = $3, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+      [id, amountCents, chargeId],
+    );
+    return row ? toOrder(row) : this.find(id);
+  }
+
+  async fail(id: string): Promise<OrderStatus | undefined> {
+    const [row] = await this.db.query<{ status: OrderStatus }>(`UPDATE orders.orders SET status = 'failed', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING status`, [id]);
+    return row?.status ?? (await this.find(id))?.status as OrderStatus | undefined;
+  }
+
+  async markSettled(id: string): Promise<void> {
+    await this.db.query('UPDATE orders.orders SET settled = true, updated_at = now() WHERE id = $1', [id]);
   }
 
   async find(id: string): Promise<Order | undefined> {
-    return this.orders.get(id);
+    const [row] = await this.db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders.orders WHERE id = $1`, [id]);
+    return row && toOrder(row);
+  }
+
+  async unsettled(graceMs: number, limit: number): Promise<UnsettledOrder[]> {
+    return this.db.query<UnsettledOrder>(
+      `SELECT id, status FROM orders.orders
+       WHERE NOT settled AND (CASE WHEN status = 'pending' THEN expires_at ELSE updated_at END) + $1 * interval '1 millisecond' < now()
+       ORDER BY updated_at LIMIT $2`,
+      [graceMs, limit],
+    );
   }
 }

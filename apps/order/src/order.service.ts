@@ -1,21 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Deadline, type DeadlineClient, DomainError, DownstreamError, GrpcStatus, InjectGrpcClient, runWithDeadline } from '@lib/deadline';
-import type { InventoryService, Order, PaymentService, PlaceOrderRequest } from '@lib/contracts';
+import { type Charge, type InventoryService, type Order, type PaymentService, type PlaceOrderRequest } from '@lib/contracts';
+import { currentDeadline, Deadline, type DeadlineClient, delay, DomainError, DownstreamError, GrpcStatus, InjectGrpcClient, runWithDeadline } from '@lib/deadline';
 import type { OrderEnv } from './order.env';
 import { OrderRepository } from './order.repository';
 
+/** How a finished-or-failed saga settles its reservation. */
+export type SettleHow = 'commit' | 'release' | 'by-payment';
+
 /**
- * The order saga: reserve stock, charge, confirm. When the charge fails, is cancelled or runs out
- * of time after the reservation, a follow-up settles the reservation by what payment actually did:
- * commit if the charge went through after all, release otherwise.
+ * How long after giving up on a charge we ask payment what happened. A charge still being written then
+ * is bounded by payment's own deadline (smaller than ours) and stopped by the cancellation we sent, so
+ * past our deadline it has landed or not; a cancelled request (long budget left) waits at most
+ * {@link SETTLE_AFTER_CANCEL_MS} for the write that the cancel could not stop (a COMMIT on its way).
+ */
+const SETTLE_AFTER_EXPIRY_MS = 250;
+const SETTLE_AFTER_CANCEL_MS = 1_000;
+
+/**
+ * The order saga: record the order, reserve stock, charge, confirm. When the charge fails, is
+ * cancelled or runs out of time after the reservation, a follow-up settles the saga by what payment
+ * actually did: confirm and commit if the charge went through after all, fail and release otherwise.
+ * A follow-up that cannot finish (downstream unreachable, this process stopped) leaves the order
+ * unsettled in the database, and {@link OrderRecoverySweeper} finishes it later.
  */
 @Injectable()
 export class OrderService implements OnApplicationShutdown {
   private readonly logger = new Logger(OrderService.name);
   private readonly settleBudgetMs: number;
   private readonly settling = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
 
   constructor(
     @InjectGrpcClient('inventory') private readonly inventory: DeadlineClient<InventoryService>,
@@ -31,53 +46,79 @@ export class OrderService implements OnApplicationShutdown {
     if (!Number.isInteger(quantity) || quantity <= 0) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'quantity must be a positive integer', 'quantity');
 
     const orderId = `ord_${randomUUID()}`;
+    // Recorded first, so that a saga cut short (this process killed) is found and finished later.
+    await this.orders.begin({ id: orderId, customerId, sku, quantity });
     const reservation = await this.inventory.reserve({ orderId, sku, quantity }).catch((error: unknown) => {
-      // Timed out or cancelled: inventory may still have reserved. Releasing is idempotent.
-      if (!isBusinessError(error)) this.settle(orderId, 'release');
+      // Nothing was charged. Timed out or cancelled: inventory may still have reserved; releasing is idempotent.
+      this.settleLater(orderId, 'release');
       throw error;
     });
     const amountCents = reservation.unitPriceCents * quantity;
+    let charge: Charge;
     try {
-      const charge = await this.payment.charge({ orderId, customerId, amountCents });
-      const order: Order = { id: orderId, status: 'confirmed', sku, quantity, amountCents, chargeId: charge.id };
-      await this.orders.save(order);
-      this.settle(orderId, 'commit');
-      return order;
+      charge = await this.payment.charge({ orderId, customerId, amountCents });
     } catch (error) {
-      this.settle(orderId, isBusinessError(error) ? 'release' : 'by-payment');
+      this.settleLater(orderId, isBusinessError(error) ? 'release' : 'by-payment');
+      throw error;
+    }
+    try {
+      const order = await this.orders.confirm(orderId, amountCents, charge.id);
+      this.settleLater(orderId, 'commit');
+      return order ?? { id: orderId, status: 'confirmed', sku, quantity, amountCents, chargeId: charge.id };
+    } catch (error) {
+      // Charged, but the confirmation did not land (time ran out): the follow-up confirms from payment's record.
+      this.settleLater(orderId, 'by-payment');
       throw error;
     }
   }
 
+  /**
+   * Finishes one saga now, under the current deadline: decides the order by payment's record when
+   * asked to, then tells inventory, then marks the order settled. Every step is idempotent.
+   */
+  async settle(orderId: string, how: SettleHow): Promise<'commit' | 'release'> {
+    let action: 'commit' | 'release' = how === 'commit' ? 'commit' : 'release';
+    if (how === 'by-payment') {
+      const charge = await this.payment.getCharge({ orderId }).catch((error: unknown) => {
+        if (DownstreamError.is(error) && error.code === GrpcStatus.NOT_FOUND) return undefined;
+        throw error;
+      });
+      if (charge) {
+        await this.orders.confirm(orderId, charge.amountCents, charge.id);
+        action = 'commit';
+      }
+    }
+    if (action === 'release') await this.orders.fail(orderId);
+    const reservation = action === 'commit' ? await this.inventory.commit({ orderId }) : await this.inventory.release({ orderId });
+    await this.orders.markSettled(orderId);
+    this.logger.log({ msg: 'reservation settled', orderId, action, state: reservation.state });
+    return action;
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    // Follow-ups still waiting stop here; recovery finishes their sagas after the restart.
+    this.stopping.abort(new Error('order tier shutting down'));
     await Promise.allSettled([...this.settling]);
   }
 
   /**
-   * Finishes the saga after the request, under its own bounded deadline: deliberately detached
-   * from the caller's, which may already have run out (that is often why we are here).
+   * Settles the saga after the request, under its own bounded deadline: deliberately detached from the
+   * caller's, which may already have run out (that is often why we are here).
    */
-  private settle(orderId: string, how: 'commit' | 'release' | 'by-payment'): void {
-    const work = runWithDeadline(
-      Deadline.after(this.settleBudgetMs),
-      async () => {
-        let action: 'commit' | 'release' = how === 'by-payment' ? 'release' : how;
-        if (how === 'by-payment') {
-          const charged = await this.payment.getCharge({ orderId }).then(
-            () => true,
-            (error: unknown) => {
-              if (DownstreamError.is(error) && error.code === GrpcStatus.NOT_FOUND) return false;
-              throw error;
-            },
-          );
-          action = charged ? 'commit' : 'release';
-        }
-        const reservation = action === 'commit' ? await this.inventory.commit({ orderId }) : await this.inventory.release({ orderId });
-        this.logger.log({ msg: 'reservation settled', orderId, action, state: reservation.state });
-      },
-      { service: 'order', method: 'settle' },
-    )
-      .catch((error: unknown) => this.logger.error({ msg: 'reservation left unsettled', orderId, how, error: String(error) }))
+  private settleLater(orderId: string, how: SettleHow): void {
+    const request = currentDeadline();
+    // Ask payment only once nothing can still be charged under the request's deadline.
+    const waitMs = how === 'by-payment' ? Math.min(Math.max(0, request ? request.budgetMs - request.elapsed() : 0), SETTLE_AFTER_CANCEL_MS) + SETTLE_AFTER_EXPIRY_MS : 0;
+    const work = (async () => {
+      if (waitMs > 0) await delay(waitMs, this.stopping.signal);
+      const deadline = Deadline.after(this.settleBudgetMs, { signal: this.stopping.signal });
+      try {
+        await runWithDeadline(deadline, () => this.settle(orderId, how), { service: 'order', method: 'settle' });
+      } finally {
+        deadline.dispose();
+      }
+    })()
+      .catch((error: unknown) => this.logger.warn({ msg: 'saga left unsettled; recovery will finish it', orderId, how, error: String(error) }))
       .finally(() => this.settling.delete(work));
     this.settling.add(work);
   }

@@ -1,13 +1,29 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Database, DatabaseModule } from '@lib/database';
 import { TierModule } from '@lib/platform';
 import { PaymentController } from './payment.controller';
-import { PAYMENT_ENV } from './payment.env';
-import { InMemoryPaymentRepository, PaymentRepository } from './payment.repository';
+import { PAYMENT_ENV, type PaymentEnv } from './payment.env';
+import { PAYMENT_MIGRATIONS } from './payment.migrations';
+import { PaymentRepository, SqlPaymentRepository } from './payment.repository';
 import { PaymentService } from './payment.service';
 
 @Module({
-  imports: [TierModule.forRoot({ service: 'payment', inbound: 'grpc', env: PAYMENT_ENV })],
+  imports: [
+    TierModule.forRoot({ service: 'payment', inbound: 'grpc', env: PAYMENT_ENV }),
+    DatabaseModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<PaymentEnv, true>) => ({
+        url: config.get('DATABASE_URL', { infer: true }),
+        name: 'payment',
+        schema: 'payment',
+        migrations: PAYMENT_MIGRATIONS,
+        maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
+        strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
+      }),
+    }),
+  ],
   controllers: [PaymentController],
-  providers: [PaymentService, { provide: PaymentRepository, useClass: InMemoryPaymentRepository }],
+  providers: [PaymentService, { provide: PaymentRepository, inject: [Database], useFactory: (db: Database) => new SqlPaymentRepository(db) }],
 })
 export class PaymentModule {}

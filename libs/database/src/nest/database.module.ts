@@ -1,4 +1,5 @@
-import { type DynamicModule, Inject, Injectable, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
+import { configureLostDeadlineGuard } from '@lib/deadline';
 import { Database } from '../core/database';
 import { migrate, type Migration } from '../core/migration';
 import { openDatabase, type OpenDatabaseOptions } from '../open-database';
@@ -8,8 +9,11 @@ export interface DatabaseModuleOptions extends OpenDatabaseOptions {
   readonly schema: string;
   /** Applied on start, before the service takes requests. @default [] */
   readonly migrations?: readonly Migration[];
-  /** Told which migrations were applied, for the start-up log. */
-  readonly onMigrated?: (applied: readonly string[], database: Database) => void;
+  /**
+   * Sets the process-wide lost-deadline guard: strict (a query or gRPC call with no deadline in scope
+   * throws) or not (it is logged with its call site, as a JSON warning, and counted). Left as is when omitted.
+   */
+  readonly strictDeadlines?: boolean;
 }
 
 export interface DatabaseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -42,10 +46,14 @@ export class DatabaseModule {
           inject: (options.inject ?? []) as never[],
           useFactory: async (...args: never[]) => {
             const resolved = await options.useFactory(...args);
+            const logger = new Logger('Database');
+            if (resolved.strictDeadlines !== undefined) {
+              configureLostDeadlineGuard({ strict: resolved.strictDeadlines, log: (message, lost) => logger.warn({ msg: 'deadline lost', ...lost, detail: message }) });
+            }
             const db = await openDatabase(resolved);
             try {
               const applied = await migrate(db, resolved.schema, resolved.migrations ?? []);
-              resolved.onMigrated?.(applied, db);
+              logger.log({ msg: 'database ready', kind: db.kind, schema: resolved.schema, migrationsApplied: applied });
             } catch (error) {
               await db.close().catch(() => undefined);
               throw error;
