@@ -1,0 +1,19 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AdmissionController } from './admission.controller';
+import { AdmissionPolicy, type AdmissionPolicyOptions } from './admission.policy';
+import { InvalidReviewFilter } from './invalid-review.filter';
+
+@Module({})
+export class AdmissionModule {
+  static forRoot(options: AdmissionPolicyOptions): DynamicModule {
+    return {
+      module: AdmissionModule,
+      controllers: [AdmissionController],
+      providers: [
+        { provide: AdmissionPolicy, useValue: new AdmissionPolicy(options) },
+        { provide: APP_FILTER, useClass: InvalidReviewFilter },
+      ],
+    };
+  }
+}
