@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { currentDeadline, DeadlineGrpcClientModule } from '@lib/deadline';
 import { BreakerRegistry, grpcHealthProbe, resilienceMiddleware, ResilienceModule, type ResilienceOptions } from '@lib/resilience';
-import { deadlineTracing } from '@lib/telemetry';
+import { deadlineTracing, telemetry } from '@lib/telemetry';
 import { HEALTH, PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
 import { HealthDetails } from './health-details';
 
@@ -43,7 +43,7 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
     useFactory: (config: ConfigService, breakers: BreakerRegistry, health: HealthDetails) => {
       const url = config.getOrThrow<string>(urlEnv);
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
-      // Outermost: counts calls with no deadline in scope and puts the budget on the client span.
+      // Outermost: puts the budget and the time left on the client span.
       const middleware = [deadlineTracing({ remainingMs: () => currentDeadline()?.remaining(), reserveMs })];
       // Health checks stay unguarded: readiness must report the downstream's own answer, not a breaker's memory.
       const mode = config.getOrThrow<'full' | 'deadline' | 'naive'>('RESILIENCE_MODE');
@@ -52,6 +52,7 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
         // Inside tracing, so a breaker's fast refusal is traced too.
         middleware.push(resilienceMiddleware(breakers.get(name, { ...resilience, activeProbe })));
         health.register('breakers', () => breakers.snapshot());
+        watchBreaker(name, breakers.get(name).breaker);
       }
       return {
         url,
@@ -68,4 +69,11 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
       };
     },
   });
+}
+
+/** Breaker state and transitions in the tier's metrics (`breaker_state`, `breaker_transitions_total`). */
+function watchBreaker(name: string, breaker: { readonly state: string; onStateChange(listener: (change: { from: string; to: string }) => void): unknown }): void {
+  const { metrics } = telemetry();
+  metrics.breakerStateIs(name, breaker.state);
+  breaker.onStateChange((change) => metrics.breakerTransition(name, change.from, change.to));
 }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { type BudgetPolicy, currentScope, DeadlineModule } from '@lib/deadline';
+import { type BudgetPolicy, currentScope, DeadlineModule, onLostDeadline } from '@lib/deadline';
 import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
 import { ChaosInterceptor, ChaosModule, FaultRegistry } from '@lib/chaos';
 import type { COMMON_ENV } from './common-env';
@@ -62,6 +62,8 @@ export class TierModule {
           useFactory: (config: ConfigService) => new DeadlineSpanInterceptor({ telemetry: telemetry(), currentScope, reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') }),
         },
         ...(options.inbound === 'grpc' ? CHAOS_PROVIDERS : []),
+        ...TELEMETRY_PROVIDERS,
+        ...(options.inbound === 'grpc' ? [CHAOS_METRICS] : []),
       ],
       exports: [HealthDetails, TIER_NAME],
       global: true,
@@ -94,3 +96,17 @@ const CHAOS_PROVIDERS = [
     },
   },
 ];
+
+const LOST_DEADLINE_METRICS = Symbol('LOST_DEADLINE_METRICS');
+const TELEMETRY_PROVIDERS = [
+  // Work started with no deadline in scope, counted per kind and target (deadline_missing_total).
+  { provide: LOST_DEADLINE_METRICS, useFactory: () => onLostDeadline((lost) => telemetry().metrics.missingDeadline(lost.kind, lost.target)) },
+];
+const CHAOS_METRICS = {
+  provide: Symbol('CHAOS_METRICS'),
+  inject: [FaultRegistry],
+  useFactory: (registry: FaultRegistry) => {
+    telemetry().metrics.chaosFaultsFrom(() => registry.list().length);
+    return true;
+  },
+};

@@ -8,7 +8,7 @@ export { startTelemetry, type StartTelemetryOptions } from './otel/start-telemet
 export { Telemetry, telemetry } from './otel/telemetry';
 export { deadlineTracing, isBreakerOpen, type DeadlineTracingOptions } from './otel/deadline-tracing.middleware';
 export { DeadlineAttr, decayPct, type DeadlineOutcome } from './core/deadline-attributes';
-export { DeadlineMetrics, type DeadlineMetricsOptions, type BreakerStateName } from './core/deadline-metrics';
+export { DeadlineMetrics, type DeadlineMetricsOptions } from './core/deadline-metrics';
 export { RecentRequests, type RecentRequest, type RecentRequestsOptions } from './core/recent-requests';
 export { waterfallOf, type WaterfallBar } from './core/waterfall';
 export { DeadlineSpanProcessor } from './otel/deadline-span.processor';

@@ -41,10 +41,16 @@ describe(DeadlineMetrics.name, () => {
     expect(await value(sut, 'deadline_cancelled_total', { method: 'PlaceOrder' })).toBe(1);
   });
 
-  it('counts calls made with no deadline in scope, per downstream and method', async () => {
+  it('counts work started with no deadline in scope, per kind and target', async () => {
     const sut = make();
-    sut.missingDeadline('payment', 'Charge');
-    expect(await value(sut, 'deadline_missing_total', { downstream: 'payment', method: 'Charge' })).toBe(1);
+    sut.missingDeadline('grpc', 'payment.Charge');
+    expect(await value(sut, 'deadline_missing_total', { kind: 'grpc', target: 'payment.Charge' })).toBe(1);
+  });
+
+  it('labels a lost query by its store, never by its text', async () => {
+    const sut = make();
+    sut.missingDeadline('query', 'inventory: SELECT * FROM stock WHERE sku = $1');
+    expect(await value(sut, 'deadline_missing_total', { kind: 'query', target: 'inventory' })).toBe(1);
   });
 
   it('tracks breaker state and counts its transitions', async () => {
@@ -53,6 +59,21 @@ describe(DeadlineMetrics.name, () => {
     sut.breakerTransition('payment', 'closed', 'open');
     expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(2);
     expect(await value(sut, 'breaker_transitions_total', { downstream: 'payment', from: 'closed', to: 'open' })).toBe(1);
+  });
+
+  it('reads the active chaos faults from a source at every scrape', async () => {
+    const sut = make();
+    let active = 1;
+    sut.chaosFaultsFrom(() => active);
+    expect(await value(sut, 'chaos_faults_active')).toBe(1);
+    active = 0;
+    expect(await value(sut, 'chaos_faults_active')).toBe(0);
+  });
+
+  it('reads the half-open state as 1 whichever way it is spelled', async () => {
+    const sut = make();
+    sut.breakerTransition('payment', 'open', 'half-open');
+    expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(1);
   });
 
   it('reports the number of active chaos faults, zero at start', async () => {

@@ -1,9 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeadlineOutcome } from './deadline-attributes';
 
-/** Breaker states as a gauge value: 0 closed, 1 half-open, 2 open (isolated counts as open). */
-export type BreakerStateName = 'closed' | 'half_open' | 'open';
-const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed: 0, half_open: 1, open: 2 };
+/** Breaker states as a gauge value: 0 closed, 1 half-open, 2 open (cockatiel's `isolated` counts as open). */
+const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, half_open: 1, halfOpen: 1, open: 2, isolated: 2 };
+const breakerValue = (state: string): number => BREAKER_STATE_VALUE[state] ?? -1;
 
 export interface DeadlineMetricsOptions {
   /** The tier, added as the `tier` label to every series. */
@@ -25,10 +25,11 @@ export class DeadlineMetrics {
   private readonly requests: Counter<'method' | 'outcome'>;
   private readonly exceeded: Counter<'method'>;
   private readonly cancelled: Counter<'method'>;
-  private readonly missing: Counter<'downstream' | 'method'>;
+  private readonly missing: Counter<'kind' | 'target'>;
   private readonly breakerState: Gauge<'downstream'>;
   private readonly breakerTransitions: Counter<'downstream' | 'from' | 'to'>;
   private readonly chaosFaults: Gauge;
+  private chaosSource: (() => number) | undefined;
 
   constructor(options: DeadlineMetricsOptions) {
     const registers = [this.registry];
@@ -46,13 +47,22 @@ export class DeadlineMetrics {
     this.cancelled = new Counter({ name: 'deadline_cancelled_total', help: 'Requests cancelled because the caller went away', labelNames: ['method'], registers });
     this.missing = new Counter({
       name: 'deadline_missing_total',
-      help: 'Outgoing calls made with no deadline in scope (a lost deadline)',
-      labelNames: ['downstream', 'method'],
+      help: 'Outgoing calls and queries started with no deadline in scope (a lost deadline)',
+      labelNames: ['kind', 'target'],
       registers,
     });
     this.breakerState = new Gauge({ name: 'breaker_state', help: 'Circuit breaker state per downstream: 0 closed, 1 half-open, 2 open', labelNames: ['downstream'], registers });
     this.breakerTransitions = new Counter({ name: 'breaker_transitions_total', help: 'Circuit breaker state changes per downstream', labelNames: ['downstream', 'from', 'to'], registers });
-    this.chaosFaults = new Gauge({ name: 'chaos_faults_active', help: 'Chaos faults currently injected into this tier', registers });
+    const chaosSource = (): (() => number) | undefined => this.chaosSource;
+    this.chaosFaults = new Gauge({
+      name: 'chaos_faults_active',
+      help: 'Chaos faults currently injected into this tier',
+      registers,
+      collect() {
+        const source = chaosSource();
+        if (source) this.set(source());
+      },
+    });
     this.chaosFaults.set(0);
   }
 
@@ -64,25 +74,33 @@ export class DeadlineMetrics {
     else if (outcome === 'cancelled') this.cancelled.inc({ method });
   }
 
-  /** An outgoing call was made with no deadline in scope. */
-  missingDeadline(downstream: string, method: string): void {
-    this.missing.inc({ downstream, method });
+  /**
+   * Work started with no deadline in scope: `kind` `grpc` with target `inventory.Reserve`, or
+   * `query` with target `inventory` (only the part before a `:`, so query text never becomes a label).
+   */
+  missingDeadline(kind: string, target: string): void {
+    this.missing.inc({ kind, target: target.split(':')[0].slice(0, 64) });
   }
 
-  /** Sets a downstream's breaker state without counting a transition (start-up, restore). */
-  breakerStateIs(downstream: string, state: BreakerStateName): void {
-    this.breakerState.set({ downstream }, BREAKER_STATE_VALUE[state]);
+  /** Sets a downstream's breaker state without counting a transition (start-up, restore). Unknown states read -1. */
+  breakerStateIs(downstream: string, state: string): void {
+    this.breakerState.set({ downstream }, breakerValue(state));
   }
 
   /** A downstream's breaker moved from one state to another. */
-  breakerTransition(downstream: string, from: BreakerStateName, to: BreakerStateName): void {
+  breakerTransition(downstream: string, from: string, to: string): void {
     this.breakerTransitions.inc({ downstream, from, to });
-    this.breakerState.set({ downstream }, BREAKER_STATE_VALUE[to]);
+    this.breakerState.set({ downstream }, breakerValue(to));
   }
 
   /** How many chaos faults are injected right now. */
   chaosFaultsActive(count: number): void {
     this.chaosFaults.set(count);
+  }
+
+  /** Reads the number of active chaos faults from `source` at every scrape (e.g. a fault registry's size). */
+  chaosFaultsFrom(source: () => number): void {
+    this.chaosSource = source;
   }
 
   /** The Prometheus text exposition. */

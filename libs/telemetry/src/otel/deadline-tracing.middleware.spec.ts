@@ -1,29 +1,48 @@
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { OutgoingCall } from '@lib/deadline';
 import { deadlineTracing, isBreakerOpen } from './deadline-tracing.middleware';
+import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
+import { DeadlineSpanProcessor } from './deadline-span.processor';
 import { Telemetry } from './telemetry';
 
 const outgoing = (): OutgoingCall =>
   ({ service: 'payment', method: 'Charge', request: {}, metadata: { get: () => ['2'] }, budgetMs: 100, signal: new AbortController().signal, recordHops: () => undefined }) as unknown as OutgoingCall;
 
 describe(deadlineTracing.name, () => {
-  const missing = async (t: Telemetry): Promise<string> => (await t.metrics.render()).body;
-
-  it('counts a call made with no deadline in scope', async () => {
-    const t = new Telemetry('order', { processMetrics: false });
-    const invoke = deadlineTracing({ remainingMs: () => undefined, telemetry: t })(async () => 'reply');
-    await expect(invoke(outgoing())).resolves.toBe('reply');
-    expect(await missing(t)).toContain('deadline_missing_total{downstream="payment",method="Charge",tier="order"} 1');
+  beforeAll(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  afterAll(() => {
+    context.disable();
+    trace.disable();
+    propagation.disable();
   });
 
-  it('does not count a call made with a deadline', async () => {
-    const t = new Telemetry('order', { processMetrics: false });
-    await deadlineTracing({ remainingMs: () => 50, telemetry: t })(async () => 'reply')(outgoing());
-    expect(await missing(t)).not.toContain('deadline_missing_total{');
+  const tracing = new Telemetry('order', { processMetrics: false }, new DeadlineSpanProcessor());
+
+  it('hands the call\'s budget, hop and the caller\'s time left to whatever runs inside it', async () => {
+    let seen: OutgoingCallInfo | undefined;
+    const invoke = deadlineTracing({ remainingMs: () => 120, reserveMs: 10, telemetry: tracing })(async () => {
+      seen = context.active().getValue(OUTGOING_CALL) as OutgoingCallInfo;
+      return 'reply';
+    });
+    await expect(invoke(outgoing())).resolves.toBe('reply');
+    expect(seen).toMatchObject({ downstream: 'payment', method: 'Charge', hop: 2, budgetMs: 100, remainingStartMs: 120, reserveMs: 10 });
+  });
+
+  it('passes calls straight through when tracing is off', async () => {
+    let seen: unknown = 'unset';
+    const invoke = deadlineTracing({ remainingMs: () => 120, telemetry: new Telemetry('order', { processMetrics: false }) })(async () => {
+      seen = context.active().getValue(OUTGOING_CALL);
+      return 'reply';
+    });
+    await invoke(outgoing());
+    expect(seen).toBeUndefined();
+    expect(context.active()).toBe(ROOT_CONTEXT);
   });
 
   it('passes the downstream\'s failure through unchanged', async () => {
     const failure = new Error('down');
-    const invoke = deadlineTracing({ remainingMs: () => 50, telemetry: new Telemetry('order', { processMetrics: false }) })(() => Promise.reject(failure));
+    const invoke = deadlineTracing({ remainingMs: () => 50, telemetry: tracing })(() => Promise.reject(failure));
     await expect(invoke(outgoing())).rejects.toBe(failure);
   });
 });

@@ -16,17 +16,17 @@ export interface DeadlineTracingOptions {
 const HOP_KEY = 'x-deadline-hop';
 
 /**
- * Client middleware: counts calls made with no deadline in scope, and hands the call's budget to
- * the gRPC client span the instrumentation starts inside `next` (see `DeadlineSpanProcessor`).
- * Put it outermost, so a breaker that refuses the call is seen too.
+ * Client middleware: hands the call's budget and the caller's time left to the gRPC client span
+ * the instrumentation starts inside `next` (see `DeadlineSpanProcessor`). Put it outermost, so a
+ * breaker that refuses the call is seen too. (Calls with no deadline are counted by the
+ * lost-deadline guard's listener, not here: in strict mode they never reach the middleware.)
  */
 export function deadlineTracing(options: DeadlineTracingOptions): ClientMiddleware {
   const { remainingMs, reserveMs = 0 } = options;
   return (next) => async (call) => {
     const t = options.telemetry ?? processTelemetry();
-    const remainingStart = remainingMs();
-    if (remainingStart === undefined) t.metrics.missingDeadline(call.service, call.method);
     if (!t.tracing) return next(call);
+    const remainingStart = remainingMs();
 
     const hop = Number(call.metadata.get(HOP_KEY)[0]);
     const info: OutgoingCallInfo = {
