@@ -77,7 +77,8 @@ export class DeadlineBreaker {
   private readonly classify: Classifier;
   private readonly activeProbe: DeadlineBreakerOptions['activeProbe'];
   private readonly stateChanges = new EventEmitter<BreakerStateChange>();
-  private readonly inFlight = new Set<AbortController>();
+  /** How to abort each call in flight (closed state). */
+  private readonly inFlight = new Set<(reason: unknown) => void>();
 
   private current: BreakerState = 'closed';
   private nextProbeAt = 0;
@@ -139,42 +140,66 @@ export class DeadlineBreaker {
     this.clearProbeTimer();
   }
 
-  private async run<T>(fn: (attempt: BreakerAttempt) => Promise<T>, call: BreakerCall, probe: boolean): Promise<T> {
+  /**
+   * One call through the breaker. Written without `async` and without a listener on the call's own
+   * signal: a fresh AbortSignal's first listener is the costly part of a call (see the bench), so
+   * aborts (caller, probe deadline, opening) settle the call directly through `abort`.
+   */
+  private run<T>(fn: (attempt: BreakerAttempt) => Promise<T>, call: BreakerCall, probe: boolean): Promise<T> {
+    const callerSignal = call.signal;
+    if (callerSignal?.aborted) return Promise.reject(callerSignal.reason);
     const callerBudgetMs = call.budgetMs ?? Infinity;
     const budgetMs = probe ? probeBudgetMs({ baseMs: this.probeBaseMs, failedProbes: this.failedProbes, remainingMs: callerBudgetMs }) : callerBudgetMs;
     const capped = probe ? budgetMs < callerBudgetMs : (call.capped ?? false);
     const controller = new AbortController();
-    const callerSignal = call.signal;
-    // Linked by hand (no AbortSignal.any): one listener, removed in finally.
-    const onCallerAbort = (): void => controller.abort(callerSignal!.reason);
-    if (callerSignal?.aborted) controller.abort(callerSignal.reason);
-    else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    let probeTimer: TimerHandle | undefined;
-    if (probe) {
-      this.transition('half-open', `probe with a ${Math.round(budgetMs)} ms deadline`);
-      this.probeEndsAt = this.clock.now() + budgetMs;
-      // The probe's own deadline, so a probe that ignores its budget still cannot hold the breaker.
-      if (Number.isFinite(budgetMs)) probeTimer = this.clock.setTimeout(() => controller.abort(new AttemptTimeoutError(this.name, budgetMs)), budgetMs);
-    } else {
-      this.inFlight.add(controller);
-    }
     const startedAt = this.clock.now();
-    try {
-      const result = await settleOnAbort(fn({ signal: controller.signal, budgetMs, probe }), controller.signal);
-      this.settle(probe, 'success', this.clock.now() - startedAt);
-      return result;
-    } catch (error) {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let probeTimer: TimerHandle | undefined;
+      const finish = (ok: boolean, value: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (probeTimer !== undefined) this.clock.clearTimeout(probeTimer);
+        callerSignal?.removeEventListener('abort', onCallerAbort);
+        this.inFlight.delete(abort);
+        const elapsedMs = this.clock.now() - startedAt;
+        if (ok) {
+          this.settle(probe, 'success', elapsedMs);
+          resolve(value as T);
+        } else {
+          this.settle(probe, this.classify(value, { budgetMs, capped, slowCallMs: this.counter.slowCallMs, elapsedMs }), elapsedMs);
+          reject(value);
+        }
+      };
       // Once aborted, the abort's reason is the truth (caller left, probe deadline, breaker opened),
-      // whatever fn made of it.
-      const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
-      const elapsedMs = this.clock.now() - startedAt;
-      this.settle(probe, this.classify(cause, { budgetMs, capped, slowCallMs: this.counter.slowCallMs, elapsedMs }), elapsedMs);
-      throw cause;
-    } finally {
-      if (probeTimer !== undefined) this.clock.clearTimeout(probeTimer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-      this.inFlight.delete(controller);
-    }
+      // and the caller is released now, even if the call ignores its signal.
+      const abort = (reason: unknown): void => {
+        if (settled) return;
+        controller.abort(reason);
+        finish(false, reason);
+      };
+      const onCallerAbort = (): void => abort(callerSignal!.reason);
+      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+      if (probe) {
+        this.transition('half-open', `probe with a ${Math.round(budgetMs)} ms deadline`);
+        this.probeEndsAt = startedAt + budgetMs;
+        // The probe's own deadline, so a probe that ignores its budget still cannot hold the breaker.
+        if (Number.isFinite(budgetMs)) probeTimer = this.clock.setTimeout(() => abort(new AttemptTimeoutError(this.name, budgetMs)), budgetMs);
+      } else {
+        this.inFlight.add(abort);
+      }
+      let work: Promise<T>;
+      try {
+        work = fn({ signal: controller.signal, budgetMs, probe });
+      } catch (error) {
+        finish(false, error);
+        return;
+      }
+      work.then(
+        (value) => finish(true, value),
+        (error: unknown) => finish(false, error),
+      );
+    });
   }
 
   private settle(probe: boolean, outcome: CallOutcome, durationMs: number): void {
@@ -203,8 +228,9 @@ export class DeadlineBreaker {
     // Narrative 3.1: calls bound to an opened breaker stop now, not at their deadlines.
     if (this.inFlight.size) {
       const abortReason = new BreakerOpenError(this.name, 'opened-in-flight', this.openMs);
-      for (const controller of this.inFlight) controller.abort(abortReason);
+      const aborting = [...this.inFlight];
       this.inFlight.clear();
+      for (const abort of aborting) abort(abortReason);
     }
     this.scheduleActiveProbe(this.openMs);
   }
@@ -231,29 +257,6 @@ export class DeadlineBreaker {
     if (to === 'closed') this.clearProbeTimer();
     if (from !== to) this.stateChanges.emit({ breaker: this.name, from, to, reason, counts: this.counter.counts() });
   }
-}
-
-/** Settles with `signal`'s reason the moment it aborts, even if `work` ignores it: no call outlives its abort. */
-function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      work.catch(() => undefined);
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function describe({ calls, failures, slow }: WindowCounts): string {
