@@ -1,0 +1,117 @@
+import * as grpc from '@grpc/grpc-js';
+import { Client } from 'pg';
+import { INVENTORY, PAYMENT } from '@lib/contracts';
+import { Stack } from '../tools/stack';
+import { eventually, rawClient, unary } from './support/grpc-clients';
+import { issueToken } from './support/tokens';
+
+// The saga's guarantees one at a time, over the real tiers and PostgreSQL.
+const PAYMENT_LATENCY_MS = 400;
+
+describe('saga guarantees (real processes, real PostgreSQL)', () => {
+  let stack: Stack;
+  let db: Client;
+  let payment: grpc.Client;
+  let inventory: grpc.Client;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      env: {
+        PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS),
+        INVENTORY_SWEEP_GRACE_MS: '500',
+        INVENTORY_SWEEP_INTERVAL_MS: '100',
+        ORDER_RECOVERY_GRACE_MS: '200',
+        ORDER_RECOVERY_INTERVAL_MS: '100',
+      },
+    });
+    db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    payment = rawClient(PAYMENT, stack.grpcUrl('payment'));
+    inventory = rawClient(INVENTORY, stack.grpcUrl('inventory'));
+  }, 60_000);
+
+  afterAll(async () => {
+    payment?.close();
+    inventory?.close();
+    await db?.end();
+    await stack?.stop();
+  });
+
+  const charge = (orderId: string, budgetMs: number) => unary<{ id: string; orderId: string }>(payment, 'charge', { orderId, customerId: 'c1', amountCents: 700 }, { deadline: Date.now() + budgetMs });
+  const chargeRows = async (orderId: string) => (await db.query('SELECT id FROM payment.charges WHERE order_id = $1', [orderId])).rows;
+
+  it('charges nothing when the charge runs out of time, and exactly once when it is retried', async () => {
+    await expect(charge('ord_retry', 150)).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    // The timed-out attempt was stopped before it wrote anything.
+    await stack.tier('payment').waitFor((e) => e.msg === 'request ended' && e.method === 'Charge' && e.aborted === true);
+    expect(await chargeRows('ord_retry')).toEqual([]);
+
+    const first = await charge('ord_retry', 5_000);
+    const again = await charge('ord_retry', 5_000);
+    expect(again.id).toBe(first.id);
+    expect(await chargeRows('ord_retry')).toEqual([{ id: first.id }]);
+  });
+
+  it('charges once for concurrent attempts with the same order id', async () => {
+    const attempts = await Promise.all(Array.from({ length: 6 }, () => charge('ord_concurrent', 5_000)));
+    expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
+    expect(await chargeRows('ord_concurrent')).toHaveLength(1);
+  });
+
+  it('refuses a second charge row for an order at the database itself', async () => {
+    const [{ id }] = await chargeRows('ord_concurrent');
+    await expect(db.query("INSERT INTO payment.charges (id, order_id, amount_cents, status) VALUES ('ch_other', 'ord_concurrent', 700, 'captured')")).rejects.toMatchObject({ code: '23505' });
+    expect(await chargeRows('ord_concurrent')).toEqual([{ id }]);
+  });
+
+  it('sweeps a reservation whose outcome never arrives, once its deadline and the grace period have passed', async () => {
+    const before = await stock('espresso');
+    const reserved = await unary<{ state: string }>(inventory, 'reserve', { orderId: 'ord_orphan', sku: 'espresso', quantity: 2 }, { deadline: Date.now() + 400 });
+    expect(reserved.state).toBe('reserved');
+    expect(await stock('espresso')).toMatchObject({ available: before.available - 2, reserved: before.reserved + 2 });
+
+    await eventually(async () => expect((await db.query("SELECT state, settled_by FROM inventory.reservations WHERE order_id = 'ord_orphan'")).rows).toEqual([{ state: 'released', settled_by: 'sweeper' }]));
+    expect(await stock('espresso')).toEqual(before);
+  });
+
+  it('finishes a saga cut short by the order tier dying mid-charge: not charged, order failed, stock back', async () => {
+    const before = await stock('latte');
+    const capturing = stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
+    const placing = fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '3000' },
+      body: JSON.stringify({ sku: 'latte', quantity: 3 }),
+    });
+    await eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
+    await stack.tier('order').stop(0); // SIGKILL right after SIGTERM: no follow-up runs in this process
+    expect((await placing).status).toBe(503);
+    const [pending] = (await db.query<{ id: string; status: string; settled: boolean }>("SELECT id, status, settled FROM orders.orders WHERE sku = 'latte' ORDER BY created_at DESC LIMIT 1")).rows;
+    expect(pending).toMatchObject({ status: 'pending', settled: false });
+
+    await stack.tier('order').start();
+    await stack.waitUntilReady();
+    await eventually(async () => expect((await db.query('SELECT status, settled FROM orders.orders WHERE id = $1', [pending.id])).rows).toEqual([{ status: 'failed', settled: true }]));
+    expect(await chargeRows(pending.id)).toEqual([]);
+    expect(await stock('latte')).toEqual(before);
+    expect((await db.query('SELECT state FROM inventory.reservations WHERE order_id = $1', [pending.id])).rows).toEqual([{ state: 'released' }]);
+  }, 60_000);
+
+  it('confirms, charges and commits a placed order, each once', async () => {
+    const before = await stock('latte');
+    const response = await fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '5000' },
+      body: JSON.stringify({ sku: 'latte', quantity: 1 }),
+    });
+    expect(response.status).toBe(201);
+    const { order } = (await response.json()) as { order: { id: string; chargeId: string } };
+    await eventually(async () => expect((await db.query('SELECT status, settled, charge_id FROM orders.orders WHERE id = $1', [order.id])).rows).toEqual([{ status: 'confirmed', settled: true, charge_id: order.chargeId }]));
+    expect(await chargeRows(order.id)).toEqual([{ id: order.chargeId }]);
+    expect(await stock('latte')).toEqual({ ...before, available: before.available - 1, sold: before.sold + 1 });
+  });
+
+  async function stock(sku: string): Promise<{ available: number; reserved: number; sold: number }> {
+    const [row] = (await db.query<{ available: number; reserved: number; sold: number }>('SELECT available, reserved, sold FROM inventory.items WHERE sku = $1', [sku])).rows;
+    return row;
+  }
+});
