@@ -3,7 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { type BudgetPolicy, currentScope, DeadlineModule, onLostDeadline } from '@lib/deadline';
 import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
-import { ChaosInterceptor, ChaosModule, FaultRegistry } from '@lib/chaos';
+import { ChaosModule, FaultRegistry } from '@lib/chaos';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
 import { AdminHealthController } from './admin-health.controller';
@@ -71,7 +71,10 @@ export class TierModule {
   }
 }
 
-/** Fault injection on gRPC tiers (`/chaos/faults` on the admin port), off unless `CHAOS_ENABLED=true`. */
+/**
+ * Fault injection on gRPC tiers (`/chaos/faults` on the admin port), off unless `CHAOS_ENABLED=true`.
+ * Imported after DeadlineModule, so its hook runs inside the deadline's scope and sees the call's deadline.
+ */
 function chaosModule(): DynamicModule {
   return ChaosModule.forRootAsync({
     inject: [ConfigService],
@@ -85,8 +88,6 @@ function chaosModule(): DynamicModule {
 
 const CHAOS_HEALTH = Symbol('CHAOS_HEALTH');
 const CHAOS_PROVIDERS = [
-  // Innermost of the app interceptors: the fault sees the call's deadline, and the span covers the held time.
-  { provide: APP_INTERCEPTOR, inject: [ChaosInterceptor], useFactory: (chaos: ChaosInterceptor) => chaos },
   {
     provide: CHAOS_HEALTH,
     inject: [ConfigService, HealthDetails, FaultRegistry],

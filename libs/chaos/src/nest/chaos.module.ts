@@ -1,13 +1,14 @@
 import { Logger, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { FaultRegistry } from '../core/fault-registry';
 import { ChaosController } from './chaos.controller';
 import { ChaosInterceptor } from './chaos.interceptor';
 import { CHAOS_MODULE_OPTIONS, ConfigurableChaosModule, type ChaosModuleOptions } from './chaos.options';
 
 /**
- * Fault injection for a gRPC tier: the registry, the admin controller and the server hook.
- * Install the hook inside the deadline interceptor, e.g.
- * `{ provide: APP_INTERCEPTOR, useExisting: ChaosInterceptor }` after `DeadlineModule`.
+ * Fault injection for a gRPC tier: the registry, the admin controller and the server hook (an
+ * app-wide interceptor). Import it after `DeadlineModule`: Nest nests global interceptors in the
+ * order their modules are scanned, and the hook must run inside the deadline's scope.
  */
 @Module({
   controllers: [ChaosController],
@@ -24,6 +25,7 @@ import { CHAOS_MODULE_OPTIONS, ConfigurableChaosModule, type ChaosModuleOptions 
       },
     },
     ChaosInterceptor,
+    { provide: APP_INTERCEPTOR, useExisting: ChaosInterceptor },
   ],
   exports: [FaultRegistry, ChaosInterceptor],
 })

@@ -1,0 +1,127 @@
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { BENCH_BREAKER, BenchStack, type Mode, MODES } from './support/bench-stack';
+import { Progress } from './support/progress';
+import { type OverheadOptions, type OverheadResult, runOverhead } from './scenarios/overhead.scenario';
+import { type PrecisionOptions, type PrecisionRow, runPrecision } from './scenarios/precision.scenario';
+import { AVALANCHE_VARIANTS, type AvalancheOptions, type AvalancheRow, runAvalanche } from './scenarios/avalanche.scenario';
+import { runSoak, type SoakOptions, type SoakResult } from './scenarios/soak.scenario';
+
+export type ScenarioName = 'overhead' | 'precision' | 'avalanche' | 'soak';
+export const SCENARIOS: readonly ScenarioName[] = ['overhead', 'precision', 'avalanche', 'soak'];
+
+export interface BenchProfile {
+  readonly name: string;
+  readonly overhead: OverheadOptions;
+  readonly precision: PrecisionOptions;
+  readonly avalanche: AvalancheOptions;
+  readonly soak: SoakOptions & { readonly modes: readonly Mode[] };
+}
+
+/** What `npm run bench` runs: about 12 minutes on 2 cores. */
+export const FULL_PROFILE: BenchProfile = {
+  name: 'full',
+  overhead: { connections: 16, warmupRequests: 500, requests: 3_000 },
+  precision: { budgetsMs: [50, 100, 200, 500, 1_000, 2_000], requestsPerBudget: 24, concurrency: 6 },
+  avalanche: { requests: 400, concurrency: 40, budgetMs: 600, slowMs: 800 },
+  soak: { durationMs: 300_000, toggleMs: 30_000, concurrency: 8, modes: ['full'] },
+};
+
+/** The smoke run in `npm test`: every scenario, tiny N, so the harness cannot rot. */
+export const SMOKE_PROFILE: BenchProfile = {
+  name: 'smoke',
+  overhead: { connections: 2, warmupRequests: 5, requests: 20 },
+  precision: { budgetsMs: [100], requestsPerBudget: 3, concurrency: 3 },
+  avalanche: { requests: 8, concurrency: 4, budgetMs: 600, slowMs: 800, recoveryLimitMs: 10_000 },
+  soak: { durationMs: 2_000, toggleMs: 1_000, concurrency: 2, modes: ['full'] },
+};
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGb: number;
+  readonly node: string;
+  readonly kernel: string;
+  readonly loadAverageStart: readonly number[];
+  readonly loadAverageEnd?: readonly number[];
+}
+
+export interface BenchResults {
+  readonly profile: string;
+  readonly command: string;
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly machine: Machine;
+  readonly settings: typeof BENCH_BREAKER & { readonly naiveTimeoutMs: 3000 };
+  readonly overhead: OverheadResult[];
+  readonly precision: PrecisionRow[];
+  readonly avalanche: AvalancheRow[];
+  readonly soak: SoakResult[];
+}
+
+export interface RunBenchOptions {
+  readonly profile: BenchProfile;
+  readonly modes?: readonly Mode[];
+  readonly scenarios?: readonly ScenarioName[];
+  readonly command?: string;
+  /** @default a bar on stderr */
+  readonly progress?: Progress;
+}
+
+/**
+ * Runs the scenarios side by side: for each mode, the same tiers (same build, same machine) are
+ * started as separate processes and every scenario runs against them, then they are stopped.
+ */
+export async function runBench(options: RunBenchOptions): Promise<BenchResults> {
+  const { profile } = options;
+  const modes = options.modes ?? MODES;
+  const scenarios = new Set(options.scenarios ?? SCENARIOS);
+  const startedAt = new Date();
+  const machine: Machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), loadAverageStart: loadavg().map((l) => Math.round(l * 100) / 100) };
+  const steps =
+    modes.length * (1 + (scenarios.has('overhead') ? 1 : 0) + (scenarios.has('precision') ? 1 : 0) + (scenarios.has('avalanche') ? AVALANCHE_VARIANTS.length : 0)) +
+    (scenarios.has('soak') ? modes.filter((m) => profile.soak.modes.includes(m)).length : 0);
+  const progress = options.progress ?? new Progress(steps);
+  const results = { overhead: [] as OverheadResult[], precision: [] as PrecisionRow[], avalanche: [] as AvalancheRow[], soak: [] as SoakResult[] };
+
+  for (const mode of modes) {
+    progress.step(`${mode}: starting six tier processes`);
+    const bench = await BenchStack.start(mode);
+    progress.tick(`${mode}: started`);
+    try {
+      if (scenarios.has('overhead')) {
+        progress.step(`${mode}: overhead`);
+        results.overhead.push(await runOverhead(bench, profile.overhead));
+        progress.tick();
+      }
+      if (scenarios.has('precision')) {
+        progress.step(`${mode}: precision`);
+        results.precision.push(...(await runPrecision(bench, profile.precision)));
+        progress.tick();
+      }
+      if (scenarios.has('avalanche')) {
+        for (const variant of AVALANCHE_VARIANTS) {
+          progress.step(`${mode}: avalanche ${variant}`);
+          results.avalanche.push(await runAvalanche(bench, variant, profile.avalanche));
+          progress.tick();
+        }
+      }
+      if (scenarios.has('soak') && profile.soak.modes.includes(mode)) {
+        progress.step(`${mode}: soak ${profile.soak.durationMs / 1_000} s`);
+        results.soak.push(await runSoak(bench, profile.soak));
+        progress.tick();
+      }
+    } finally {
+      await bench.stop();
+    }
+  }
+  progress.finish();
+  return {
+    profile: profile.name,
+    command: options.command ?? 'npm run bench',
+    startedAt: startedAt.toISOString(),
+    durationS: Math.round((Date.now() - startedAt.getTime()) / 1_000),
+    machine: { ...machine, loadAverageEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+    settings: { ...BENCH_BREAKER, naiveTimeoutMs: 3000 },
+    ...results,
+  };
+}

@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FaultProxy, type FaultSpec, type FaultSnapshot, type MethodLoad } from '@lib/chaos';
+import { freePort, repoRoot, Stack, TierProcess, type LogEvent } from '../../tools/stack';
+
+export type Mode = 'naive' | 'deadline' | 'full';
+export const MODES: readonly Mode[] = ['naive', 'deadline', 'full'];
+
+/** Breaker settings of the benchmark's full mode, printed with the results. */
+export const BENCH_BREAKER = { openMs: 2_000, windowMs: 10_000, minimumCalls: 20, failureRatioPct: 50, inventoryMaxConcurrent: 20 } as const;
+
+/**
+ * The five tiers as separate processes in one resilience mode, with a second inventory replica:
+ * order balances Reserve round-robin over both, each behind its own TCP fault proxy, so a test
+ * can slow one replica's handler or its network. Chaos is on everywhere.
+ */
+export class BenchStack {
+  private constructor(
+    readonly mode: Mode,
+    readonly stack: Stack,
+    readonly replica2: TierProcess,
+    readonly replica2AdminUrl: string,
+    /** Proxies in front of inventory replica 1 and 2. */
+    readonly proxies: readonly [FaultProxy, FaultProxy],
+    readonly token: string,
+  ) {}
+
+  static async start(mode: Mode, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+    const env: Record<string, string> = {
+      RESILIENCE_MODE: mode,
+      CHAOS_ENABLED: 'true',
+      NAIVE_TIMEOUT_MS: '3000',
+      // The naive client states no budget; the edge then uses the same fixed 3 s as every hop.
+      DEADLINE_DEFAULT_BUDGET_MS: '3000',
+      INVENTORY_SEED_STOCK: '1000000000',
+      BREAKER_OPEN_MS: String(BENCH_BREAKER.openMs),
+      BREAKER_WINDOW_MS: String(BENCH_BREAKER.windowMs),
+      BREAKER_MIN_CALLS: String(BENCH_BREAKER.minimumCalls),
+      BREAKER_FAILURE_RATIO_PCT: String(BENCH_BREAKER.failureRatioPct),
+      RESILIENCE_OVERRIDES: `inventory.maxConcurrent=${BENCH_BREAKER.inventoryMaxConcurrent}`,
+      ...extraEnv,
+    };
+    const [port1, port2, admin2] = [await freePort(), await freePort(), await freePort()];
+    const proxies: [FaultProxy, FaultProxy] = [new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port1 }), new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port2 })];
+    await Promise.all(proxies.map((p) => p.start()));
+    const dist = distDir();
+    const replica2 = new TierProcess({
+      name: 'inventory-2',
+      script: join(dist, 'apps', 'inventory', 'src', 'main.js'),
+      env: { ...process.env, ...env, BIND_HOST: '127.0.0.1', LOG_FORMAT: 'json', INVENTORY_GRPC_PORT: String(port2), INVENTORY_ADMIN_PORT: String(admin2) },
+    });
+    let stack: Stack | undefined;
+    try {
+      await replica2.start();
+      stack = await Stack.start({
+        ports: 'free',
+        distDir: dist,
+        env,
+        tierEnv: {
+          inventory: { INVENTORY_GRPC_PORT: String(port1) },
+          order: { INVENTORY_GRPC_URL: `ipv4:${proxies[0].address},${proxies[1].address}` },
+        },
+      });
+    } catch (error) {
+      await stack?.stop();
+      await replica2.stop();
+      await Promise.all(proxies.map((p) => p.stop()));
+      throw error;
+    }
+    const token = execFileSync(process.execPath, [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+    return new BenchStack(mode, stack, replica2, `http://127.0.0.1:${admin2}`, proxies, token);
+  }
+
+  get ordersUrl(): string {
+    return `${this.stack.gatewayUrl}/orders`;
+  }
+
+  /** Admin URLs of both inventory replicas. */
+  get inventoryAdmins(): readonly [string, string] {
+    return [this.stack.adminUrl('inventory'), this.replica2AdminUrl];
+  }
+
+  /** Every tier process, with the second replica. */
+  get processes(): TierProcess[] {
+    return [...(['gateway', 'auth', 'order', 'inventory', 'payment'] as const).map((t) => this.stack.tier(t)), this.replica2];
+  }
+
+  /** Log events of both inventory replicas. */
+  inventoryEvents(): LogEvent[] {
+    return [...this.stack.tier('inventory').events, ...this.replica2.events];
+  }
+
+  /** Drops the kept log lines (between phases, so a long run holds little memory). */
+  forgetEvents(): void {
+    for (const process of this.processes) process.events.length = 0;
+  }
+
+  async addFault(adminUrl: string, spec: Partial<FaultSpec> & Pick<FaultSpec, 'kind'>): Promise<FaultSnapshot> {
+    const response = await fetch(`${adminUrl}/chaos/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    if (response.status !== 201) throw new Error(`adding fault at ${adminUrl}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as FaultSnapshot;
+  }
+
+  async clearFaults(): Promise<void> {
+    for (const admin of this.inventoryAdmins) await fetch(`${admin}/chaos/faults`, { method: 'DELETE' });
+    for (const proxy of this.proxies) proxy.set({});
+  }
+
+  async resetLoad(): Promise<void> {
+    for (const admin of this.inventoryAdmins) await fetch(`${admin}/chaos/load/reset`, { method: 'POST' });
+  }
+
+  /** Reserve calls in flight at inventory right now, over both replicas. */
+  async reserveInFlight(): Promise<number> {
+    let inFlight = 0;
+    for (const admin of this.inventoryAdmins) {
+      const body = (await (await fetch(`${admin}/chaos/faults`)).json()) as { load: Record<string, MethodLoad> };
+      inFlight += body.load.Reserve?.inFlight ?? 0;
+    }
+    return inFlight;
+  }
+
+  /** Peak Reserve calls in flight at inventory since the last reset, summed over both replicas. */
+  async peakReserveInFlight(): Promise<number> {
+    let peak = 0;
+    for (const admin of this.inventoryAdmins) {
+      const body = (await (await fetch(`${admin}/chaos/faults`)).json()) as { load: Record<string, MethodLoad> };
+      peak += body.load.Reserve?.peakInFlight ?? 0;
+    }
+    return peak;
+  }
+
+  async stop(): Promise<void> {
+    await this.stack.stop();
+    await this.replica2.stop();
+    await Promise.all(this.proxies.map((p) => p.stop()));
+  }
+}
+
+/** The compiled tree this file belongs to, or `<repo>/dist` when running from the sources (jest). */
+function distDir(): string {
+  const own = join(__dirname, '..', '..');
+  return existsSync(join(own, 'apps', 'inventory', 'src', 'main.js')) ? own : join(repoRoot(), 'dist');
+}
