@@ -33,6 +33,8 @@ export interface StackOptions {
   readonly database?: 'throwaway' | 'inherit' | string;
   /** `DEADLINE_STRICT` for every tier: work with no deadline in scope throws. @default true with free ports (tests) */
   readonly strictDeadlines?: boolean;
+  /** How long each tier may take to start and report healthy. @default 30000, or 120000 when the tiers load the embedded database (WebAssembly, slow on a busy machine) */
+  readonly startTimeoutMs?: number;
   /** Compiled tree. @default <repo>/dist */
   readonly distDir?: string;
   readonly onLine?: (tier: string, line: string) => void;
@@ -95,8 +97,10 @@ export class Stack {
     }
     const stack = new Stack(ports, adminPorts, processes, databaseUrl, throwaway);
     try {
-      await Promise.all(TIERS.map((name) => processes.get(name)!.start()));
-      await stack.waitUntilReady();
+      const embedded = !(options.env?.DATABASE_URL ?? databaseUrl ?? process.env.DATABASE_URL);
+      const startTimeoutMs = options.startTimeoutMs ?? (embedded ? 120_000 : 30_000);
+      await Promise.all(TIERS.map((name) => processes.get(name)!.start(startTimeoutMs)));
+      await stack.waitUntilReady(startTimeoutMs);
     } catch (error) {
       await stack.stop();
       throw error;
