@@ -11,7 +11,8 @@ const MIN_CALLS = 10;
 const ORDER_ENV = {
   BREAKER_MIN_CALLS: String(MIN_CALLS),
   BREAKER_OPEN_MS: String(OPEN_MS),
-  RESILIENCE_OVERRIDES: `inventory.attemptTimeoutMs=${ATTEMPT_MS},inventory.slowCallMs=1500`,
+  // Probes get 500 ms (not 200): the first call on a reconnecting channel is slow on a loaded machine.
+  RESILIENCE_OVERRIDES: `inventory.attemptTimeoutMs=${ATTEMPT_MS},inventory.slowCallMs=1500,inventory.probeBaseMs=500`,
 };
 const BUDGET_MS = 10_000;
 
@@ -62,22 +63,24 @@ describe('order’s breaker on a slow inventory', () => {
     await new Promise((r) => setTimeout(r, ATTEMPT_MS / 2));
     const waveB = Array.from({ length: 4 }, () => placeOrder(stack.gatewayUrl, token));
 
-    const answersA = await Promise.all(waveA);
-    expect(answersA.map((a) => a.status)).toEqual(Array(MIN_CALLS).fill(504));
-    expect(answersA[0].body.message).toMatch(/inventory\.Reserve failed: DEADLINE_EXCEEDED: no answer within its 2000 ms budget/);
-
+    const answers = [...(await Promise.all(waveA)), ...(await Promise.all(waveB))];
     const opened = await stack.tier('order').waitFor(stateChange('open'), 10_000);
     expect(opened).toMatchObject({ from: 'closed', calls: MIN_CALLS, failures: MIN_CALLS });
     const openedAt = Date.parse(opened.time as string);
 
-    const answersB = await Promise.all(waveB);
-    for (const answer of answersB) {
-      expect(answer.status).toBe(503);
+    // Exactly the minimum number of calls failed at the attempt deadline (which of them depends on
+    // this machine's load); the breaker opened on the last of them and aborted the rest.
+    const timedOut = answers.filter((a) => a.status === 504);
+    const aborted = answers.filter((a) => a.status === 503);
+    expect(timedOut).toHaveLength(MIN_CALLS);
+    expect(aborted).toHaveLength(answers.length - MIN_CALLS);
+    expect(timedOut[0].body.message).toMatch(/inventory\.Reserve failed: DEADLINE_EXCEEDED: no answer within its 2000 ms budget/);
+    for (const answer of aborted) {
       expect(answer.body).toMatchObject({ statusCode: 503, error: 'breaker_open' });
       expect(answer.body.message).toMatch(/^order\.PlaceOrder failed: UNAVAILABLE: inventory is unavailable: circuit breaker opened while the call was in flight; retry in \d+ ms$/);
-      // Ended at the opening, not at their own attempt deadline (sent + 2 s) nor at their 10 s budget.
+      // Ended at the opening, not at their own attempt deadline (2 s after they reached inventory) nor at their 10 s budget.
       expect(answer.endedAt - openedAt).toBeLessThan(500);
-      expect(answer.endedAt).toBeLessThan(answer.startedAt + ATTEMPT_MS - 200);
+      expect(answer.endedAt - answer.startedAt).toBeLessThan(BUDGET_MS / 2);
     }
 
     // Following requests fail fast, with the wait until the next probe.
@@ -104,17 +107,19 @@ describe('order’s breaker on a slow inventory', () => {
     await restarted.start();
 
     // The first request after the open period is the probe; it succeeds and closes the breaker.
+    // Probes may fail first with UNAVAILABLE while grpc-js backs off reconnecting order's channel
+    // (inventory was down for a moment); each failure reopens for 3 s, so allow several rounds.
     const placed = await eventually(async () => {
       const answer = await placeOrder(stack.gatewayUrl, token);
       expect(answer.status).toBe(201);
       return answer;
-    }, 20_000, 200);
+    }, 40_000, 200);
     expect(placed.body).toMatchObject({ order: { status: 'confirmed', sku: 'latte', quantity: 1 } });
     const closed = await stack.tier('order').waitFor(stateChange('closed'));
     expect(closed.reason).toMatch(/^probe succeeded in \d+ ms$/);
     expect((await breakers(stack.adminUrl('order'))).inventory).toMatchObject({ state: 'closed', failures: 0 });
     expect((await placeOrder(stack.gatewayUrl, token)).status).toBe(201);
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('business errors in bulk', () => {

@@ -167,7 +167,7 @@ export class DeadlineBreaker {
           this.settle(probe, 'success', elapsedMs);
           resolve(value as T);
         } else {
-          this.settle(probe, this.classify(value, { budgetMs, capped, slowCallMs: this.counter.slowCallMs, elapsedMs }), elapsedMs);
+          this.settle(probe, this.classify(value, { budgetMs, capped, slowCallMs: this.counter.slowCallMs, elapsedMs }), elapsedMs, value);
           reject(value);
         }
       };
@@ -202,7 +202,7 @@ export class DeadlineBreaker {
     });
   }
 
-  private settle(probe: boolean, outcome: CallOutcome, durationMs: number): void {
+  private settle(probe: boolean, outcome: CallOutcome, durationMs: number, error?: unknown): void {
     if (!probe) {
       if (outcome !== 'ignored' && this.current === 'closed' && this.counter.record(outcome, durationMs)) this.open(`thresholds crossed (${describe(this.counter.counts())})`);
       return;
@@ -213,7 +213,7 @@ export class DeadlineBreaker {
       this.transition('closed', `probe succeeded in ${Math.round(durationMs)} ms`);
     } else if (outcome === 'failure') {
       this.failedProbes++;
-      this.open(`probe ${this.failedProbes} failed after ${Math.round(durationMs)} ms`);
+      this.open(`probe ${this.failedProbes} failed after ${Math.round(durationMs)} ms: ${summary(error)}`);
     } else {
       // Says nothing about the downstream (caller left, business answer): let the next call probe.
       this.nextProbeAt = this.clock.now();
@@ -257,6 +257,12 @@ export class DeadlineBreaker {
     if (to === 'closed') this.clearProbeTimer();
     if (from !== to) this.stateChanges.emit({ breaker: this.name, from, to, reason, counts: this.counter.counts() });
   }
+}
+
+/** A short, single-line account of a failure for the state-change log. */
+function summary(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
 function describe({ calls, failures, slow }: WindowCounts): string {
