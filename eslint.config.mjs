@@ -2,6 +2,7 @@
 // are work nobody waits for.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import deadline from './tools/eslint-rules/index.cjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**', 'test-artifacts/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -29,5 +30,25 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
     },
+  },
+  // The static half of the lost-deadline guard (tools/eslint-rules): app code must not drop a request's deadline.
+  {
+    files: ['apps/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    plugins: { deadline },
+    rules: {
+      'deadline/no-unlinked-abort': 'error',
+      'deadline/no-escaping-downstream-call': 'error',
+      'deadline/no-detached-deadline': 'error',
+    },
+  },
+  {
+    // Allow-list: work that outlives a request on purpose, each under a bounded deadline of its own.
+    files: [
+      'apps/order/src/order.service.ts', // the saga's follow-up (settle) after the request
+      'apps/**/src/*.sweeper.ts', // reservation sweeper, saga recovery
+      'apps/inventory/src/inventory.module.ts', // seeding the shelves at start-up
+    ],
+    rules: { 'deadline/no-detached-deadline': 'off' },
   },
 );

@@ -38,7 +38,7 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
   });
 
   const charge = (orderId: string, budgetMs: number) => unary<{ id: string; orderId: string }>(payment, 'charge', { orderId, customerId: 'c1', amountCents: 700 }, { deadline: Date.now() + budgetMs });
-  const chargeRows = async (orderId: string) => (await db.query('SELECT id FROM payment.charges WHERE order_id = $1', [orderId])).rows;
+  const chargeRows = async (orderId: string): Promise<{ id: string }[]> => (await db.query<{ id: string }>('SELECT id FROM payment.charges WHERE order_id = $1', [orderId])).rows;
 
   it('charges nothing when the charge runs out of time, and exactly once when it is retried', async () => {
     await expect(charge('ord_retry', 150)).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });

@@ -30,7 +30,7 @@ export interface StackOptions {
    * database; `inherit` leaves `DATABASE_URL` to the environment (unset: each tier's embedded engine).
    * @default 'throwaway' with free ports (tests), 'inherit' with the documented ones
    */
-  readonly database?: 'throwaway' | 'inherit' | string;
+  readonly database?: string;
   /** `DEADLINE_STRICT` for every tier: work with no deadline in scope throws. @default true with free ports (tests) */
   readonly strictDeadlines?: boolean;
   /** How long each tier may take to start and report healthy. @default 30000, or 120000 when the tiers load the embedded database (WebAssembly, slow on a busy machine) */
