@@ -1,19 +1,14 @@
 // Unit tests sit beside the code (*.spec.ts); end-to-end tests that start real tiers live in test/.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-}];
+// ts-jest in transpile-only mode: types are checked once by `npm run typecheck`, not per test file.
+// (Not @swc/jest: its native binaries' optional platform packages cannot all be recorded in the
+// lock file from this registry, and `npm ci` then refuses the lock on every machine.)
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }];
 
 const moduleNameMapper = {
   '^@lib/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
 
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+const common = { transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, testEnvironment: 'node' };
 
 module.exports = {
   projects: [
