@@ -13,6 +13,7 @@ const NOTES_START = '<!-- notes: kept by the report writer -->';
 const NOTES_END = '<!-- /notes -->';
 
 const ms = (value: number | null | undefined): string => (value === null || value === undefined || Number.isNaN(value) ? '–' : String(Math.round(value * 100) / 100));
+const answers = (statuses: Record<string, number>): string => Object.entries(statuses).map(([s, n]) => `${s === '0' ? 'gave up' : s}×${n}`).join(' ');
 const pq = (s: Summary): string => (s.count ? `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}` : '–');
 
 /** Plain tables for the terminal. */
@@ -66,9 +67,9 @@ function markdownTables(results: BenchResults): string[] {
       '',
       'Overshoot = client latency − budget. Orphaned = how long inventory kept a held call after the client had its answer (or gave up), or past its own deadline, whichever is larger.',
       '',
-      '| mode | budget ms | requests | 504s | overshoot p50 / p99 / max ms | orphaned p50 / p99 / max ms |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...results.precision.map((r) => `| ${r.mode} | ${r.budgetMs} | ${r.requests} | ${r.gateway504} | ${pq(r.overshootMs)} | ${pq(r.orphanedMs)} |`),
+      '| mode | budget ms | requests | 504s | overshoot of the 504s p50 / p99 / max ms | held calls | orphaned p50 / p99 / max ms | answers |',
+      '|---|---:|---:|---:|---:|---:|---:|---|',
+      ...results.precision.map((r) => `| ${r.mode} | ${r.budgetMs} | ${r.requests} | ${r.gateway504} | ${pq(r.overshootMs)} | ${r.orphanedMs.count} | ${pq(r.orphanedMs)} | ${answers(r.statuses)} |`),
       '',
     );
   }
@@ -83,7 +84,7 @@ function markdownTables(results: BenchResults): string[] {
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
       ...results.avalanche.map(
         (r) =>
-          `| ${r.mode} | ${r.variant} | ${r.requests} | ${r.successPct} | ${ms(r.latencyMs.mean)} | ${ms(r.latencyMs.p99)} | ${r.peakAtInventory} | ${r.orphanedMs.count ? `${ms(r.orphanedMs.p99)} / ${ms(r.orphanedMs.max)}` : '–'} | ${r.failFastMs.count ? ms(r.failFastMs.p99) : '–'} | ${ms(r.recoveryMs)} | ${Object.entries(r.statuses).map(([s, n]) => `${s === '0' ? 'gave up' : s}×${n}`).join(' ')} |`,
+          `| ${r.mode} | ${r.variant} | ${r.requests} | ${r.successPct} | ${ms(r.latencyMs.mean)} | ${ms(r.latencyMs.p99)} | ${r.peakAtInventory} | ${r.orphanedMs.count ? `${ms(r.orphanedMs.p99)} / ${ms(r.orphanedMs.max)}` : '–'} | ${r.failFastMs.count ? ms(r.failFastMs.p99) : '–'} | ${ms(r.recoveryMs)} | ${answers(r.statuses)} |`,
       ),
       ...NARRATIVE.map((n) => `| ${n.name} | same scenario | – | ${n.successPct} | ${n.meanMs} | – | – | – | – | – | – |`),
       '',
@@ -93,7 +94,7 @@ function markdownTables(results: BenchResults): string[] {
     out.push('## 4. Soak: steady load, 30 % of Reserve slowed to 800 ms, switched on and off', '');
     for (const s of results.soak) {
       out.push(
-        `${s.mode} mode, ${s.durationMs / 1_000} s, ${s.requests} requests: ${Object.entries(s.statuses).map(([k, n]) => `${k === '0' ? 'gave up' : k}×${n}`).join(' ')}; answers other than success/504/499/503: **${s.unexpected}**; steady: **${s.steady ? 'yes' : 'no'}**.`,
+        `${s.mode} mode, ${s.durationMs / 1_000} s, ${s.requests} requests: ${answers(s.statuses)}; answers other than success/504/499/503: **${s.unexpected}**; steady: **${s.steady ? 'yes' : 'no'}**.`,
         '',
         '| tier | heap used MB start → end | open handles start → end |',
         '|---|---:|---:|',

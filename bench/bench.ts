@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const smoke = args.includes('--smoke');
-  const modes = (value('--modes')?.split(',') ?? MODES) as Mode[];
+  const profile = smoke ? SMOKE_PROFILE : FULL_PROFILE;
+  const modes = (value('--modes')?.split(',') ?? profile.modes) as Mode[];
   const scenarios = (value('--only')?.split(',') ?? SCENARIOS) as ScenarioName[];
   const bad = [...modes.filter((m) => !MODES.includes(m)), ...scenarios.filter((s) => !SCENARIOS.includes(s))];
   if (bad.length) {
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const command = ['npm run bench', ...(args.length ? ['--', ...args] : [])].join(' ');
-  const results = await runBench({ profile: smoke ? SMOKE_PROFILE : FULL_PROFILE, modes, scenarios, command });
+  const results = await runBench({ profile, modes, scenarios, command });
   process.stdout.write(`\n${formatTables(results)}\n`);
   // Only a complete full run replaces the published numbers.
   if (!smoke && !args.includes('--no-write')) {

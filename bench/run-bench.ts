@@ -3,7 +3,7 @@ import { BENCH_BREAKER, BenchStack, type Mode, MODES } from './support/bench-sta
 import { Progress } from './support/progress';
 import { type OverheadOptions, type OverheadResult, runOverhead } from './scenarios/overhead.scenario';
 import { type PrecisionOptions, type PrecisionRow, runPrecision } from './scenarios/precision.scenario';
-import { AVALANCHE_VARIANTS, type AvalancheOptions, type AvalancheRow, runAvalanche } from './scenarios/avalanche.scenario';
+import { AVALANCHE_VARIANTS, type AvalancheOptions, type AvalancheVariant, type AvalancheRow, runAvalanche } from './scenarios/avalanche.scenario';
 import { runSoak, type SoakOptions, type SoakResult } from './scenarios/soak.scenario';
 
 export type ScenarioName = 'overhead' | 'precision' | 'avalanche' | 'soak';
@@ -11,27 +11,31 @@ export const SCENARIOS: readonly ScenarioName[] = ['overhead', 'precision', 'ava
 
 export interface BenchProfile {
   readonly name: string;
+  readonly modes: readonly Mode[];
   readonly overhead: OverheadOptions;
   readonly precision: PrecisionOptions;
-  readonly avalanche: AvalancheOptions;
+  readonly avalanche: AvalancheOptions & { readonly variants: readonly AvalancheVariant[] };
   readonly soak: SoakOptions & { readonly modes: readonly Mode[] };
 }
 
 /** What `npm run bench` runs: about 12 minutes on 2 cores. */
 export const FULL_PROFILE: BenchProfile = {
   name: 'full',
+  modes: MODES,
   overhead: { connections: 16, warmupRequests: 500, requests: 3_000 },
   precision: { budgetsMs: [50, 100, 200, 500, 1_000, 2_000], requestsPerBudget: 24, concurrency: 6 },
-  avalanche: { requests: 400, concurrency: 40, budgetMs: 600, slowMs: 800 },
+  avalanche: { requests: 400, concurrency: 40, budgetMs: 600, slowMs: 800, variants: AVALANCHE_VARIANTS },
   soak: { durationMs: 300_000, toggleMs: 30_000, concurrency: 8, modes: ['full'] },
 };
 
 /** The smoke run in `npm test`: every scenario, tiny N, so the harness cannot rot. */
 export const SMOKE_PROFILE: BenchProfile = {
   name: 'smoke',
+  // Two modes cover both client shapes (with and without a budget header); each start costs seconds.
+  modes: ['naive', 'full'],
   overhead: { connections: 2, warmupRequests: 5, requests: 20 },
   precision: { budgetsMs: [100], requestsPerBudget: 3, concurrency: 3 },
-  avalanche: { requests: 8, concurrency: 4, budgetMs: 600, slowMs: 800, recoveryLimitMs: 10_000 },
+  avalanche: { requests: 8, concurrency: 4, budgetMs: 600, slowMs: 800, recoveryLimitMs: 10_000, variants: ['a-handler', 'c-network'] },
   soak: { durationMs: 2_000, toggleMs: 1_000, concurrency: 2, modes: ['full'] },
 };
 
@@ -73,12 +77,12 @@ export interface RunBenchOptions {
  */
 export async function runBench(options: RunBenchOptions): Promise<BenchResults> {
   const { profile } = options;
-  const modes = options.modes ?? MODES;
+  const modes = options.modes ?? profile.modes;
   const scenarios = new Set(options.scenarios ?? SCENARIOS);
   const startedAt = new Date();
   const machine: Machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), loadAverageStart: loadavg().map((l) => Math.round(l * 100) / 100) };
   const steps =
-    modes.length * (1 + (scenarios.has('overhead') ? 1 : 0) + (scenarios.has('precision') ? 1 : 0) + (scenarios.has('avalanche') ? AVALANCHE_VARIANTS.length : 0)) +
+    modes.length * (1 + (scenarios.has('overhead') ? 1 : 0) + (scenarios.has('precision') ? 1 : 0) + (scenarios.has('avalanche') ? profile.avalanche.variants.length : 0)) +
     (scenarios.has('soak') ? modes.filter((m) => profile.soak.modes.includes(m)).length : 0);
   const progress = options.progress ?? new Progress(steps);
   const results = { overhead: [] as OverheadResult[], precision: [] as PrecisionRow[], avalanche: [] as AvalancheRow[], soak: [] as SoakResult[] };
@@ -99,7 +103,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
         progress.tick();
       }
       if (scenarios.has('avalanche')) {
-        for (const variant of AVALANCHE_VARIANTS) {
+        for (const variant of profile.avalanche.variants) {
           progress.step(`${mode}: avalanche ${variant}`);
           results.avalanche.push(await runAvalanche(bench, variant, profile.avalanche));
           progress.tick();

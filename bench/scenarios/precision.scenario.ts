@@ -15,7 +15,9 @@ export interface PrecisionRow {
   readonly requests: number;
   /** Answers that were 504 (the rest: other statuses, or the client gave up). */
   readonly gateway504: number;
-  /** How far past its budget the client got its answer, ms. */
+  /** Every answer by status (0: the client gave up). */
+  readonly statuses: Record<string, number>;
+  /** How far past its budget the client got its 504, ms. */
   readonly overshootMs: Summary;
   /** How long held work went on after the caller had its answer or gave up, ms (every held call). */
   readonly orphanedMs: Summary;
@@ -46,7 +48,8 @@ export async function runPrecision(bench: BenchStack, options: PrecisionOptions)
         budgetMs,
         requests: results.length,
         gateway504: results.filter((r) => r.status === 504).length,
-        overshootMs: summarise(results.map((r) => r.latencyMs - budgetMs)),
+        overshootMs: summarise(results.filter((r) => r.status === 504).map((r) => r.latencyMs - budgetMs)),
+        statuses: countStatuses(results),
         orphanedMs: summarise(orphaned),
       });
     }
@@ -80,4 +83,10 @@ export async function orphanedWork(bench: BenchStack, results: readonly { traceI
     samples.push(Math.max(0, Number(event.endedAtEpochMs) - answered, Number(event.overrunMs) || 0));
   }
   return samples;
+}
+
+export function countStatuses(results: readonly { status: number }[]): Record<string, number> {
+  const statuses: Record<string, number> = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  return statuses;
 }
