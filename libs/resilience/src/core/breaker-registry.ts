@@ -16,7 +16,7 @@ export class BreakerRegistry {
     let downstream = this.downstreams.get(name);
     if (!downstream) {
       downstream = new ResilientDownstream(name, { ...this.defaults, ...extra, ...this.overrides[name] });
-      if (this.onStateChange) downstream.breaker.onStateChange(this.onStateChange);
+      if (this.onStateChange) downstream.onStateChange(this.onStateChange);
       this.downstreams.set(name, downstream);
     }
     return downstream;

@@ -26,12 +26,15 @@ export function parseResilienceOverrides(raw: string): Record<string, Resilience
     const options = (out[downstream] ??= {});
     if (key === 'idempotentMethods') {
       options[key] = value.split('|').filter(Boolean);
+    } else if (key === 'perMethod') {
+      if (value === 'true' || value === 'false') options[key] = value === 'true';
+      else problems.push(`${downstream}.${key}: "${value}" is not true or false`);
     } else if (NUMERIC_KEYS.has(key)) {
       const number = Number(value);
       if (value.trim() === '' || !Number.isFinite(number) || number < 0) problems.push(`${downstream}.${key}: "${value}" is not a number ≥ 0`);
       else options[key as NumericKey] = number;
     } else {
-      problems.push(`${downstream}.${key}: unknown option (known: ${[...NUMERIC, 'idempotentMethods'].join(', ')})`);
+      problems.push(`${downstream}.${key}: unknown option (known: ${[...NUMERIC, 'idempotentMethods', 'perMethod'].join(', ')})`);
     }
   }
   return problems.length ? problems.join('; ') : (out);

@@ -82,4 +82,15 @@ describe(ResilientDownstream.name, () => {
     expect(await queued).toBeInstanceOf(BreakerOpenError);
     expect(sut.snapshot()).toMatchObject({ running: 0, queued: 0 });
   });
+
+  it('keeps one breaker per method with perMethod, so a failing method does not stop the others', async () => {
+    const changes: string[] = [];
+    const sut = new ResilientDownstream('inventory', { perMethod: true, minimumCalls: 1, clock: new ManualClock() });
+    sut.onStateChange((change) => changes.push(`${change.breaker} ${change.to}`));
+    await sut.execute({ method: 'Reserve', budgetMs: 5_000 }, () => Promise.reject(unavailable())).catch(() => undefined);
+    await expect(sut.execute({ method: 'Reserve', budgetMs: 5_000 }, async () => 'ok')).rejects.toBeInstanceOf(BreakerOpenError);
+    await expect(sut.execute({ method: 'GetStock', budgetMs: 5_000 }, async () => 'stock')).resolves.toBe('stock');
+    expect(changes).toEqual(['inventory.Reserve open']);
+    expect(sut.snapshot()).toMatchObject({ state: 'open', calls: 2, failures: 1, methods: { Reserve: { state: 'open' }, GetStock: { state: 'closed', calls: 1 } } });
+  });
 });

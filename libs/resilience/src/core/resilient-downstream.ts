@@ -2,7 +2,7 @@ import { type Clock, DeadlineExceededError, systemClock } from '@lib/deadline';
 import { BreakerOpenError } from './breaker-open.error';
 import { Bulkhead } from './bulkhead';
 import { type Classifier, classifyOutcome } from './call-outcome';
-import { type BreakerAttempt, DeadlineBreaker, type DeadlineBreakerOptions, type BreakerSnapshot } from './deadline-breaker';
+import { type BreakerAttempt, type BreakerSnapshot, type BreakerState, type BreakerStateChange, DeadlineBreaker, type DeadlineBreakerOptions } from './deadline-breaker';
 import { LatencyTracker } from './latency-tracker';
 import { retryWithinBudget, type RetryOptions } from './budget-retry';
 
@@ -20,6 +20,8 @@ export interface ResilienceOptions extends Omit<DeadlineBreakerOptions, 'name' |
   readonly admissionMinSamples?: number;
   /** Time kept back for the reply, in the retry budget check. @default 0 */
   readonly reserveMs?: number;
+  /** One breaker per method (`inventory.Reserve`) instead of one for the whole downstream. @default false */
+  readonly perMethod?: boolean;
   /** Active probe for recovery (see {@link DeadlineBreakerOptions.activeProbe}). @default none */
   readonly activeProbe?: (attempt: BreakerAttempt) => Promise<unknown>;
 }
@@ -37,7 +39,11 @@ export interface DownstreamSnapshot extends BreakerSnapshot {
   readonly running: number;
   readonly queued: number;
   readonly p50Ms: number;
+  /** With `perMethod`: each method's breaker (the fields above then sum them; `state` is the worst). */
+  readonly methods?: Readonly<Record<string, BreakerSnapshot>>;
 }
+
+const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 /**
  * One downstream's guard, outermost first: deadline-aware admission, budget-aware retry
@@ -45,7 +51,10 @@ export interface DownstreamSnapshot extends BreakerSnapshot {
  * budget, which may be shorter than the caller's (per-attempt or probe deadline).
  */
 export class ResilientDownstream {
+  /** The downstream's breaker (without `perMethod`). */
   readonly breaker: DeadlineBreaker;
+  private readonly methodBreakers = new Map<string, DeadlineBreaker>();
+  private readonly stateListeners: ((change: BreakerStateChange) => void)[] = [];
   private readonly bulkhead: Bulkhead;
   private readonly latency = new LatencyTracker();
   private readonly clock: Clock;
@@ -72,14 +81,34 @@ export class ResilientDownstream {
     this.bulkhead = new Bulkhead({ name, maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue });
   }
 
+  /** Told about every state change of this downstream's breaker(s). */
+  onStateChange(listener: (change: BreakerStateChange) => void): void {
+    this.stateListeners.push(listener);
+    this.breaker.onStateChange(listener);
+    for (const breaker of this.methodBreakers.values()) breaker.onStateChange(listener);
+  }
+
+  /** The breaker a call to `method` goes through. */
+  breakerFor(method: string): DeadlineBreaker {
+    if (!this.options.perMethod) return this.breaker;
+    let breaker = this.methodBreakers.get(method);
+    if (!breaker) {
+      breaker = new DeadlineBreaker({ ...this.options, name: `${this.name}.${method}` });
+      for (const listener of this.stateListeners) breaker.onStateChange(listener);
+      this.methodBreakers.set(method, breaker);
+    }
+    return breaker;
+  }
+
   async execute<T>(call: GuardedCall, fn: (attempt: BreakerAttempt) => Promise<T>): Promise<T> {
     const startedAt = this.clock.now();
+    const breaker = this.breakerFor(call.method);
     const remainingMs = (): number => call.budgetMs - (this.clock.now() - startedAt);
     this.admit(call);
     const attempt = (): Promise<T> => {
       const left = remainingMs();
       const capped = this.attemptTimeoutMs > 0 && this.attemptTimeoutMs < left;
-      return this.breaker.execute(
+      return breaker.execute(
         (granted) =>
           this.bulkhead.execute(async () => {
             const sentAt = this.clock.now();
@@ -101,11 +130,27 @@ export class ResilientDownstream {
   }
 
   snapshot(): DownstreamSnapshot {
-    return { ...this.breaker.snapshot(), running: this.bulkhead.running, queued: this.bulkhead.queued, p50Ms: Math.round(this.latency.p50() * 10) / 10 };
+    const common = { running: this.bulkhead.running, queued: this.bulkhead.queued, p50Ms: Math.round(this.latency.p50() * 10) / 10 };
+    if (!this.options.perMethod) return { ...this.breaker.snapshot(), ...common };
+    const methods: Record<string, BreakerSnapshot> = {};
+    let total: BreakerSnapshot = { state: 'closed', calls: 0, failures: 0, slow: 0, inFlight: 0, failedProbes: 0 };
+    for (const [method, breaker] of this.methodBreakers) {
+      const one = (methods[method] = breaker.snapshot());
+      total = {
+        state: SEVERITY[one.state] > SEVERITY[total.state] ? one.state : total.state,
+        calls: total.calls + one.calls,
+        failures: total.failures + one.failures,
+        slow: total.slow + one.slow,
+        inFlight: total.inFlight + one.inFlight,
+        failedProbes: Math.max(total.failedProbes, one.failedProbes),
+      };
+    }
+    return { ...total, ...common, methods };
   }
 
   dispose(): void {
     this.breaker.dispose();
+    for (const breaker of this.methodBreakers.values()) breaker.dispose();
   }
 
   /** Refuses, up front and without counting it, a call that cannot finish in time — unless it is the only one. */
