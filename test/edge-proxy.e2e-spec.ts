@@ -91,14 +91,15 @@ describe('edge proxies in front of the gateway', () => {
       expect(payment.receivedBudgetMs).toBeGreaterThan(2_000);
       expect(payment.receivedBudgetMs).toBeLessThan(4000);
       // The trace context nginx forwarded is the one the gateway logged for this request.
-      expect(nginx.accessLog()).toContain('"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"');
+      // nginx writes its access line once the exchange is over, which may be just after we read the reply.
+      await waitUntil(() => nginx.accessLog().includes('"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"'), 5_000, () => nginx.accessLog());
     });
 
     it('turns ?timeout= into the budget header', async () => {
       const reply = await postOrder(nginx.url, {}, token, '/orders?timeout=3500');
       expect(reply.status).toBe(201);
       expect(hopsOf(reply)[0]).toMatchObject({ service: 'gateway', receivedBudgetMs: 3500 });
-      expect(nginx.accessLog()).toMatch(/"budgetMs":"3500"/);
+      await waitUntil(() => nginx.accessLog().includes('"budgetMs":"3500"'), 5_000, () => nginx.accessLog());
     });
 
     it('clamps a budget above the gateway’s maximum to 30000 ms', async () => {
@@ -139,7 +140,7 @@ describe('edge proxies in front of the gateway', () => {
       expect(reply.status).toBe(201);
       expect(reply.tookMs).toBeGreaterThanOrEqual(PAYMENT_LATENCY_MS - 100);
       expect(hopsOf(reply)[0]).toMatchObject({ service: 'gateway', receivedBudgetMs: 5000 });
-      expect(nginx.errorLog()).toMatch(/\[info\].*client sent invalid header line: "X_Request_Timeout: 300"/);
+      await waitUntil(() => /\[info\].*client sent invalid header line: "X_Request_Timeout: 300"/.test(nginx.errorLog()), 5_000, () => nginx.errorLog());
     });
 
     it('answers its own errors in the gateway’s JSON shape', async () => {
@@ -241,10 +242,11 @@ describe('edge proxies in front of the gateway', () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+/** Polls `condition` until it holds; on timeout, fails with `evidence()` (e.g. the log it was looking in). */
+async function waitUntil(condition: () => boolean, timeoutMs: number, evidence: () => string = () => ''): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms\n${evidence()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
