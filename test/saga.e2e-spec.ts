@@ -50,13 +50,13 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     const again = await charge('ord_retry', 5_000);
     expect(again.id).toBe(first.id);
     expect(await chargeRows('ord_retry')).toEqual([{ id: first.id }]);
-  });
+  }, 20_000);
 
   it('charges once for concurrent attempts with the same order id', async () => {
     const attempts = await Promise.all(Array.from({ length: 6 }, () => charge('ord_concurrent', 5_000)));
     expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
     expect(await chargeRows('ord_concurrent')).toHaveLength(1);
-  });
+  }, 20_000);
 
   it('refuses a second charge row for an order at the database itself', async () => {
     const [{ id }] = await chargeRows('ord_concurrent');
@@ -72,7 +72,7 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
 
     await eventually(async () => expect((await db.query("SELECT state, settled_by FROM inventory.reservations WHERE order_id = 'ord_orphan'")).rows).toEqual([{ state: 'released', settled_by: 'sweeper' }]));
     expect(await stock('espresso')).toEqual(before);
-  });
+  }, 20_000);
 
   it('finishes a saga cut short by the order tier dying mid-charge: not charged, order failed, stock back', async () => {
     const before = await stock('latte');
@@ -108,6 +108,13 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     await eventually(async () => expect((await db.query('SELECT status, settled, charge_id FROM orders.orders WHERE id = $1', [order.id])).rows).toEqual([{ status: 'confirmed', settled: true, charge_id: order.chargeId }]));
     expect(await chargeRows(order.id)).toEqual([{ id: order.chargeId }]);
     expect(await stock('latte')).toEqual({ ...before, available: before.available - 1, sold: before.sold + 1 });
+  }, 20_000);
+
+  it('reports each data tier’s database in GET /health, with no deadline lost along the way', async () => {
+    for (const tier of ['order', 'inventory', 'payment'] as const) {
+      const health = (await (await fetch(`${stack.adminUrl(tier)}/health`)).json()) as { details: { database: unknown } };
+      expect(health.details.database).toMatchObject({ kind: 'postgres', connections: { total: expect.any(Number), idle: expect.any(Number), waiting: 0 }, cancelledQueries: expect.any(Number), lostDeadlines: 0 });
+    }
   });
 
   async function stock(sku: string): Promise<{ available: number; reserved: number; sold: number }> {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Database, DatabaseModule } from '@lib/database';
 import { Deadline, runWithDeadline } from '@lib/deadline';
-import { TierModule } from '@lib/platform';
+import { HealthDetails, TierModule } from '@lib/platform';
 import { InventoryController } from './inventory.controller';
 import { INVENTORY_ENV, type InventoryEnv } from './inventory.env';
 import { INVENTORY_MIGRATIONS } from './inventory.migrations';
@@ -14,14 +14,15 @@ import { ReservationSweeper } from './reservation.sweeper';
   imports: [
     TierModule.forRoot({ service: 'inventory', inbound: 'grpc', env: INVENTORY_ENV }),
     DatabaseModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<InventoryEnv, true>) => ({
+      inject: [ConfigService, HealthDetails],
+      useFactory: (config: ConfigService<InventoryEnv, true>, health: HealthDetails) => ({
         url: config.get('DATABASE_URL', { infer: true }),
         name: 'inventory',
         schema: 'inventory',
         migrations: INVENTORY_MIGRATIONS,
         maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
         strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
+        report: (name, source) => health.register(name, source),
       }),
     }),
   ],

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { INVENTORY, PAYMENT } from '@lib/contracts';
 import { Database, DatabaseModule } from '@lib/database';
-import { downstream, TierModule } from '@lib/platform';
+import { downstream, HealthDetails, TierModule } from '@lib/platform';
 import { OrderController } from './order.controller';
 import { ORDER_ENV, type OrderEnv } from './order.env';
 import { ORDER_MIGRATIONS } from './order.migrations';
@@ -14,14 +14,15 @@ import { OrderService } from './order.service';
   imports: [
     TierModule.forRoot({ service: 'order', inbound: 'grpc', env: ORDER_ENV }),
     DatabaseModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<OrderEnv, true>) => ({
+      inject: [ConfigService, HealthDetails],
+      useFactory: (config: ConfigService<OrderEnv, true>, health: HealthDetails) => ({
         url: config.get('DATABASE_URL', { infer: true }),
         name: 'order',
         schema: 'orders',
         migrations: ORDER_MIGRATIONS,
         maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
         strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
+        report: (name, source) => health.register(name, source),
       }),
     }),
     // Idempotent (keyed by order id), so a breaker-guarded retry may repeat them within the budget.

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Database, DatabaseModule } from '@lib/database';
-import { TierModule } from '@lib/platform';
+import { HealthDetails, TierModule } from '@lib/platform';
 import { PaymentController } from './payment.controller';
 import { PAYMENT_ENV, type PaymentEnv } from './payment.env';
 import { PAYMENT_MIGRATIONS } from './payment.migrations';
@@ -12,14 +12,15 @@ import { PaymentService } from './payment.service';
   imports: [
     TierModule.forRoot({ service: 'payment', inbound: 'grpc', env: PAYMENT_ENV }),
     DatabaseModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<PaymentEnv, true>) => ({
+      inject: [ConfigService, HealthDetails],
+      useFactory: (config: ConfigService<PaymentEnv, true>, health: HealthDetails) => ({
         url: config.get('DATABASE_URL', { infer: true }),
         name: 'payment',
         schema: 'payment',
         migrations: PAYMENT_MIGRATIONS,
         maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
         strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
+        report: (name, source) => health.register(name, source),
       }),
     }),
   ],

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
-import { configureLostDeadlineGuard } from '@lib/deadline';
+import { configureLostDeadlineGuard, lostDeadlineCount } from '@lib/deadline';
 import { Database } from '../core/database';
 import { migrate, type Migration } from '../core/migration';
 import { openDatabase, type OpenDatabaseOptions } from '../open-database';
@@ -14,6 +14,8 @@ export interface DatabaseModuleOptions extends OpenDatabaseOptions {
    * throws) or not (it is logged with its call site, as a JSON warning, and counted). Left as is when omitted.
    */
   readonly strictDeadlines?: boolean;
+  /** Where to publish a live snapshot (pool, cancelled queries, lost deadlines), e.g. `(name, source) => health.register(name, source)`. */
+  readonly report?: (name: string, source: () => unknown) => void;
 }
 
 export interface DatabaseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -54,6 +56,7 @@ export class DatabaseModule {
             try {
               const applied = await migrate(db, resolved.schema, resolved.migrations ?? []);
               logger.log({ msg: 'database ready', kind: db.kind, schema: resolved.schema, migrationsApplied: applied });
+              resolved.report?.('database', () => ({ ...db.stats(), lostDeadlines: lostDeadlineCount() }));
             } catch (error) {
               await db.close().catch(() => undefined);
               throw error;
