@@ -102,6 +102,12 @@ describe('edge proxies in front of the gateway', () => {
       await waitUntil(() => nginx.accessLog().includes('"budgetMs":"3500"'), 5_000, () => nginx.accessLog());
     });
 
+    it('leaves a malformed ?timeout= in the query, so the gateway’s 400 names ?timeout', async () => {
+      const reply = await postOrder(nginx.url, {}, token, '/orders?timeout=soon');
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ statusCode: 400, error: 'invalid_timeout', field: '?timeout' });
+    });
+
     it('clamps a budget above the gateway’s maximum to 30000 ms', async () => {
       const reply = await postOrder(nginx.url, { 'x-request-timeout': '86400000' }, token);
       expect(reply.status).toBe(201);
@@ -190,6 +196,9 @@ describe('edge proxies in front of the gateway', () => {
       const reply = await postOrder(haproxy.url, { 'x-request-timeout': '-5' }, token);
       expect(reply.status).toBe(400);
       expect(reply.body).toMatchObject({ statusCode: 400, error: 'invalid_timeout', field: 'x-request-timeout' });
+      const query = await postOrder(haproxy.url, {}, token, '/orders?timeout=soon');
+      expect(query.status).toBe(400);
+      expect(query.body).toMatchObject({ statusCode: 400, error: 'invalid_timeout', field: '?timeout' });
     });
 
     it('ends a 500 ms budget in about 500 ms with a JSON 504, and payment’s work is cancelled', async () => {
