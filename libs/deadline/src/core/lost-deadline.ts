@@ -88,10 +88,15 @@ export function reportLostDeadline(kind: LostDeadline['kind'], target: string): 
 
 /** The first frame that is neither this library nor Node's internals nor node_modules: where the deadline was dropped. */
 function callSite(): string | undefined {
-  const frames = (new Error().stack ?? '').split('\n').slice(1);
+  // Enough frames to get past this library and the driver's wrappers.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const frames = stack.split('\n').slice(1);
   for (const frame of frames) {
     const ours = /\.spec\.[jt]s:/.test(frame);
-    if (!ours && /[\\/]libs[\\/](deadline|database)[\\/]|node:internal|[\\/]node_modules[\\/]|\(native\)|<anonymous>/.test(frame)) continue;
+    if (!ours && /[\\/]libs[\\/](deadline|database)[\\/]|node:internal|[\\/]node_modules[\\/]|\(native\)|\(<anonymous>\)/.test(frame)) continue;
     const match = /\(?((?:[A-Za-z]:)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(frame);
     if (match) return match[1];
   }
