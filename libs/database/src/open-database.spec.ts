@@ -1,0 +1,7 @@
+import { openDatabase } from './open-database';
+
+describe(openDatabase.name, () => {
+  it('refuses a URL of another kind, without echoing its password', async () => {
+    await expect(openDatabase({ url: 'mysql://root:secret@db/app' })).rejects.toThrow('database URL must start with postgres://, postgresql:// or pglite: (got "mysql://…@db/app")');
+  });
+});
