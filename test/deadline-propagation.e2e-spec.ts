@@ -174,7 +174,8 @@ describe('deadline propagation across the five tiers', () => {
   });
 
   it('stays healthy after all of the above', async () => {
-    await request(stack.gatewayUrl).get('/health').expect(200, { status: 'ok', downstream: { auth: 'SERVING', order: 'SERVING' } });
+    const health = await request(stack.gatewayUrl).get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', downstream: { auth: 'SERVING', order: 'SERVING' }, details: { breakers: { auth: { state: 'closed' }, order: { state: 'closed' } } } });
   });
 
   it('answers 503 quickly, not after the budget, when auth is down', async () => {
