@@ -40,7 +40,7 @@ export function formatMarkdown(results: BenchResults, previous = ''): string {
     'Every scenario starts the five tiers (and a second inventory replica) as separate Node processes on 127.0.0.1, the same build for every mode, ' +
       'one mode after the other in the same run: `naive` (no propagation, every hop a fixed 3 s timeout, no breakers), `deadline` (propagation only), ' +
       '`full` (propagation + breakers + bulkhead + budget-aware retry). Order balances inventory round-robin over both replicas, each behind a TCP fault proxy. ' +
-      `Full mode: breaker window ${results.settings.windowMs} ms, ${results.settings.minimumCalls} calls minimum, ${results.settings.failureRatioPct} % failures, open ${results.settings.openMs} ms; inventory bulkhead ${results.settings.inventoryMaxConcurrent}.`,
+      `Full mode: breaker window ${results.settings.windowMs} ms, ${results.settings.minimumCalls} calls minimum, ${results.settings.failureRatioPct} % failures, open ${results.settings.openMs} ms; inventory: bulkhead ${results.settings.inventoryMaxConcurrent}, per-attempt deadline ${results.settings.inventoryAttemptTimeoutMs} ms, slow call ${results.settings.inventorySlowCallMs} ms.`,
     '',
     ...markdownTables(results),
     notes,
@@ -51,7 +51,7 @@ export function formatMarkdown(results: BenchResults, previous = ''): string {
 function markdownTables(results: BenchResults): string[] {
   const out: string[] = [];
   if (results.overhead.length) {
-    const base = results.overhead.find((r) => r.mode === 'naive') ?? results.overhead[0]!;
+    const base = results.overhead.find((r) => r.mode === 'naive') ?? results.overhead[0];
     out.push(
       `## 1. Overhead: POST /orders through five tiers, autocannon, ${base.connections} connections`,
       '',

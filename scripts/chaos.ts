@@ -27,7 +27,7 @@ export function parseChaosArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const positional: string[] = [];
   const body: Record<string, unknown> = {};
   for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
+    const arg = rest[i];
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
@@ -107,7 +107,8 @@ async function main(): Promise<void> {
       signal: AbortSignal.timeout(5_000),
     });
   } catch (error) {
-    process.stderr.write(`cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}\n`);
+    const cause: unknown = (error as Error).cause;
+    process.stderr.write(`cannot reach ${url}: ${cause instanceof Error ? cause.message : (error as Error).message}\n`);
     process.exit(1);
   }
   const text = await response.text();

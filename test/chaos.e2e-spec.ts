@@ -87,11 +87,11 @@ describe('chaos (fault injection on a running tier)', () => {
   it('catches about the share of calls its percentage asks for', async () => {
     await addFault({ kind: 'error', method: 'GetStock', percent: 30 });
     const outcomes = await Promise.all(Array.from({ length: 300 }, () => timed(() => getStock())));
-    const failed = outcomes.filter((o) => o.error?.code === 14).length;
+    const failed = outcomes.filter((o) => Number(o.error?.code) === 14).length;
     // 300 draws at p = 0.3: mean 90, sd ≈ 8; a loose band.
     expect(failed).toBeGreaterThan(45);
     expect(failed).toBeLessThan(135);
-    expect(outcomes.filter((o) => o.error && o.error.code !== 14)).toEqual([]);
+    expect(outcomes.filter((o) => o.error && Number(o.error.code) !== 14)).toEqual([]);
   });
 
   it('holds no more calls at once than its cap; the rest pass untouched', async () => {
@@ -174,7 +174,7 @@ describe('chaos (fault injection on a running tier)', () => {
 
     beforeEach(async () => {
       const [host, port] = stack.grpcUrl('inventory').split(':');
-      proxy = new FaultProxy({ upstreamHost: host!, upstreamPort: Number(port) });
+      proxy = new FaultProxy({ upstreamHost: host, upstreamPort: Number(port) });
       await proxy.start();
     });
 

@@ -8,7 +8,26 @@ export type Mode = 'naive' | 'deadline' | 'full';
 export const MODES: readonly Mode[] = ['naive', 'deadline', 'full'];
 
 /** Breaker settings of the benchmark's full mode, printed with the results. */
-export const BENCH_BREAKER = { openMs: 2_000, windowMs: 10_000, minimumCalls: 20, failureRatioPct: 50, inventoryMaxConcurrent: 20 } as const;
+export const BENCH_BREAKER = {
+  openMs: 2_000,
+  windowMs: 10_000,
+  minimumCalls: 20,
+  failureRatioPct: 50,
+  // Bulkhead, and a per-attempt deadline below the 600 ms budget so a slow inventory counts against its breaker.
+  inventoryMaxConcurrent: 20,
+  inventoryAttemptTimeoutMs: 500,
+  inventorySlowCallMs: 400,
+} as const;
+
+/** Every bench stack running, so an interrupted run can stop their processes. */
+const running = new Set<BenchStack>();
+
+const starting = new Set<() => Promise<void>>();
+
+/** Stops every bench stack still running or starting (Ctrl-C). */
+export async function stopAllBenchStacks(): Promise<void> {
+  await Promise.all([...[...running].map((s) => s.stop()), ...[...starting].map((abandon) => abandon())]);
+}
 
 /**
  * The five tiers as separate processes in one resilience mode, with a second inventory replica:
@@ -38,7 +57,7 @@ export class BenchStack {
       BREAKER_WINDOW_MS: String(BENCH_BREAKER.windowMs),
       BREAKER_MIN_CALLS: String(BENCH_BREAKER.minimumCalls),
       BREAKER_FAILURE_RATIO_PCT: String(BENCH_BREAKER.failureRatioPct),
-      RESILIENCE_OVERRIDES: `inventory.maxConcurrent=${BENCH_BREAKER.inventoryMaxConcurrent}`,
+      RESILIENCE_OVERRIDES: `inventory.maxConcurrent=${BENCH_BREAKER.inventoryMaxConcurrent},inventory.attemptTimeoutMs=${BENCH_BREAKER.inventoryAttemptTimeoutMs},inventory.slowCallMs=${BENCH_BREAKER.inventorySlowCallMs}`,
       ...extraEnv,
     };
     const [port1, port2, admin2] = [await freePort(), await freePort(), await freePort()];
@@ -51,6 +70,12 @@ export class BenchStack {
       env: { ...process.env, ...env, BIND_HOST: '127.0.0.1', LOG_FORMAT: 'json', INVENTORY_GRPC_PORT: String(port2), INVENTORY_ADMIN_PORT: String(admin2) },
     });
     let stack: Stack | undefined;
+    const abandon = async (): Promise<void> => {
+      await stack?.stop();
+      await replica2.stop();
+      await Promise.all(proxies.map((p) => p.stop()));
+    };
+    starting.add(abandon);
     try {
       await replica2.start();
       stack = await Stack.start({
@@ -63,13 +88,15 @@ export class BenchStack {
         },
       });
     } catch (error) {
-      await stack?.stop();
-      await replica2.stop();
-      await Promise.all(proxies.map((p) => p.stop()));
+      await abandon();
       throw error;
+    } finally {
+      starting.delete(abandon);
     }
     const token = execFileSync(process.execPath, [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
-    return new BenchStack(mode, stack, replica2, `http://127.0.0.1:${admin2}`, proxies, token);
+    const bench = new BenchStack(mode, stack, replica2, `http://127.0.0.1:${admin2}`, proxies, token);
+    running.add(bench);
+    return bench;
   }
 
   get ordersUrl(): string {
@@ -132,6 +159,7 @@ export class BenchStack {
   }
 
   async stop(): Promise<void> {
+    running.delete(this);
     await this.stack.stop();
     await this.replica2.stop();
     await Promise.all(this.proxies.map((p) => p.stop()));

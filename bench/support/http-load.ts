@@ -82,7 +82,7 @@ function send(agent: Agent, options: LoadOptions): Promise<RequestResult> {
       },
       (response) => {
         response.resume();
-        response.on('end', () => finish(response.statusCode ?? 0, response.headers['retry-after'] as string | undefined));
+        response.on('end', () => finish(response.statusCode ?? 0, response.headers['retry-after']));
         response.on('error', () => finish(0));
       },
     );

@@ -8,7 +8,8 @@ export class Progress {
 
   constructor(
     private readonly total: number,
-    private readonly stream: NodeJS.WriteStream | undefined = process.stderr,
+    /** `null` for silence (tests). */
+    private readonly stream: NodeJS.WriteStream | null = process.stderr,
   ) {}
 
   /** Marks the start of a step. */

@@ -11,7 +11,7 @@ export interface Summary {
 export function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return 0;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 export function summarise(samples: readonly number[]): Summary {

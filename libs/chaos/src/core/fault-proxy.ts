@@ -140,13 +140,13 @@ export class FaultProxy {
     const flush = (): void => {
       timer = undefined;
       const now = performance.now();
-      while (queue.length && queue[0]!.releaseAt <= now) {
+      while (queue.length && queue[0].releaseAt <= now) {
         const { chunk } = queue.shift()!;
         queuedBytes -= chunk.length;
         if (!to.destroyed) to.write(chunk);
       }
       if (queuedBytes < highWater && from.isPaused()) from.resume();
-      if (queue.length) timer = setTimeout(flush, Math.max(0, queue[0]!.releaseAt - now));
+      if (queue.length) timer = setTimeout(flush, Math.max(0, queue[0].releaseAt - now));
     };
 
     from.on('data', (chunk: Buffer) => {
@@ -166,7 +166,7 @@ export class FaultProxy {
       queue.push({ releaseAt, chunk });
       queuedBytes += chunk.length;
       if (queuedBytes >= highWater) from.pause();
-      if (!timer) timer = setTimeout(flush, Math.max(0, queue[0]!.releaseAt - now));
+      if (!timer) timer = setTimeout(flush, Math.max(0, queue[0].releaseAt - now));
     });
     from.on('end', () => {
       // Half-close after the queued bytes have gone.

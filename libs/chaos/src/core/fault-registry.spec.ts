@@ -52,7 +52,7 @@ describe(FaultRegistry.name, () => {
     sut.add({ kind: 'hang', method: '*', percent: 100, maxConcurrent: 2 });
     const leases = [1, 2, 3].map(() => sut.enter('M'));
     expect(leases.map((l) => l.fault !== undefined)).toEqual([true, true, false]);
-    leases[0]!.release();
+    leases[0].release();
     expect(sut.enter('M').fault).toBeDefined();
     expect(sut.list()[0]).toMatchObject({ active: 2, peakActive: 2, injected: 3, matched: 4 });
   });
@@ -63,7 +63,7 @@ describe(FaultRegistry.name, () => {
     const lease = sut.enter('M');
     lease.release();
     lease.release();
-    expect(sut.list()[0]!.active).toBe(0);
+    expect(sut.list()[0].active).toBe(0);
     expect(sut.loadByMethod().M).toEqual({ inFlight: 0, peakInFlight: 1 });
   });
 
@@ -73,7 +73,7 @@ describe(FaultRegistry.name, () => {
     const sut = new FaultRegistry({ clock, onChange: (e) => events.push(`${e.type} ${e.fault.id}`) });
     sut.add({ kind: 'abort', method: '*', percent: 100, durationMs: 1_000 });
     clock.advance(400);
-    expect(sut.list()[0]!.expiresInMs).toBe(600);
+    expect(sut.list()[0].expiresInMs).toBe(600);
     clock.advance(600);
     expect(sut.list()).toEqual([]);
     expect(events).toEqual(['added f1', 'expired f1']);

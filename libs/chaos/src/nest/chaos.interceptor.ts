@@ -36,7 +36,7 @@ export class ChaosInterceptor implements NestInterceptor {
     const fault = lease.fault;
     // Bound to the request's scope now, while it is current.
     const handled = next.handle();
-    if (!fault) return handled.pipe(finalize(lease.release));
+    if (!fault) return handled.pipe(finalize(() => lease.release()));
 
     const signal = currentDeadline()?.signal;
     const startedAt = performance.now();
