@@ -4,7 +4,7 @@
 // has; so the baseline pays for that and the other rows show only what the guard adds. Reports the
 // median µs per call over ROUNDS.
 import { bulkhead, circuitBreaker, handleAll, SamplingBreaker, wrap } from 'cockatiel';
-import { DeadlineBreaker, ResilientDownstream } from '@lib/resilience';
+import { AttemptTimeoutError, DeadlineBreaker, ResilientDownstream } from '@lib/resilience';
 
 const N = Number(process.env.BENCH_N ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -35,6 +35,15 @@ const CASES: readonly { readonly name: string; readonly make: () => Call }[] = [
     make: () => {
       const guard = new ResilientDownstream('bench');
       return (signal) => guard.execute({ method: 'Reserve', budgetMs: 1_000, signal }, answer);
+    },
+  },
+  {
+    // Fail fast: what a caller waits for an answer from an open breaker.
+    name: 'DeadlineBreaker.execute, open (refusal)',
+    make: () => {
+      const breaker = new DeadlineBreaker({ name: 'bench', minimumCalls: 1, openMs: 3_600_000 });
+      void breaker.execute(() => Promise.reject(new AttemptTimeoutError('bench', 1))).catch(() => undefined);
+      return (signal) => breaker.execute(answer, { signal, budgetMs: 1_000 }).catch(() => undefined);
     },
   },
   {
