@@ -23,7 +23,7 @@ describe('the ContextTracer JSON (GET /_tracer/requests)', () => {
     const body = await eventually(async () => {
       const response = await request(stack.gatewayUrl).get('/_tracer/requests').expect(200);
       expect(response.body.requests.map((r: { budgetMs: number }) => r.budgetMs)).toEqual([1004, 1003, 1002]);
-      return response.body;
+      return response.body as { capacity: number; requests: { id: number }[] };
     });
     expect(body.capacity).toBe(3);
     const detail = await request(stack.gatewayUrl).get(`/_tracer/requests/${body.requests[0].id}`).expect(200);
