@@ -55,6 +55,9 @@ function markdownTables(results: BenchResults): string[] {
     out.push(
       `## 1. Overhead: POST /orders through five tiers, autocannon, ${base.connections} connections`,
       '',
+      '`naive` is the baseline: the same tiers with propagation and breakers off (the deadline interceptors, hop records and chaos hook still run, so it is not a bare chain). ' +
+        '`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js\'s own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.',
+      '',
       '| mode | requests | req/s | p50 ms | p99 ms | non-2xx | req/s vs naive | p99 vs naive |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...results.overhead.map((r) => `| ${r.mode} | ${r.requests} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % |`),

@@ -1,7 +1,8 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { BENCH_BREAKER, BenchStack, type Mode, MODES } from './support/bench-stack';
 import { Progress } from './support/progress';
-import { type OverheadOptions, type OverheadResult, runOverhead } from './scenarios/overhead.scenario';
+import { type OverheadOptions, type OverheadResult, runOverhead, runOverheadAgainst } from './scenarios/overhead.scenario';
+import { PeerChain } from './peer/peer-chain';
 import { type PrecisionOptions, type PrecisionRow, runPrecision } from './scenarios/precision.scenario';
 import { AVALANCHE_VARIANTS, type AvalancheOptions, type AvalancheVariant, type AvalancheRow, runAvalanche } from './scenarios/avalanche.scenario';
 import { runSoak, type SoakOptions, type SoakResult } from './scenarios/soak.scenario';
@@ -83,13 +84,16 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   const machine: Machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), loadAverageStart: loadavg().map((l) => Math.round(l * 100) / 100) };
   const steps =
     modes.length * (1 + (scenarios.has('overhead') ? 1 : 0) + (scenarios.has('precision') ? 1 : 0) + (scenarios.has('avalanche') ? profile.avalanche.variants.length : 0)) +
-    (scenarios.has('soak') ? modes.filter((m) => profile.soak.modes.includes(m)).length : 0);
+    (scenarios.has('soak') ? modes.filter((m) => profile.soak.modes.includes(m)).length : 0) +
+    (scenarios.has('overhead') ? 1 : 0);
   const progress = options.progress ?? new Progress(steps);
   const results = { overhead: [] as OverheadResult[], precision: [] as PrecisionRow[], avalanche: [] as AvalancheRow[], soak: [] as SoakResult[] };
 
+  let token = '';
   for (const mode of modes) {
     progress.step(`${mode}: starting six tier processes`);
     const bench = await BenchStack.start(mode);
+    token = bench.token;
     progress.tick(`${mode}: started`);
     try {
       if (scenarios.has('overhead')) {
@@ -117,6 +121,16 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     } finally {
       await bench.stop();
     }
+  }
+  if (scenarios.has('overhead')) {
+    progress.step('grpc-js peer: overhead');
+    const peer = await PeerChain.start();
+    try {
+      results.overhead.push(await runOverheadAgainst('grpc-js peer', `${peer.edgeUrl}/orders`, token, profile.overhead));
+    } finally {
+      await peer.stop();
+    }
+    progress.tick();
   }
   progress.finish();
   return {

@@ -9,7 +9,8 @@ export interface OverheadOptions {
 }
 
 export interface OverheadResult {
-  readonly mode: Mode;
+  /** A mode of this project's tiers, or `grpc-js peer` (bare grpc-js, `parent` propagation). */
+  readonly mode: Mode | 'grpc-js peer';
   readonly connections: number;
   readonly requests: number;
   readonly requestsPerSec: number;
@@ -24,23 +25,28 @@ export interface OverheadResult {
  * a JWT check, a reservation and a charge. Run once per mode on the same machine.
  */
 export async function runOverhead(bench: BenchStack, options: OverheadOptions): Promise<OverheadResult> {
+  return runOverheadAgainst(bench.mode, bench.ordersUrl, bench.token, options, () => bench.forgetEvents());
+}
+
+/** The same load against any edge serving POST /orders (the peer baseline too). */
+export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl: string, token: string, options: OverheadOptions, forget = (): void => undefined): Promise<OverheadResult> {
   const load = (amount: number): Promise<autocannon.Result> =>
     autocannon({
-      url: bench.ordersUrl,
+      url: ordersUrl,
       method: 'POST',
       connections: options.connections,
       amount,
       timeout: 10,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bench.token}`, 'x-request-timeout': '5000' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-timeout': '5000' },
       body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
     });
   await load(options.warmupRequests);
-  bench.forgetEvents();
+  forget();
   const result = await load(options.requests);
-  bench.forgetEvents();
+  forget();
   const total = result.requests.sent;
   return {
-    mode: bench.mode,
+    mode,
     connections: options.connections,
     requests: total,
     requestsPerSec: round(total / Math.max(result.duration, 1e-3), 1),
