@@ -33,16 +33,17 @@ export class Haproxy {
 
   static async start(options: HaproxyOptions): Promise<Haproxy> {
     const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-haproxy-'));
-    const cfg = join(dir, 'haproxy.cfg');
-    writeFileSync(cfg, renderHaproxyConfig(options));
-    const proxy = new ProxyProcess({ name: 'haproxy', command: options.binary ?? 'haproxy', args: ['-db', '-f', cfg], port: options.port });
+    // Nothing is left behind when the config does not render or HAProxy does not start.
     try {
+      const cfg = join(dir, 'haproxy.cfg');
+      writeFileSync(cfg, renderHaproxyConfig(options));
+      const proxy = new ProxyProcess({ name: 'haproxy', command: options.binary ?? 'haproxy', args: ['-db', '-f', cfg], port: options.port });
       await proxy.start();
+      return new Haproxy(proxy, dir);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
-    return new Haproxy(proxy, dir);
   }
 
   get url(): string {

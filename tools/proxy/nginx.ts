@@ -32,39 +32,18 @@ export class Nginx {
 
   static async start(options: NginxOptions): Promise<Nginx> {
     const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-nginx-'));
-    for (const sub of ['logs', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
-    writeFileSync(join(dir, 'deadline-relay.conf'), renderNginxSite(options, join(dir, 'logs')));
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      [
-        // Workers run as this user; as root, nginx would switch them to `nobody`, who cannot write the temp dir.
-        process.getuid?.() === 0 ? 'user root;' : '',
-        'daemon off;',
-        'worker_processes 1;',
-        `pid ${join(dir, 'nginx.pid')};`,
-        // `info` is where nginx reports the headers it drops (underscores).
-        `error_log ${join(dir, 'logs', 'error.log')} info;`,
-        'events { worker_connections 256; }',
-        'http {',
-        `  client_body_temp_path ${join(dir, 'client_body')};`,
-        `  proxy_temp_path ${join(dir, 'proxy')};`,
-        `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
-        `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
-        `  scgi_temp_path ${join(dir, 'scgi')};`,
-        `  include ${join(dir, 'deadline-relay.conf')};`,
-        '}',
-        '',
-      ].join('\n'),
-    );
-    const proxy = new ProxyProcess({ name: 'nginx', command: options.binary ?? 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf')], port: options.port });
-    const nginx = new Nginx(proxy, dir);
+    // Nothing is left behind when the config does not render or nginx does not start.
     try {
+      for (const sub of ['logs', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
+      writeFileSync(join(dir, 'deadline-relay.conf'), renderNginxSite(options, join(dir, 'logs')));
+      writeFileSync(join(dir, 'nginx.conf'), topLevelConfig(dir));
+      const proxy = new ProxyProcess({ name: 'nginx', command: options.binary ?? 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf')], port: options.port });
       await proxy.start();
+      return new Nginx(proxy, dir);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
-    return nginx;
   }
 
   get url(): string {
@@ -87,6 +66,29 @@ export class Nginx {
     await this.process.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** nginx's top level, with every path it writes in `dir` (no root-only paths). */
+function topLevelConfig(dir: string): string {
+  return [
+    // Workers run as this user; as root, nginx would switch them to `nobody`, who cannot write the temp dir.
+    process.getuid?.() === 0 ? 'user root;' : '',
+    'daemon off;',
+    'worker_processes 1;',
+    `pid ${join(dir, 'nginx.pid')};`,
+    // `info` is where nginx reports the headers it drops (underscores).
+    `error_log ${join(dir, 'logs', 'error.log')} info;`,
+    'events { worker_connections 256; }',
+    'http {',
+    `  client_body_temp_path ${join(dir, 'client_body')};`,
+    `  proxy_temp_path ${join(dir, 'proxy')};`,
+    `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
+    `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
+    `  scgi_temp_path ${join(dir, 'scgi')};`,
+    `  include ${join(dir, 'deadline-relay.conf')};`,
+    '}',
+    '',
+].join('\n');
 }
 
 /** Replaces `from` in the one directive line (comments ignored) that holds it; fails loudly if that line moved. */
