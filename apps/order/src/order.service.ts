@@ -46,13 +46,16 @@ export class OrderService implements OnApplicationShutdown {
     if (!Number.isInteger(quantity) || quantity <= 0) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'quantity must be a positive integer', 'quantity');
 
     const orderId = `ord_${randomUUID()}`;
-    // Recorded first, so that a saga cut short (this process killed) is found and finished later.
-    await this.orders.begin({ id: orderId, customerId, sku, quantity });
-    const reservation = await this.inventory.reserve({ orderId, sku, quantity }).catch((error: unknown) => {
+    // The order is recorded (so that a saga cut short by this process dying is found and finished
+    // later) while the stock is reserved: nothing is charged before both have succeeded, and a
+    // reservation without its order row is released by inventory's sweeper.
+    const [recorded, reserved] = await Promise.allSettled([this.orders.begin({ id: orderId, customerId, sku, quantity }), this.inventory.reserve({ orderId, sku, quantity })]);
+    if (recorded.status === 'rejected' || reserved.status === 'rejected') {
       // Nothing was charged. Timed out or cancelled: inventory may still have reserved; releasing is idempotent.
       this.settleLater(orderId, 'release');
-      throw error;
-    });
+      throw reserved.status === 'rejected' ? reserved.reason : (recorded as PromiseRejectedResult).reason;
+    }
+    const reservation = reserved.value;
     const amountCents = reservation.unitPriceCents * quantity;
     let charge: Charge;
     try {
