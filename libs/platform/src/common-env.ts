@@ -22,6 +22,7 @@ export const COMMON_ENV = {
   CHAOS_ENABLED: bool('fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)', { default: false }),
   RESILIENCE_MODE: oneOf('full = deadline propagation + breakers + budget-aware retry; deadline = propagation only; naive = neither, each hop a fixed NAIVE_TIMEOUT_MS (for comparison)', ['full', 'deadline', 'naive'] as const, { default: 'full' }),
   NAIVE_TIMEOUT_MS: int('fixed timeout of every outgoing gRPC call when RESILIENCE_MODE=naive', { default: 3_000, min: 1, max: 3_600_000 }),
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: str('OpenTelemetry instrumentations to leave off, comma-separated: http, grpc, nestjs-core', { default: '', pattern: /^(\s*(http|grpc|nestjs-core)\s*)(,\s*(http|grpc|nestjs-core)\s*)*$|^$/ }),
   TRACER_RECENT_REQUESTS: int('how many recent requests the gateway keeps for the ContextTracer page and npm run trace', { default: 200, min: 1, max: 100_000 }),
 };
 

@@ -11,6 +11,9 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { DeadlineSpanProcessor } from './deadline-span.processor';
 import { setTelemetry, Telemetry } from './telemetry';
 
+/** Names for `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (as in `@opentelemetry/auto-instrumentations-node`). */
+const INSTRUMENTATIONS = ['http', 'grpc', 'nestjs-core'];
+
 export interface StartTelemetryOptions {
   /** `service.name` of the spans and the `tier` label of the metrics. */
   readonly service: string;
@@ -41,9 +44,16 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }), spanProcessors: processors });
   // The deadline itself travels in grpc-timeout / X-Request-Timeout, never in baggage.
   provider.register({ propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) });
+  const disabled = new Set((env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  const unknown = [...disabled].filter((name) => !INSTRUMENTATIONS.includes(name));
+  if (unknown.length) throw new Error(`invalid environment:\n  OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown ${unknown.join(', ')} (known: ${INSTRUMENTATIONS.join(', ')})`);
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [new HttpInstrumentation(), new GrpcInstrumentation(), new NestInstrumentation()],
+    instrumentations: [
+      disabled.has('http') ? undefined : new HttpInstrumentation(),
+      disabled.has('grpc') ? undefined : new GrpcInstrumentation(),
+      disabled.has('nestjs-core') ? undefined : new NestInstrumentation(),
+    ].filter((i) => i !== undefined),
   });
   const value = new Telemetry(options.service, { recentRequests }, deadlineSpans, async () => {
     unregister();
