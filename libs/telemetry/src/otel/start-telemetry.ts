@@ -32,6 +32,9 @@ export interface StartTelemetryOptions {
 export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
   const recentRequests = positiveInt(env.TRACER_RECENT_REQUESTS, 'TRACER_RECENT_REQUESTS', 200);
+  const disabled = new Set((env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  const unknown = [...disabled].filter((name) => !INSTRUMENTATIONS.includes(name));
+  if (unknown.length) throw new Error(`invalid environment:\n  OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown ${unknown.join(', ')} (known: ${INSTRUMENTATIONS.join(', ')})`);
   if (isTrue(env.OTEL_SDK_DISABLED, 'OTEL_SDK_DISABLED')) {
     const value = new Telemetry(options.service, { recentRequests });
     setTelemetry(value);
@@ -44,9 +47,6 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }), spanProcessors: processors });
   // The deadline itself travels in grpc-timeout / X-Request-Timeout, never in baggage.
   provider.register({ propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) });
-  const disabled = new Set((env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim()).filter(Boolean));
-  const unknown = [...disabled].filter((name) => !INSTRUMENTATIONS.includes(name));
-  if (unknown.length) throw new Error(`invalid environment:\n  OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown ${unknown.join(', ')} (known: ${INSTRUMENTATIONS.join(', ')})`);
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
