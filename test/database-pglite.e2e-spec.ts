@@ -1,5 +1,6 @@
 import { Stack } from '../tools/stack';
-import { stockOf } from './support/grpc-clients';
+import { INVENTORY } from '@lib/contracts';
+import { rawClient, stockOf, unary } from './support/grpc-clients';
 import { issueToken } from './support/tokens';
 
 // The embedded default (PGlite: PostgreSQL compiled to WebAssembly) that `npm run demo` uses when no
@@ -10,7 +11,10 @@ describe('embedded database default (no DATABASE_URL)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ database: 'inherit', env: { DATABASE_URL: '' } });
+    stack = await Stack.start({
+      database: 'inherit',
+      env: { DATABASE_URL: '', INVENTORY_SWEEP_GRACE_MS: '300', INVENTORY_SWEEP_INTERVAL_MS: '100', ORDER_RECOVERY_INTERVAL_MS: '100' },
+    });
   }, 150_000);
 
   afterAll(async () => {
@@ -45,4 +49,18 @@ describe('embedded database default (no DATABASE_URL)', () => {
     await stack.tier('order').waitFor((e) => e.msg === 'reservation settled' && e.action === 'release');
     expect(await stockOf(stack.grpcUrl('inventory'), 'grinder')).toEqual({ sku: 'grinder', available: 1000, reserved: 0, sold: 0 });
   });
+
+  it('sweeps an orphaned reservation with the same SQL (FOR UPDATE SKIP LOCKED included)', async () => {
+    const inventory = rawClient(INVENTORY, stack.grpcUrl('inventory'));
+    try {
+      await unary(inventory, 'reserve', { orderId: 'ord_orphan', sku: 'latte', quantity: 4 }, { deadline: Date.now() + 2_000 });
+    } finally {
+      inventory.close();
+    }
+    expect(await stack.tier('inventory').waitFor((e) => e.msg === 'expired reservations released', 20_000)).toMatchObject({ released: 1 });
+    expect(await stockOf(stack.grpcUrl('inventory'), 'latte')).toEqual({ sku: 'latte', available: 1000, reserved: 0, sold: 0 });
+    // The order tier's recovery pass has run every 100 ms all along, on the embedded engine too.
+    expect(stack.tier('order').events.filter((e) => e.msg === 'recovery pass failed')).toEqual([]);
+    expect(stack.tier('inventory').events.filter((e) => e.msg === 'sweep failed')).toEqual([]);
+  }, 30_000);
 });
