@@ -13,12 +13,13 @@ describe('npm run bench (smoke)', () => {
 
   const counts = (statuses: Record<string, number>): number => Object.values(statuses).reduce((a, b) => a + b, 0);
 
-  it('measures overhead in every mode with every request answered', () => {
-    expect(results.overhead.map((r) => r.mode)).toEqual(SMOKE_PROFILE.modes);
+  it('measures overhead in every mode and on the grpc-js peer chain, with no connection errors', () => {
+    expect(results.overhead.map((r) => r.mode)).toEqual([...SMOKE_PROFILE.modes, 'grpc-js peer']);
     for (const row of results.overhead) {
       expect(row.requests).toBe(SMOKE_PROFILE.overhead.requests);
       expect(row.requestsPerSec).toBeGreaterThan(0);
       expect(row.p99Ms).toBeGreaterThanOrEqual(row.p50Ms);
+      expect(row.errors).toBe(0);
     }
   });
 
