@@ -21,6 +21,8 @@ export interface PrecisionRow {
   readonly overshootMs: Summary;
   /** How long held work went on after the caller had its answer or gave up, ms (every held call). */
   readonly orphanedMs: Summary;
+  /** Every tier's `request ended` lines: how long after its own deadline each answered (0 when in time), ms. */
+  readonly lateAnswerMs: Summary;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function runPrecision(bench: BenchStack, options: PrecisionOptions)
         clientTimeoutMs: bench.mode === 'naive' ? budgetMs : budgetMs + 5_000,
       });
       const orphaned = await orphanedWork(bench, results);
+      const lateAnswers = bench.processes.flatMap((tier) => tier.requestsEnded().map((e) => Math.max(0, -Number(e.remainingMs) || 0)));
       rows.push({
         mode: bench.mode,
         budgetMs,
@@ -51,6 +54,7 @@ export async function runPrecision(bench: BenchStack, options: PrecisionOptions)
         overshootMs: summarise(results.filter((r) => r.status === 504).map((r) => r.latencyMs - budgetMs)),
         statuses: countStatuses(results),
         orphanedMs: summarise(orphaned),
+        lateAnswerMs: summarise(lateAnswers),
       });
     }
   } finally {
