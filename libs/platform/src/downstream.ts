@@ -64,8 +64,14 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
         middleware,
         // RESILIENCE_MODE=naive: the same code as an unprotected stack, for the benchmark's comparison.
         fixedTimeoutMs: mode === 'naive' ? config.getOrThrow<number>('NAIVE_TIMEOUT_MS') : undefined,
-        // Several addresses (`ipv4:127.0.0.1:p1,127.0.0.1:p2`): balance calls across them.
-        channelOptions: url.includes(',') ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : undefined,
+        channelOptions: {
+          // A downstream that comes back is reconnected to within 2 s (grpc-js backs off up to 120 s by
+          // default), so a breaker's probe finds it instead of failing on a channel still waiting.
+          'grpc.initial_reconnect_backoff_ms': 200,
+          'grpc.max_reconnect_backoff_ms': 2_000,
+          // Several addresses (`ipv4:127.0.0.1:p1,127.0.0.1:p2`): balance calls across them.
+          ...(url.includes(',') ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : {}),
+        },
       };
     },
   });
