@@ -1,4 +1,5 @@
-import type { Deadline } from '@lib/deadline';
+import { currentDeadline, type Deadline, reportLostDeadline } from '@lib/deadline';
+import { describeQuery } from './query-target';
 
 /** Parameters of one SQL statement, `$1`, `$2`, … in order. */
 export type QueryParams = readonly unknown[];
@@ -34,14 +35,36 @@ export interface DatabaseStats {
 export abstract class Database implements QueryRunner {
   abstract readonly kind: 'postgres' | 'pglite';
 
+  /** Shown in lost-deadline reports and logs. */
+  protected abstract readonly name: string;
+
   /** One statement in its own transaction, bound to the deadline. */
-  abstract query<R extends object = Record<string, unknown>>(text: string, params?: QueryParams, options?: QueryOptions): Promise<R[]>;
+  query<R extends object = Record<string, unknown>>(text: string, params: QueryParams = [], options: QueryOptions = {}): Promise<R[]> {
+    return this.bound(text, (tx) => tx.query<R>(text, params), options);
+  }
 
   /**
    * Runs `work` in one transaction bound to the deadline: committed when it resolves, rolled back
    * when it throws or the deadline aborts. Use only `tx` inside it.
    */
-  abstract transaction<T>(work: (tx: QueryRunner) => Promise<T>, options?: QueryOptions): Promise<T>;
+  transaction<T>(work: (tx: QueryRunner) => Promise<T>, options: QueryOptions = {}): Promise<T> {
+    return this.bound('transaction', work, options);
+  }
+
+  /** The engine's part: one transaction under `deadline` (statement timeout, cancel on abort). */
+  protected abstract run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T>;
+
+  // Not async: the lost-deadline report must run on the caller's stack, to name its call site.
+  private bound<T>(what: string, work: (tx: QueryRunner) => Promise<T>, options: QueryOptions): Promise<T> {
+    const deadline = options.deadline ?? currentDeadline();
+    try {
+      if (!deadline) reportLostDeadline('query', describeQuery(this.name, what));
+      deadline?.throwIfExpired();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run(deadline, work);
+  }
 
   abstract stats(): DatabaseStats;
 

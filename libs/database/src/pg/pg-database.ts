@@ -1,7 +1,6 @@
 import { Client, Pool, type PoolClient } from 'pg';
-import { currentDeadline, type Deadline, reportLostDeadline } from '@lib/deadline';
-import { Database, type DatabaseStats, type QueryOptions, type QueryParams, type QueryRunner } from '../core/database';
-import { describeQuery } from '../core/query-target';
+import type { Deadline } from '@lib/deadline';
+import { Database, type DatabaseStats, type QueryParams, type QueryRunner } from '../core/database';
 import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
 import { beginWithTimeout, statementTimeoutMs } from '../core/statement-timeout';
 import { untilAborted } from '../core/until-aborted';
@@ -29,7 +28,7 @@ export interface PgDatabaseOptions {
 export class PgDatabase extends Database {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
-  private readonly name: string;
+  protected readonly name: string;
   private readonly noDeadlineTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   /** Connections being cancelled or rolled back; `close()` waits for them. */
@@ -48,13 +47,6 @@ export class PgDatabase extends Database {
     this.pool.on('error', () => undefined);
   }
 
-  query<R extends object = Record<string, unknown>>(text: string, params: QueryParams = [], options: QueryOptions = {}): Promise<R[]> {
-    return this.bound(text, (tx) => tx.query<R>(text, params), options);
-  }
-
-  transaction<T>(work: (tx: QueryRunner) => Promise<T>, options: QueryOptions = {}): Promise<T> {
-    return this.bound('transaction', work, options);
-  }
 
   stats(): DatabaseStats {
     return {
@@ -69,19 +61,8 @@ export class PgDatabase extends Database {
     await this.pool.end();
   }
 
-  // Not async: the lost-deadline report must run on the caller's stack, to name its call site.
-  private bound<T>(what: string, work: (tx: QueryRunner) => Promise<T>, options: QueryOptions): Promise<T> {
-    const deadline = options.deadline ?? currentDeadline();
-    try {
-      if (!deadline) reportLostDeadline('query', describeQuery(this.name, what));
-      deadline?.throwIfExpired();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.run(deadline, work);
-  }
 
-  private async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
+  protected async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
     const signal = deadline?.signal;
     const client = await this.checkout(signal);
     const timeoutMs = statementTimeoutMs(deadline, this.noDeadlineTimeoutMs);

@@ -1,7 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { currentDeadline, type Deadline, reportLostDeadline } from '@lib/deadline';
-import { Database, type DatabaseStats, type QueryOptions, type QueryParams, type QueryRunner } from '../core/database';
-import { describeQuery } from '../core/query-target';
+import type { Deadline } from '@lib/deadline';
+import { Database, type DatabaseStats, type QueryParams, type QueryRunner } from '../core/database';
 import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
 import { statementTimeoutMs } from '../core/statement-timeout';
 import { untilAborted } from '../core/until-aborted';
@@ -26,7 +25,7 @@ export interface PgliteDatabaseOptions {
  */
 export class PgliteDatabase extends Database {
   readonly kind = 'pglite' as const;
-  private readonly name: string;
+  protected readonly name: string;
   private readonly noDeadlineTimeoutMs: number;
   private readonly pending = new Set<Promise<unknown>>();
   private cancelledQueries = 0;
@@ -46,13 +45,6 @@ export class PgliteDatabase extends Database {
     return new PgliteDatabase(db, options);
   }
 
-  query<R extends object = Record<string, unknown>>(text: string, params: QueryParams = [], options: QueryOptions = {}): Promise<R[]> {
-    return this.bound(text, (tx) => tx.query<R>(text, params), options);
-  }
-
-  transaction<T>(work: (tx: QueryRunner) => Promise<T>, options: QueryOptions = {}): Promise<T> {
-    return this.bound('transaction', work, options);
-  }
 
   stats(): DatabaseStats {
     return { kind: this.kind, cancelledQueries: this.cancelledQueries };
@@ -63,18 +55,8 @@ export class PgliteDatabase extends Database {
     await this.db.close();
   }
 
-  private bound<T>(what: string, work: (tx: QueryRunner) => Promise<T>, options: QueryOptions): Promise<T> {
-    const deadline = options.deadline ?? currentDeadline();
-    try {
-      if (!deadline) reportLostDeadline('query', describeQuery(this.name, what));
-      deadline?.throwIfExpired();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.run(deadline, work);
-  }
 
-  private async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
+  protected async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
     const signal = deadline?.signal;
     const timeoutMs = statementTimeoutMs(deadline, this.noDeadlineTimeoutMs);
     const body = this.db.transaction(async (tx: Transaction) => {

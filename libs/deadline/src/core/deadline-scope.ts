@@ -44,9 +44,9 @@ export class DeadlineScope {
     this.downstreamHops.push(...hops);
   }
 
-  /** This tier's record followed by its downstreams', in call order. */
-  hops(outcome: HopOutcome): HopRecord[] {
-    const own: HopRecord = {
+  /** This tier's own record. */
+  record(outcome: HopOutcome): HopRecord {
+    return {
       service: this.service,
       method: this.method,
       receivedBudgetMs: this.receivedBudgetMs,
@@ -54,6 +54,10 @@ export class DeadlineScope {
       forwardedBudgetMs: this.forwardedBudgetMs,
       outcome,
     };
-    return [own, ...this.downstreamHops];
+  }
+
+  /** This tier's record followed by its downstreams', in call order. */
+  hops(outcome: HopOutcome): HopRecord[] {
+    return [this.record(outcome), ...this.downstreamHops];
   }
 }

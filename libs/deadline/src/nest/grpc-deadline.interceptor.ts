@@ -38,16 +38,17 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
 
     const end = (): void => {
       const aborted = handlerRan && deadline.signal.aborted;
-      const [own] = scope.hops(outcome);
+      const own = scope.record(outcome);
       close();
       this.onRequestEnd({ ...own, hop: scope.hop, remainingMs: deadline.remaining(), aborted, reason });
     };
 
-    if (deadline.expired) {
+    const expired = deadline.reason;
+    if (expired) {
       // Expired on arrival: answer DEADLINE_EXCEEDED without running any user code.
-      outcome = outcomeOf(deadline.reason);
-      reason = `expired on arrival: ${deadline.reason?.message}`;
-      const error = toGrpcError(deadline.reason, scope.hops(outcome));
+      outcome = outcomeOf(expired);
+      reason = `expired on arrival: ${expired.message}`;
+      const error = toGrpcError(expired, scope.hops(outcome));
       end();
       return throwError(() => error);
     }

@@ -7,7 +7,7 @@ import { Deadline } from '../core/deadline';
 import { runInScope } from '../core/deadline-context';
 import { DeadlineExceededError } from '../core/deadline-exceeded.error';
 import { DeadlineScope } from '../core/deadline-scope';
-import { type HopOutcome, outcomeOf } from '../core/hop-record';
+import { type HopOutcome, type HopRecord, outcomeOf } from '../core/hop-record';
 import { ENVOY_TIMEOUT_HEADER, REQUEST_TIMEOUT_HEADER, REQUEST_TIMEOUT_QUERY } from '../core/request-timeout';
 import { DEADLINE_MODULE_OPTIONS, DEFAULT_BUDGET_POLICY, type DeadlineModuleOptions } from './deadline.options';
 import { attachScope } from './request-scope';
@@ -54,6 +54,12 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     attachScope(request, scope);
     let outcome: HopOutcome = 'ok';
     let reason: string | undefined;
+    // The chain as it stood when the answer was ready: written to Server-Timing, then reported.
+    let hops: HopRecord[] | undefined;
+    const answer = (): void => {
+      hops = scope.hops(outcome);
+      if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(hops));
+    };
 
     const onClose = (): void => {
       if (!response.writableFinished) deadline.cancel(new CancelledError('the client closed the connection'));
@@ -61,15 +67,15 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     const end = (): void => {
       response.off('close', onClose);
       const aborted = deadline.signal.aborted;
-      const hops = scope.hops(outcome);
+      const chain = hops ?? scope.hops(outcome);
       deadline.dispose();
-      this.onRequestEnd({ ...hops[0], hop: 0, remainingMs: deadline.remaining(), aborted, reason, hops });
+      this.onRequestEnd({ ...chain[0], hop: 0, remainingMs: deadline.remaining(), aborted, reason, hops: chain });
     };
 
     if (deadline.expired) {
       outcome = 'deadline_exceeded';
       reason = belowMinimum ? `budget ${budgetMs} ms is below the minimum of ${this.policy.minBudgetMs} ms` : 'expired on arrival';
-      response.setHeader('Server-Timing', serverTiming(scope.hops(outcome)));
+      answer();
       end();
       return throwError(() => new DeadlineExceededError(`deadline exceeded: ${reason}; no tier was called`));
     }
@@ -78,13 +84,13 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     return runInScope(scope, () => next.handle()).pipe(
       untilAborted(deadline.signal),
       map((body) => {
-        if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(scope.hops('ok')));
+        answer();
         return body;
       }),
       catchError((error: unknown) => {
         outcome = outcomeOf(error);
         reason = error instanceof Error ? error.message : String(error);
-        if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(scope.hops(outcome)));
+        answer();
         return throwError(() => error);
       }),
       finalize(end),
