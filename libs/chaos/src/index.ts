@@ -8,7 +8,6 @@ export { injectFault, type InjectOptions } from './core/inject-fault';
 export { FaultProxy, type FaultProxyOptions, type NetworkFaults, type FaultProxyStats } from './core/fault-proxy';
 export { InjectedFaultError } from './core/injected-fault.error';
 export { CallDroppedError } from './core/call-dropped.error';
-export { type ChaosClock, systemChaosClock } from './core/chaos-clock';
 
 // gRPC (grpc-js)
 export { dropCall } from './grpc/drop-call';

@@ -1,29 +1,5 @@
-import type { ChaosClock } from './chaos-clock';
+import { type Clock, ManualClock } from '@lib/deadline';
 import { FaultRegistry, TooManyFaultsError } from './fault-registry';
-
-/** A clock driven by hand: timers fire when `advance` passes them. */
-class HandClock implements ChaosClock {
-  private time = 0;
-  private timers: { at: number; callback: () => void }[] = [];
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const timer = { at: this.time + delayMs, callback };
-    this.timers.push(timer);
-    return timer;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t !== handle);
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    for (const timer of this.timers.filter((t) => t.at <= this.time)) {
-      this.clearTimeout(timer);
-      timer.callback();
-    }
-  }
-}
 
 describe(FaultRegistry.name, () => {
   it('catches calls on the fault’s method only', () => {
@@ -68,7 +44,7 @@ describe(FaultRegistry.name, () => {
   });
 
   it('clears itself when its duration ends, and says so', () => {
-    const clock = new HandClock();
+    const clock = new ManualClock();
     const events: string[] = [];
     const sut = new FaultRegistry({ clock, onChange: (e) => events.push(`${e.type} ${e.fault.id}`) });
     sut.add({ kind: 'abort', method: '*', percent: 100, durationMs: 1_000 });
@@ -81,7 +57,7 @@ describe(FaultRegistry.name, () => {
 
   it('catches nothing once its expiry has passed even before its timer fires', () => {
     let now = 0;
-    const clock: ChaosClock = { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined };
+    const clock: Clock = { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined };
     const sut = new FaultRegistry({ clock });
     sut.add({ kind: 'abort', method: '*', percent: 100, durationMs: 10 });
     now = 10;

@@ -1,4 +1,4 @@
-import { type ChaosClock, systemChaosClock } from './chaos-clock';
+import { type Clock, systemClock, type TimerHandle } from '@lib/deadline';
 import { describeFault, type FaultSpec } from './fault-spec';
 
 /** A fault as listed by `GET /chaos/faults` and `GET /health`. */
@@ -28,7 +28,7 @@ export type FaultEvent =
 
 export interface FaultRegistryOptions {
   /** @default performance.now() and unref'd timers */
-  readonly clock?: ChaosClock;
+  readonly clock?: Clock;
   /** Uniform in [0, 1), for the percentage roll. @default Math.random */
   readonly random?: () => number;
   /** Told when a fault is added, cleared or expires (logs). */
@@ -48,7 +48,7 @@ interface Entry {
   readonly id: string;
   readonly spec: FaultSpec;
   readonly expiresAt: number | undefined;
-  readonly timer: unknown;
+  readonly timer: TimerHandle | undefined;
   matched: number;
   injected: number;
   active: number;
@@ -72,13 +72,13 @@ export class TooManyFaultsError extends Error {
 export class FaultRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly load = new Map<string, { inFlight: number; peakInFlight: number }>();
-  private readonly clock: ChaosClock;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private readonly maxFaults: number;
   private nextId = 1;
 
   constructor(private readonly options: FaultRegistryOptions = {}) {
-    this.clock = options.clock ?? systemChaosClock;
+    this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.maxFaults = options.maxFaults ?? 32;
   }

@@ -1,4 +1,4 @@
-import { type ChaosClock, systemChaosClock } from './chaos-clock';
+import { type Clock, systemClock, type TimerHandle } from '@lib/deadline';
 import { CallDroppedError } from './call-dropped.error';
 import type { FaultSnapshot } from './fault-registry';
 import { InjectedFaultError } from './injected-fault.error';
@@ -13,7 +13,7 @@ export interface InjectOptions {
    */
   readonly honourDeadline?: boolean;
   /** @default performance.now() and unref'd timers */
-  readonly clock?: ChaosClock;
+  readonly clock?: Clock;
   /** Uniform in [0, 1), for jitter. @default Math.random */
   readonly random?: () => number;
 }
@@ -24,7 +24,7 @@ export interface InjectOptions {
  * caller gives up first. Its timer and listener are gone once it settles.
  */
 export function injectFault(fault: Pick<FaultSnapshot, 'id' | 'kind' | 'delayMs' | 'jitterMs' | 'code'>, options: InjectOptions = {}): Promise<void> {
-  const { signal, honourDeadline = true, clock = systemChaosClock, random = Math.random } = options;
+  const { signal, honourDeadline = true, clock = systemClock, random = Math.random } = options;
   switch (fault.kind) {
     case 'error':
       return Promise.reject(new InjectedFaultError(fault.code ?? 14, fault.id));
@@ -40,13 +40,13 @@ export function injectFault(fault: Pick<FaultSnapshot, 'id' | 'kind' | 'delayMs'
 }
 
 /** Resolves after `ms` (never, when `undefined`), or rejects as soon as `signal` aborts. */
-function wait(ms: number | undefined, signal: AbortSignal | undefined, clock: ChaosClock): Promise<void> {
+function wait(ms: number | undefined, signal: AbortSignal | undefined, clock: Clock): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    let timer: unknown;
+    let timer: TimerHandle | undefined;
     const onAbort = (): void => {
       if (timer !== undefined) clock.clearTimeout(timer);
       reject(signal!.reason);
