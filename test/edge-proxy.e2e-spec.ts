@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { freePort, type Stack as StackType, Stack } from '../tools/stack';
 import { Haproxy, Nginx } from '../tools/proxy';
+import { eventually } from './support/grpc-clients';
 import { issueToken } from './support/tokens';
 
 // Real nginx and HAProxy (Debian's packages) in front of the real five tiers, each run from the config in
@@ -92,14 +93,14 @@ describe('edge proxies in front of the gateway', () => {
       expect(payment.receivedBudgetMs).toBeLessThan(4000);
       // The trace context nginx forwarded is the one the gateway logged for this request.
       // nginx writes its access line once the exchange is over, which may be just after we read the reply.
-      await waitUntil(() => nginx.accessLog().includes('"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"'), 5_000, () => nginx.accessLog());
+      await eventually(() => expect(nginx.accessLog()).toContain('"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"'), 5_000);
     });
 
     it('turns ?timeout= into the budget header', async () => {
       const reply = await postOrder(nginx.url, {}, token, '/orders?timeout=3500');
       expect(reply.status).toBe(201);
       expect(hopsOf(reply)[0]).toMatchObject({ service: 'gateway', receivedBudgetMs: 3500 });
-      await waitUntil(() => nginx.accessLog().includes('"budgetMs":"3500"'), 5_000, () => nginx.accessLog());
+      await eventually(() => expect(nginx.accessLog()).toContain('"budgetMs":"3500"'), 5_000);
     });
 
     it('leaves a malformed ?timeout= in the query, so the gateway’s 400 names ?timeout', async () => {
@@ -146,7 +147,7 @@ describe('edge proxies in front of the gateway', () => {
       expect(reply.status).toBe(201);
       expect(reply.tookMs).toBeGreaterThanOrEqual(PAYMENT_LATENCY_MS - 100);
       expect(hopsOf(reply)[0]).toMatchObject({ service: 'gateway', receivedBudgetMs: 5000 });
-      await waitUntil(() => /\[info\].*client sent invalid header line: "X_Request_Timeout: 300"/.test(nginx.errorLog()), 5_000, () => nginx.errorLog());
+      await eventually(() => expect(nginx.errorLog()).toMatch(/\[info\].*client sent invalid header line: "X_Request_Timeout: 300"/), 5_000);
     });
 
     it('answers its own errors in the gateway’s JSON shape', async () => {
@@ -241,7 +242,7 @@ describe('edge proxies in front of the gateway', () => {
           hops: [],
         });
         // HAProxy closed the connection to the gateway, which is how a real gateway learns to cancel.
-        await waitUntil(() => held.length === 1 && held[0].destroyed, 5_000);
+        await eventually(() => expect(held.length === 1 && held[0].destroyed).toBe(true), 5_000);
       } finally {
         await edge.stop();
         hung.closeAllConnections();
@@ -250,12 +251,3 @@ describe('edge proxies in front of the gateway', () => {
     }, 20_000);
   });
 });
-
-/** Polls `condition` until it holds; on timeout, fails with `evidence()` (e.g. the log it was looking in). */
-async function waitUntil(condition: () => boolean, timeoutMs: number, evidence: () => string = () => ''): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms\n${evidence()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

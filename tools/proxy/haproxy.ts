@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../stack/stack';
 import { replaceOnce } from './nginx';
-import { ProxyProcess } from './proxy-process';
+import { TempDirProxy } from './proxy-process';
 
 export interface HaproxyOptions {
   /** Loopback port HAProxy listens on. */
@@ -25,42 +24,18 @@ export function renderHaproxyConfig(options: Pick<HaproxyOptions, 'port' | 'gate
 }
 
 /** A real HAProxy in the foreground (-db), logging to stdout, stopped by PID. */
-export class Haproxy {
-  private constructor(
-    private readonly process: ProxyProcess,
-    private readonly dir: string,
-  ) {}
-
+export class Haproxy extends TempDirProxy {
   static async start(options: HaproxyOptions): Promise<Haproxy> {
-    const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-haproxy-'));
-    // Nothing is left behind when the config does not render or HAProxy does not start.
-    try {
+    const { proxy, dir } = await TempDirProxy.launch('haproxy', (dir) => {
       const cfg = join(dir, 'haproxy.cfg');
       writeFileSync(cfg, renderHaproxyConfig(options));
-      const proxy = new ProxyProcess({ name: 'haproxy', command: options.binary ?? 'haproxy', args: ['-db', '-f', cfg], port: options.port });
-      await proxy.start();
-      return new Haproxy(proxy, dir);
-    } catch (error) {
-      rmSync(dir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
-  get url(): string {
-    return this.process.url;
-  }
-
-  get pid(): number | undefined {
-    return this.process.pid;
+      return { command: options.binary ?? 'haproxy', args: ['-db', '-f', cfg], port: options.port };
+    });
+    return new Haproxy(proxy, dir);
   }
 
   /** HAProxy's log lines (stdout) and warnings (stderr). */
   get lines(): readonly string[] {
-    return this.process.lines;
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    return this.proxy.lines;
   }
 }

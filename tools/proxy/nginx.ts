@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../stack/stack';
-import { ProxyProcess } from './proxy-process';
+import { TempDirProxy } from './proxy-process';
 
 export interface NginxOptions {
   /** Loopback port nginx listens on. */
@@ -24,34 +23,15 @@ export function renderNginxSite(options: Pick<NginxOptions, 'port' | 'gateway'>,
 }
 
 /** A real nginx in the foreground with every path in a temp dir (no root-only paths), stopped by PID. */
-export class Nginx {
-  private constructor(
-    private readonly process: ProxyProcess,
-    readonly dir: string,
-  ) {}
-
+export class Nginx extends TempDirProxy {
   static async start(options: NginxOptions): Promise<Nginx> {
-    const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-nginx-'));
-    // Nothing is left behind when the config does not render or nginx does not start.
-    try {
+    const { proxy, dir } = await TempDirProxy.launch('nginx', (dir) => {
       for (const sub of ['logs', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
       writeFileSync(join(dir, 'deadline-relay.conf'), renderNginxSite(options, join(dir, 'logs')));
       writeFileSync(join(dir, 'nginx.conf'), topLevelConfig(dir));
-      const proxy = new ProxyProcess({ name: 'nginx', command: options.binary ?? 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf')], port: options.port });
-      await proxy.start();
-      return new Nginx(proxy, dir);
-    } catch (error) {
-      rmSync(dir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
-  get url(): string {
-    return this.process.url;
-  }
-
-  get pid(): number | undefined {
-    return this.process.pid;
+      return { command: options.binary ?? 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf')], port: options.port };
+    });
+    return new Nginx(proxy, dir);
   }
 
   errorLog(): string {
@@ -60,11 +40,6 @@ export class Nginx {
 
   accessLog(): string {
     return readFileSync(join(this.dir, 'logs', 'access.log'), 'utf8');
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

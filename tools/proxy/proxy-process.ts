@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ProxyProcessOptions {
@@ -57,6 +60,40 @@ export class ProxyProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** A proxy run from a temp dir of its own (config, logs, pid file), removed when it stops. */
+export abstract class TempDirProxy {
+  protected constructor(
+    protected readonly proxy: ProxyProcess,
+    readonly dir: string,
+  ) {}
+
+  /** Makes the dir, lets `prepare` write into it and say how to run the proxy, starts it; leaves nothing behind if any of that fails. */
+  protected static async launch(name: string, prepare: (dir: string) => Omit<ProxyProcessOptions, 'name'>): Promise<{ proxy: ProxyProcess; dir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), `deadline-relay-${name}-`));
+    try {
+      const proxy = new ProxyProcess({ name, ...prepare(dir) });
+      await proxy.start();
+      return { proxy, dir };
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return this.proxy.url;
+  }
+
+  get pid(): number | undefined {
+    return this.proxy.pid;
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
