@@ -1,17 +1,7 @@
 import { Stack } from '../tools/stack';
 import { eventually } from './support/grpc-clients';
+import { sample } from './support/prometheus';
 import { issueToken } from './support/tokens';
-
-/** The value of one series in a Prometheus text exposition, or undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...match[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 jest.setTimeout(30_000);
 
@@ -35,7 +25,8 @@ describe('breaker and chaos metrics (GET /metrics)', () => {
       tierEnv: {
         payment: { CHAOS_ENABLED: 'true' },
         // A per-attempt timeout on payment: its expiry is the breaker's own evidence (a caller's expired budget is not).
-        order: { BREAKER_MIN_CALLS: '2', BREAKER_FAILURE_RATIO_PCT: '50', BREAKER_OPEN_MS: '60000', RESILIENCE_OVERRIDES: 'payment.attemptTimeoutMs=150,payment.slowCallMs=100' },
+        // One breaker per method on payment: the metrics must follow those, not an unused downstream-wide one.
+        order: { BREAKER_MIN_CALLS: '2', BREAKER_FAILURE_RATIO_PCT: '50', BREAKER_OPEN_MS: '60000', RESILIENCE_OVERRIDES: 'payment.attemptTimeoutMs=150,payment.slowCallMs=100,payment.perMethod=true' },
       },
     });
     token = issueToken();

@@ -50,9 +50,16 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
       if (contract.package !== HEALTH.package && mode === 'full') {
         const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE') ? grpcHealthProbe(name, url) : undefined;
         // Inside tracing, so a breaker's fast refusal is traced too.
-        middleware.push(resilienceMiddleware(breakers.get(name, { ...resilience, activeProbe })));
+        const guard = breakers.get(name, { ...resilience, activeProbe });
+        middleware.push(resilienceMiddleware(guard));
         health.register('breakers', () => breakers.snapshot());
-        watchBreaker(name, breakers.get(name).breaker);
+        // Breaker state and transitions in the tier's metrics; with breakers per method, the state is the worst of them.
+        const { metrics } = telemetry();
+        metrics.breakerStateIs(name, guard.snapshot().state);
+        guard.onStateChange((change) => {
+          metrics.breakerTransition(name, change.from, change.to);
+          metrics.breakerStateIs(name, guard.snapshot().state);
+        });
       }
       return {
         url,
@@ -75,11 +82,4 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
       };
     },
   });
-}
-
-/** Breaker state and transitions in the tier's metrics (`breaker_state`, `breaker_transitions_total`). */
-function watchBreaker(name: string, breaker: { readonly state: string; onStateChange(listener: (change: { from: string; to: string }) => void): unknown }): void {
-  const { metrics } = telemetry();
-  metrics.breakerStateIs(name, breaker.state);
-  breaker.onStateChange((change) => metrics.breakerTransition(name, change.from, change.to));
 }
