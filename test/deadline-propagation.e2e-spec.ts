@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import request from 'supertest';
 import { INVENTORY } from '@lib/contracts';
@@ -52,6 +53,20 @@ describe('deadline propagation across the five tiers', () => {
     const [, , placed] = response.body.deadline.hops as Hop[];
     const line = await stack.tier('order').waitFor((e) => e.msg === 'request ended' && e.method === 'PlaceOrder' && e.receivedBudgetMs === placed.receivedBudgetMs);
     expect(line).toMatchObject({ outcome: 'ok', aborted: false, hop: 1 });
+  });
+
+  it('with nothing exported (the default: no spans recorded), still carries one trace through the five tiers\' log lines', async () => {
+    // A caller's sampled trace is continued (not recorded: nothing is exported by default)…
+    const traceId = randomBytes(16).toString('hex');
+    await order('2000').set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`).expect(201);
+    for (const tier of ['gateway', 'auth', 'order', 'inventory', 'payment'] as const) {
+      await stack.tier(tier).waitFor((e) => e.msg === 'request ended' && e.traceId === traceId);
+    }
+    // …and without one the edge starts a trace of its own, which reaches the last tier.
+    await order('2345').expect(201);
+    const edge = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.method === 'POST /orders' && e.receivedBudgetMs === 2345);
+    expect(edge.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+    await stack.tier('payment').waitFor((e) => e.msg === 'request ended' && e.traceId === edge.traceId);
   });
 
   it.each([

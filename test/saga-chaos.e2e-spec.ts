@@ -87,7 +87,7 @@ describe('saga under chaos (real processes, real PostgreSQL)', () => {
     const chaos = async (): Promise<void> => {
       const victims: readonly TierName[] = ['order', 'payment', 'inventory'];
       for (const [i, tier] of victims.entries()) {
-        await waitUntil(() => next >= (ORDERS / (victims.length + 1)) * (i + 1));
+        await eventually(() => expect(next).toBeGreaterThanOrEqual((ORDERS / (victims.length + 1)) * (i + 1)), 60_000);
         down = true;
         await stack.tier(tier).stop(0);
         await stack.tier(tier).start();
@@ -150,14 +150,6 @@ async function snapshot(db: Client): Promise<Invariants> {
     chargedNotConfirmed: await ids("SELECT c.order_id AS id FROM payment.charges c LEFT JOIN orders.orders o ON o.id = c.order_id WHERE o.status IS DISTINCT FROM 'confirmed'"),
     chargeMismatch: await ids("SELECT o.id FROM orders.orders o JOIN payment.charges c ON c.order_id = o.id WHERE o.charge_id IS DISTINCT FROM c.id OR o.amount_cents IS DISTINCT FROM c.amount_cents"),
   };
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A small deterministic PRNG (mulberry32), so a failing run can be replayed. */

@@ -30,6 +30,11 @@ export class TierProcess {
     return this.options.name;
   }
 
+  /** Another process of the same tier, configured alike except for `env` (ports, for one), not started. */
+  replica(name: string, env: Record<string, string>): TierProcess {
+    return new TierProcess({ ...this.options, name, env: { ...this.options.env, ...env } });
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

@@ -1,4 +1,4 @@
-import { bool, COMMON_ENV, type EnvOf, int, str } from '@lib/platform';
+import { COMMON_ENV, type EnvOf, int, str } from '@lib/platform';
 
 export const INVENTORY_ENV = {
   ...COMMON_ENV,
@@ -7,7 +7,6 @@ export const INVENTORY_ENV = {
   INVENTORY_SEED_STOCK: int('units of each seeded SKU put on the shelf when the SKU is not stored yet', { default: 1000, min: 0 }),
   DATABASE_URL: str('this tier\'s database: postgres://user@host:5432/db (tables in schema inventory), or empty for the embedded in-memory engine (PGlite), or pglite:<directory> to keep its files', { default: '' }),
   DATABASE_POOL_SIZE: int('most PostgreSQL connections this tier opens', { default: 10, min: 1, max: 1_000 }),
-  DEADLINE_STRICT: bool('a gRPC call or query made with no deadline in scope throws instead of being logged and counted (on in tests)', { default: false }),
   INVENTORY_SWEEP_INTERVAL_MS: int('how often the sweeper looks for reservations whose outcome never arrived', { default: 1_000, min: 50, max: 3_600_000 }),
   INVENTORY_SWEEP_GRACE_MS: int('how long after its deadline an unsettled reservation is released by the sweeper; keep it above ORDER_RECOVERY_GRACE_MS + ORDER_SETTLE_BUDGET_MS', { default: 30_000, min: 0, max: 86_400_000 }),
   INVENTORY_LATENCY_MS: int('simulated storage latency per reservation, abandoned when the caller\'s deadline aborts; the demo and tests raise it to slow this tier', { default: 0, min: 0, max: 600_000 }),

@@ -21,7 +21,6 @@ import { ReservationSweeper } from './reservation.sweeper';
         schema: 'inventory',
         migrations: INVENTORY_MIGRATIONS,
         maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
-        strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
         report: (name, source) => health.register(name, source),
       }),
     }),

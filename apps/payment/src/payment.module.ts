@@ -19,7 +19,6 @@ import { PaymentService } from './payment.service';
         schema: 'payment',
         migrations: PAYMENT_MIGRATIONS,
         maxConnections: config.get('DATABASE_POOL_SIZE', { infer: true }),
-        strictDeadlines: config.get('DEADLINE_STRICT', { infer: true }),
         report: (name, source) => health.register(name, source),
       }),
     }),

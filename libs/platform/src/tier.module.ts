@@ -1,8 +1,8 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { type BudgetPolicy, currentScope, DeadlineModule, onLostDeadline } from '@lib/deadline';
-import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry } from '@lib/telemetry';
+import { type BudgetPolicy, configureLostDeadlineGuard, currentScope, DeadlineModule, onLostDeadline } from '@lib/deadline';
+import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry, TraceContextModule } from '@lib/telemetry';
 import { ChaosModule, FaultRegistry } from '@lib/chaos';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
@@ -34,6 +34,10 @@ export class TierModule {
       module: TierModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (raw) => parseEnv(options.env, raw) }),
+        // Global interceptors run in the order Nest scans modules: a module's own providers, then its
+        // imports in order. So TraceContextModule (before DeadlineModule) wraps the deadline interceptor:
+        // the request's trace context is in place when its deadline starts…
+        TraceContextModule,
         DeadlineModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => {
@@ -48,6 +52,8 @@ export class TierModule {
             };
           },
         }),
+        // …and DeadlineSpanModule (after it) runs inside, with the deadline's scope open.
+        DeadlineSpanModule,
         TelemetryModule.forRoot({ tracerPage: options.inbound === 'http' }),
         ...(options.inbound === 'grpc' ? [chaosModule()] : []),
       ],
@@ -55,12 +61,7 @@ export class TierModule {
       providers: [
         HealthDetails,
         { provide: TIER_NAME, useValue: options.service },
-        // Registered after DeadlineModule's interceptor, so it runs inside it, with the scope open.
-        {
-          provide: APP_INTERCEPTOR,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => new DeadlineSpanInterceptor({ telemetry: telemetry(), currentScope, reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') }),
-        },
+        LOST_DEADLINE_GUARD,
         ...(options.inbound === 'grpc' ? CHAOS_PROVIDERS : []),
         ...TELEMETRY_PROVIDERS,
         ...(options.inbound === 'grpc' ? [CHAOS_METRICS] : []),
@@ -70,6 +71,18 @@ export class TierModule {
     };
   }
 }
+
+/** The deadline's starting attributes on the server span ({@link DeadlineSpanInterceptor}); import it after DeadlineModule. */
+@Module({
+  providers: [
+    {
+      provide: APP_INTERCEPTOR,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => new DeadlineSpanInterceptor({ telemetry: telemetry(), currentScope, reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') }),
+    },
+  ],
+})
+class DeadlineSpanModule {}
 
 /**
  * Fault injection on gRPC tiers (`/chaos/faults` on the admin port), off unless `CHAOS_ENABLED=true`.
@@ -85,6 +98,17 @@ function chaosModule(): DynamicModule {
     }),
   });
 }
+
+/** The process-wide lost-deadline guard, for every tier: strict (`DEADLINE_STRICT`) or logged as a JSON warning. */
+const LOST_DEADLINE_GUARD = {
+  provide: Symbol('LOST_DEADLINE_GUARD'),
+  inject: [ConfigService],
+  useFactory: (config: ConfigService) => {
+    const logger = new Logger('Deadline');
+    configureLostDeadlineGuard({ strict: config.getOrThrow<boolean>('DEADLINE_STRICT'), log: (message, lost) => logger.warn({ msg: 'deadline lost', ...lost, detail: message }) });
+    return true;
+  },
+};
 
 const CHAOS_HEALTH = Symbol('CHAOS_HEALTH');
 const CHAOS_PROVIDERS = [

@@ -5,7 +5,10 @@
 // `@lib/deadline`), so `startTelemetry()` can run before grpc-js is required and instrument it.
 
 export { startTelemetry, type StartTelemetryOptions } from './otel/start-telemetry';
-export { Telemetry, telemetry } from './otel/telemetry';
+export { Telemetry, telemetry, type TelemetryOptions, type TraceContextMode } from './otel/telemetry';
+export { continueTrace } from './otel/trace-context';
+export { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN, type SamplerName } from './otel/sampler';
+export { METADATA_GETTER, METADATA_SETTER, type MetadataLike } from './otel/metadata-carrier';
 export { deadlineTracing, isBreakerOpen, type DeadlineTracingOptions } from './otel/deadline-tracing.middleware';
 export { DeadlineAttr, decayPct, type DeadlineOutcome } from './core/deadline-attributes';
 export { DeadlineMetrics, type DeadlineMetricsOptions } from './core/deadline-metrics';
@@ -15,6 +18,8 @@ export { DeadlineSpanProcessor } from './otel/deadline-span.processor';
 
 // Nest adapters
 export { TelemetryModule, type TelemetryModuleOptions } from './nest/telemetry.module';
+export { TraceContextModule } from './nest/trace-context.module';
+export { TraceContextInterceptor } from './nest/trace-context.interceptor';
 export { DeadlineSpanInterceptor, type DeadlineSpanInterceptorOptions, type ScopeView } from './nest/deadline-span.interceptor';
 export { requestEndHook, attributesOf, type RequestEndHookOptions } from './nest/request-end.hook';
 export { MetricsController } from './nest/metrics.controller';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
-import { configureLostDeadlineGuard, lostDeadlineCount } from '@lib/deadline';
+import { lostDeadlineCount } from '@lib/deadline';
 import { Database } from '../core/database';
 import { migrate, type Migration } from '../core/migration';
 import { openDatabase, type OpenDatabaseOptions } from '../open-database';
@@ -9,11 +9,6 @@ export interface DatabaseModuleOptions extends OpenDatabaseOptions {
   readonly schema: string;
   /** Applied on start, before the service takes requests. @default [] */
   readonly migrations?: readonly Migration[];
-  /**
-   * Sets the process-wide lost-deadline guard: strict (a query or gRPC call with no deadline in scope
-   * throws) or not (it is logged with its call site, as a JSON warning, and counted). Left as is when omitted.
-   */
-  readonly strictDeadlines?: boolean;
   /** Where to publish a live snapshot (pool, cancelled queries, lost deadlines), e.g. `(name, source) => health.register(name, source)`. */
   readonly report?: (name: string, source: () => unknown) => void;
 }
@@ -49,9 +44,6 @@ export class DatabaseModule {
           useFactory: async (...args: never[]) => {
             const resolved = await options.useFactory(...args);
             const logger = new Logger('Database');
-            if (resolved.strictDeadlines !== undefined) {
-              configureLostDeadlineGuard({ strict: resolved.strictDeadlines, log: (message, lost) => logger.warn({ msg: 'deadline lost', ...lost, detail: message }) });
-            }
             const db = await openDatabase(resolved);
             try {
               const applied = await migrate(db, resolved.schema, resolved.migrations ?? []);

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { CancelledError } from '../core/cancelled.error';
 import { type Clock, systemClock } from '../core/clock';
 import { Deadline } from '../core/deadline';
@@ -47,9 +48,12 @@ export function openServerScope(call: ServerCallLike, method: string, options: S
   if (envoy.ok && envoy.value !== undefined && (receivedBudgetMs === null || envoy.value < receivedBudgetMs)) receivedBudgetMs = envoy.value;
 
   const deadline = Deadline.after(receivedBudgetMs ?? options.fallbackBudgetMs, { clock });
-  const scope = new DeadlineScope(deadline, options.service, method, receivedBudgetMs, hopOf(call) );
+  const scope = new DeadlineScope(deadline, options.service, method, receivedBudgetMs, hopOf(call));
 
-  const onCancelled = (): void => deadline.cancel(new CancelledError('the caller cancelled the call'));
+  // 'cancelled' fires in the transport's async context; the abort, and the request-end hook after it,
+  // run in the request's (its async-local state: trace context for the log line, for one).
+  const requestContext = new AsyncResource('DeadlineServerCall');
+  const onCancelled = (): void => requestContext.runInAsyncScope(() => deadline.cancel(new CancelledError('the caller cancelled the call')));
   if (call.cancelled) onCancelled();
   else call.on('cancelled', onCancelled);
 

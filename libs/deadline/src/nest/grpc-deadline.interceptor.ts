@@ -1,7 +1,7 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
 import { runInScope } from '../core/deadline-context';
-import { type HopOutcome, outcomeOf } from '../core/hop-record';
+import { type HopOutcome, type HopRecord, outcomeOf } from '../core/hop-record';
 import { hopsMetadata, toGrpcError } from '../grpc/grpc-error';
 import { openServerScope, type ServerCallLike } from '../grpc/server-scope';
 import { DEADLINE_MODULE_OPTIONS, DEFAULT_FALLBACK_BUDGET_MS, type DeadlineModuleOptions } from './deadline.options';
@@ -35,10 +35,13 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
     let outcome: HopOutcome = 'ok';
     let reason: string | undefined;
     let handlerRan = false;
+    // The chain as sent back: the request-end report takes this tier's record from it rather than build it again.
+    let chain: HopRecord[] | undefined;
+    const hops = (final: HopOutcome): HopRecord[] => (chain = scope.hops(final));
 
     const end = (): void => {
       const aborted = handlerRan && deadline.signal.aborted;
-      const own = scope.record(outcome);
+      const own = chain?.[0] ?? scope.record(outcome);
       close();
       this.onRequestEnd({ ...own, hop: scope.hop, remainingMs: deadline.remaining(), aborted, reason });
     };
@@ -48,7 +51,7 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
       // Expired on arrival: answer DEADLINE_EXCEEDED without running any user code.
       outcome = outcomeOf(expired);
       reason = `expired on arrival: ${expired.message}`;
-      const error = toGrpcError(expired, scope.hops(outcome));
+      const error = toGrpcError(expired, hops(outcome));
       end();
       return throwError(() => error);
     }
@@ -57,13 +60,13 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
     return runInScope(scope, () => next.handle()).pipe(
       untilAborted(deadline.signal),
       map((reply) => {
-        call.sendMetadata(hopsMetadata(scope.hops('ok')));
+        call.sendMetadata(hopsMetadata(hops('ok')));
         return reply;
       }),
       catchError((error: unknown) => {
         outcome = outcomeOf(error);
         reason = error instanceof Error ? error.message : String(error);
-        return throwError(() => toGrpcError(error, scope.hops(outcome)));
+        return throwError(() => toGrpcError(error, hops(outcome)));
       }),
       finalize(end),
     );

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
@@ -61,8 +62,11 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
       if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(hops));
     };
 
+    // 'close' fires in the socket's async context; the abort, and the request-end hook after it, run
+    // in the request's (its async-local state: trace context for the log line, for one).
+    const requestContext = new AsyncResource('DeadlineHttpRequest');
     const onClose = (): void => {
-      if (!response.writableFinished) deadline.cancel(new CancelledError('the client closed the connection'));
+      if (!response.writableFinished) requestContext.runInAsyncScope(() => deadline.cancel(new CancelledError('the client closed the connection')));
     };
     const end = (): void => {
       response.off('close', onClose);

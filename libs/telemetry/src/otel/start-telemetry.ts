@@ -1,5 +1,3 @@
-import { propagation } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -9,6 +7,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { DeadlineSpanProcessor } from './deadline-span.processor';
+import { installGlobalContext, releaseGlobalContext, W3C_PROPAGATOR } from './global-context';
+import { samplerFromEnv } from './sampler';
 import { setTelemetry, Telemetry } from './telemetry';
 
 /** Names for `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (as in `@opentelemetry/auto-instrumentations-node`). */
@@ -17,7 +17,7 @@ const INSTRUMENTATIONS = ['http', 'grpc', 'nestjs-core'];
 export interface StartTelemetryOptions {
   /** `service.name` of the spans and the `tier` label of the metrics. */
   readonly service: string;
-  /** Environment to read `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_*` and `TRACER_RECENT_REQUESTS` from. @default process.env */
+  /** Environment to read `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER*` and `TRACER_RECENT_REQUESTS` from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -25,9 +25,13 @@ export interface StartTelemetryOptions {
  * Sets up tracing and metrics for this process. Call it before anything requires `@grpc/grpc-js`
  * or starts an HTTP server: the instrumentations patch those modules as they load.
  *
- * Tracing follows the standard switches: `OTEL_SDK_DISABLED=true` turns spans off (metrics and the
- * recent-request buffer stay); `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`) exports them
- * over OTLP/HTTP; with no endpoint, spans still carry trace context and ids for the logs.
+ * Tracing follows the standard switches: `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`)
+ * turns on the HTTP, gRPC and Nest instrumentations and exports their spans over OTLP/HTTP, with
+ * `OTEL_TRACES_SAMPLER` / `…_ARG` choosing which traces; `OTEL_SDK_DISABLED=true` turns tracing off
+ * (metrics and the recent-request buffer stay). With no endpoint no span would be read, so the
+ * instrumentations (which cost CPU on every request, recorded or not) stay out: the W3C trace
+ * context still travels, carried by `TraceContextModule` and `deadlineTracing`, and each request's
+ * log line keeps its trace and span ids.
  */
 export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
@@ -41,12 +45,20 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     return value;
   }
 
+  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  // Checked either way: a wrong value is refused now, not when someone sets an endpoint.
+  const { sampler } = samplerFromEnv(env);
+  if (!exporting) {
+    installGlobalContext();
+    const value = new Telemetry(options.service, { recentRequests, traceContext: 'light' }, undefined, async () => releaseGlobalContext());
+    setTelemetry(value);
+    return value;
+  }
+
   const deadlineSpans = new DeadlineSpanProcessor();
-  const processors: SpanProcessor[] = [deadlineSpans];
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }), spanProcessors: processors });
-  // The deadline itself travels in grpc-timeout / X-Request-Timeout, never in baggage.
-  provider.register({ propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) });
+  const processors: SpanProcessor[] = [deadlineSpans, new BatchSpanProcessor(new OTLPTraceExporter())];
+  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }), sampler, spanProcessors: processors });
+  provider.register({ propagator: W3C_PROPAGATOR });
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
@@ -55,10 +67,10 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       disabled.has('nestjs-core') ? undefined : new NestInstrumentation(),
     ].filter((i) => i !== undefined),
   });
-  const value = new Telemetry(options.service, { recentRequests }, deadlineSpans, async () => {
+  const value = new Telemetry(options.service, { recentRequests, traceContext: 'instrumented' }, deadlineSpans, async () => {
     unregister();
     await provider.shutdown();
-    propagation.disable();
+    releaseGlobalContext();
   });
   setTelemetry(value);
   return value;

@@ -2,24 +2,37 @@ import { DeadlineMetrics } from '../core/deadline-metrics';
 import { RecentRequests } from '../core/recent-requests';
 import type { DeadlineSpanProcessor } from './deadline-span.processor';
 
-/** One process's telemetry: its metrics, its recent requests (edge), and whether spans are recorded. */
+/**
+ * How W3C trace context travels through this process: `instrumented` — the OpenTelemetry
+ * instrumentations carry it and record spans (an exporter is set); `light` — this library's
+ * interceptor and client middleware carry it, no spans (nothing is exported); `none` — not at all
+ * (`OTEL_SDK_DISABLED=true`).
+ */
+export type TraceContextMode = 'instrumented' | 'light' | 'none';
+
+export interface TelemetryOptions {
+  readonly recentRequests?: number;
+  readonly processMetrics?: boolean;
+  /** @default `instrumented` with span processing, else `none` */
+  readonly traceContext?: TraceContextMode;
+}
+
+/** One process's telemetry: its metrics, its recent requests (edge), and how its traces travel. */
 export class Telemetry {
   readonly metrics: DeadlineMetrics;
   readonly recent: RecentRequests;
+  readonly traceContext: TraceContextMode;
 
   constructor(
     readonly service: string,
-    options: { readonly recentRequests?: number; readonly processMetrics?: boolean } = {},
-    /** Present when tracing is on. */
+    options: TelemetryOptions = {},
+    /** Present when the instrumentations run and spans may be recorded. */
     readonly spans?: DeadlineSpanProcessor,
     readonly shutdown: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.metrics = new DeadlineMetrics({ tier: service, processMetrics: options.processMetrics });
     this.recent = new RecentRequests({ capacity: options.recentRequests });
-  }
-
-  get tracing(): boolean {
-    return this.spans !== undefined;
+    this.traceContext = options.traceContext ?? (spans ? 'instrumented' : 'none');
   }
 }
 
