@@ -58,9 +58,14 @@ function markdownTables(results: BenchResults): string[] {
       '`naive` is the baseline: the same tiers with propagation and breakers off (the deadline interceptors, hop records and chaos hook still run, so it is not a bare chain). ' +
         '`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js\'s own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.',
       '',
-      '| mode | requests | req/s | p50 ms | p99 ms | non-2xx | req/s vs naive | p99 vs naive |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
-      ...results.overhead.map((r) => `| ${r.mode} | ${r.requests} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % |`),
+      'CPU ms/request = user + system time of all the server processes during the measured requests, divided by their number (from /proc; steadier than req/s on a shared machine).',
+      '',
+      '| mode | requests | req/s | p50 ms | p99 ms | non-2xx | CPU ms/request | req/s vs naive | p99 vs naive | CPU vs naive |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...results.overhead.map(
+        (r) =>
+          `| ${r.mode} | ${r.requests} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.cpuMsPerRequest ?? 'n/a'} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % | ${base.cpuMsPerRequest && r.cpuMsPerRequest ? `${change(base.cpuMsPerRequest, r.cpuMsPerRequest)} %` : 'n/a'} |`,
+      ),
       '',
     );
   }
@@ -103,9 +108,11 @@ function markdownTables(results: BenchResults): string[] {
       out.push(
         `${s.mode} mode, ${s.durationMs / 1_000} s, ${s.requests} requests: ${answers(s.statuses)}; answers other than success/504/499/503: **${s.unexpected}**; steady: **${s.steady ? 'yes' : 'no'}**.`,
         '',
-        '| tier | heap used MB start → end | open handles start → end |',
-        '|---|---:|---:|',
-        ...s.footprint.map((f) => `| ${f.tier} | ${f.heapUsedMbStart} → ${f.heapUsedMbEnd} | ${f.handlesStart} → ${f.handlesEnd} |`),
+        '| tier | heap used MB, lowest reading in the first → last quarter | open handles start → end | of which PostgreSQL connections start → end |',
+        '|---|---:|---:|---:|',
+        ...s.footprint.map(
+          (f) => `| ${f.tier} | ${f.heapUsedMbStart} → ${f.heapUsedMbEnd} | ${f.handlesStart} → ${f.handlesEnd} | ${f.dbConnectionsStart === undefined ? '–' : `${f.dbConnectionsStart} → ${f.dbConnectionsEnd}`} |`,
+        ),
         '',
       );
     }

@@ -130,7 +130,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     progress.step('grpc-js peer: overhead');
     const peer = await PeerChain.start();
     try {
-      results.overhead.push(await runOverheadAgainst('grpc-js peer', `${peer.edgeUrl}/orders`, token, profile.overhead));
+      results.overhead.push(await runOverheadAgainst('grpc-js peer', `${peer.edgeUrl}/orders`, token, profile.overhead, { pids: peer.pids }));
     } finally {
       await peer.stop();
     }

@@ -54,6 +54,10 @@ describe('npm run bench (smoke)', () => {
     expect(soak.unexpected).toBe(0);
     expect(soak.footprint.map((f) => f.tier)).toEqual(['gateway', 'auth', 'order', 'inventory', 'payment', 'inventory-2']);
     for (const f of soak.footprint) expect([f.heapUsedMbStart, f.heapUsedMbEnd, f.handlesStart, f.handlesEnd].every(Number.isFinite)).toBe(true);
+    // The data tiers' pools are read from their health details, so pool sockets are not taken for a leak.
+    const pooled = soak.footprint.filter((f) => f.dbConnectionsEnd !== undefined).map((f) => f.tier);
+    expect(pooled).toEqual(['order', 'inventory', 'payment', 'inventory-2']);
+    for (const f of soak.footprint.filter((x) => pooled.includes(x.tier))) expect(f.dbConnectionsEnd).toBeGreaterThanOrEqual(1);
   });
 
   it('writes a report with the command, the machine and one section per scenario, keeping the notes', () => {

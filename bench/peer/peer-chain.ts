@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, TierProcess } from '../../tools/stack';
+import { pidsOf } from '../support/process-cpu';
 
 /** The five peer tiers (bare grpc-js with `parent` propagation) as separate processes. */
 export class PeerChain {
@@ -32,6 +33,11 @@ export class PeerChain {
       throw error;
     }
     return new PeerChain(`http://127.0.0.1:${ports.edge}`, processes);
+  }
+
+  /** The peer processes, to measure their CPU time. */
+  get pids(): number[] {
+    return pidsOf(this.processes);
   }
 
   async stop(): Promise<void> {

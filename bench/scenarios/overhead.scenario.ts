@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import type { BenchStack, Mode } from '../support/bench-stack';
+import { pidsOf, processCpuMs } from '../support/process-cpu';
 import { round } from '../support/stats';
 
 export interface OverheadOptions {
@@ -18,6 +19,15 @@ export interface OverheadResult {
   readonly p99Ms: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** CPU time the server processes used per request (user + system, all tiers summed), when known. */
+  readonly cpuMsPerRequest?: number;
+}
+
+export interface OverheadTarget {
+  /** Called between warm-up and measurement, and after it (drop kept log lines). */
+  readonly forget?: () => void;
+  /** The server processes, to measure their CPU time per request. */
+  readonly pids?: readonly number[];
 }
 
 /**
@@ -25,13 +35,15 @@ export interface OverheadResult {
  * a JWT check, a reservation and a charge. Run once per mode on the same machine.
  */
 export async function runOverhead(bench: BenchStack, options: OverheadOptions): Promise<OverheadResult> {
-  return runOverheadAgainst(bench.mode, bench.ordersUrl, bench.token, options, () => bench.forgetEvents());
+  return runOverheadAgainst(bench.mode, bench.ordersUrl, bench.token, options, { forget: () => bench.forgetEvents(), pids: pidsOf(bench.processes) });
 }
 
+
 /** The same load against any edge serving POST /orders (the peer baseline too). */
-export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl: string, token: string, options: OverheadOptions, forget = (): void => undefined): Promise<OverheadResult> {
-  const load = (amount: number): Promise<autocannon.Result> =>
-    autocannon({
+export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl: string, token: string, options: OverheadOptions, target: OverheadTarget = {}): Promise<OverheadResult> {
+  const { forget = (): void => undefined, pids = [] } = target;
+  const load = (amount: number): Promise<TimedResult> =>
+    timedAutocannon({
       url: ordersUrl,
       method: 'POST',
       connections: options.connections,
@@ -42,17 +54,35 @@ export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl
     });
   await load(options.warmupRequests);
   forget();
-  const result = await load(options.requests);
+  const cpuBefore = processCpuMs(pids);
+  const { result, elapsedMs } = await load(options.requests);
+  const cpuAfter = processCpuMs(pids);
   forget();
   const total = result.requests.sent;
   return {
     mode,
     connections: options.connections,
     requests: total,
-    requestsPerSec: round(total / Math.max(result.duration, 1e-3), 1),
+    requestsPerSec: round((total * 1000) / Math.max(elapsedMs, 1), 1),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    ...(pids.length && cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: round((cpuAfter - cpuBefore) / Math.max(total, 1), 2) } : {}),
   };
+}
+
+interface TimedResult {
+  readonly result: autocannon.Result;
+  /** From the start to the last answer. autocannon's own `duration` with `amount` set ends on its 1 s sampling tick, which would round throughput to 800 / 9 s, 800 / 10 s… */
+  readonly elapsedMs: number;
+}
+
+function timedAutocannon(options: autocannon.Options): Promise<TimedResult> {
+  return new Promise((resolve, reject) => {
+    const startedAt = performance.now();
+    let lastAnswerAt = startedAt;
+    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve({ result, elapsedMs: lastAnswerAt - startedAt })));
+    instance.on('response', () => (lastAnswerAt = performance.now()));
+  });
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FaultProxy, type FaultSpec, type FaultSnapshot, type MethodLoad } from '@lib/chaos';
-import { freePort, repoRoot, Stack, TierProcess, type LogEvent } from '../../tools/stack';
+import { freePort, repoRoot, Stack, type TierProcess, type LogEvent } from '../../tools/stack';
 
 export type Mode = 'naive' | 'deadline' | 'full';
 export const MODES: readonly Mode[] = ['naive', 'deadline', 'full'];
@@ -18,6 +18,9 @@ export const BENCH_BREAKER = {
   inventoryAttemptTimeoutMs: 500,
   inventorySlowCallMs: 400,
 } as const;
+
+/** grpc-js's longest wait between reconnects on the tiers' channels (`grpc.max_reconnect_backoff_ms`). */
+const RECONNECT_BACKOFF_MAX_MS = 2_000;
 
 /** Every bench stack running, so an interrupted run can stop their processes. */
 const running = new Set<BenchStack>();
@@ -63,36 +66,38 @@ export class BenchStack {
     const [port1, port2, admin2] = [await freePort(), await freePort(), await freePort()];
     const proxies: [FaultProxy, FaultProxy] = [new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port1 }), new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port2 })];
     await Promise.all(proxies.map((p) => p.start()));
-    const dist = distDir();
-    const replica2 = new TierProcess({
-      name: 'inventory-2',
-      script: join(dist, 'apps', 'inventory', 'src', 'main.js'),
-      env: { ...process.env, ...env, BIND_HOST: '127.0.0.1', LOG_FORMAT: 'json', INVENTORY_GRPC_PORT: String(port2), INVENTORY_ADMIN_PORT: String(admin2) },
-    });
     let stack: Stack | undefined;
+    let replica2: TierProcess | undefined;
     const abandon = async (): Promise<void> => {
+      // The replica before the stack: the stack drops the database they share.
+      await replica2?.stop();
       await stack?.stop();
-      await replica2.stop();
       await Promise.all(proxies.map((p) => p.stop()));
     };
     starting.add(abandon);
     try {
-      await replica2.start();
       stack = await Stack.start({
         ports: 'free',
-        distDir: dist,
+        distDir: distDir(),
         env,
         tierEnv: {
           inventory: { INVENTORY_GRPC_PORT: String(port1) },
           order: { INVENTORY_GRPC_URL: `ipv4:${proxies[0].address},${proxies[1].address}` },
         },
       });
+      // Same build, environment and database as the first replica: one stock, two servers.
+      replica2 = stack.tier('inventory').replica('inventory-2', { INVENTORY_GRPC_PORT: String(port2), INVENTORY_ADMIN_PORT: String(admin2) });
+      await replica2.start();
+      // Order found no server behind the second proxy when it started; its channel retries within its
+      // reconnect backoff (at most 2 s, libs/platform's channel options). Until then round robin has one replica.
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_BACKOFF_MAX_MS + 500));
     } catch (error) {
       await abandon();
       throw error;
     } finally {
       starting.delete(abandon);
     }
+    const dist = distDir();
     const token = execFileSync(process.execPath, [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
     const bench = new BenchStack(mode, stack, replica2, `http://127.0.0.1:${admin2}`, proxies, token);
     running.add(bench);
@@ -160,8 +165,9 @@ export class BenchStack {
 
   async stop(): Promise<void> {
     running.delete(this);
-    await this.stack.stop();
+    // The replica before the stack: the stack drops the database they share.
     await this.replica2.stop();
+    await this.stack.stop();
     await Promise.all(this.proxies.map((p) => p.stop()));
   }
 }

@@ -6,7 +6,7 @@ export interface RequestResult {
   /** HTTP status, or 0 when the client gave up (its own timeout) or the connection failed. */
   readonly status: number;
   readonly latencyMs: number;
-  /** W3C trace id this request carried (`traceparent`), to match the tiers' log lines. */
+  /** W3C trace id this request carried (`traceparent`), to match the tiers' log lines (unsent with `traceContext: false`). */
   readonly traceId: string;
   /** Wall-clock time (ms since epoch, sub-ms) when the answer arrived or the client gave up. */
   readonly endedAtEpochMs: number;
@@ -25,6 +25,12 @@ export interface LoadOptions {
   readonly durationMs?: number;
   /** The client gives up on a request after this long (status 0). */
   readonly clientTimeoutMs: number;
+  /**
+   * Send a sampled W3C `traceparent` with every request (its trace id matches the tiers' log lines).
+   * Off, the edge starts each trace itself and its sampler decides, as for most public traffic.
+   * @default true
+   */
+  readonly traceContext?: boolean;
   /** Told after every request (progress, live counters). */
   readonly onResult?: (result: RequestResult) => void;
 }
@@ -76,7 +82,7 @@ function send(agent: Agent, options: LoadOptions): Promise<RequestResult> {
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(options.body),
-          traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+          ...(options.traceContext === false ? {} : { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }),
           ...options.headers,
         },
       },

@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system, ms) the given processes have used so far, from `/proc/<pid>/stat`;
+ * `undefined` where there is no procfs (not Linux). CPU time, unlike throughput, barely moves
+ * when other work shares the machine, so it is the steadier measure of what a feature costs.
+ */
+export function processCpuMs(pids: readonly number[]): number | undefined {
+  try {
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    let ticks = 0;
+    for (const pid of pids) {
+      // Fields after the command name (which may hold spaces and parentheses) start after its last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    }
+    return (ticks * 1000) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The PIDs of those processes that are running. */
+export function pidsOf(processes: readonly { readonly pid: number | undefined }[]): number[] {
+  return processes.map((p) => p.pid).filter((pid) => pid !== undefined);
+}
