@@ -84,16 +84,53 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     });
     await eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
     await stack.tier('order').stop(0); // SIGKILL right after SIGTERM: no follow-up runs in this process
-    expect((await placing).status).toBe(503);
-    const [pending] = (await db.query<{ id: string; status: string; settled: boolean }>("SELECT id, status, settled FROM orders.orders WHERE sku = 'latte' ORDER BY created_at DESC LIMIT 1")).rows;
-    expect(pending).toMatchObject({ status: 'pending', settled: false });
-
-    await stack.tier('order').start();
-    await stack.waitUntilReady();
+    let pending: { id: string; status: string; settled: boolean };
+    try {
+      // Whether the connection drops or the dying tier gets to cancel the call first, the gateway's client is still waiting: 503.
+      expect((await placing).status).toBe(503);
+      [pending] = (await db.query<{ id: string; status: string; settled: boolean }>("SELECT id, status, settled FROM orders.orders WHERE sku = 'latte' ORDER BY created_at DESC LIMIT 1")).rows;
+      expect(pending).toMatchObject({ status: 'pending', settled: false });
+    } finally {
+      // The later tests need the order tier back whatever happened above.
+      await stack.tier('order').start();
+      await stack.waitUntilReady();
+    }
     await eventually(async () => expect((await db.query('SELECT status, settled FROM orders.orders WHERE id = $1', [pending.id])).rows).toEqual([{ status: 'failed', settled: true }]));
     expect(await chargeRows(pending.id)).toEqual([]);
     expect(await stock('latte')).toEqual(before);
     expect((await db.query('SELECT state FROM inventory.reservations WHERE order_id = $1', [pending.id])).rows).toEqual([{ state: 'released' }]);
+  }, 60_000);
+
+  it('answers 503 when the order tier shuts down mid-request, and the saga still settles one way', async () => {
+    const before = await stock('espresso');
+    const capturing = stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
+    const placing = fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '3000' },
+      body: JSON.stringify({ sku: 'espresso', quantity: 2 }),
+    });
+    await eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
+    let orderId: string;
+    try {
+      await stack.tier('order').stop(); // SIGTERM, as a rolling deploy sends: its gRPC server cancels the calls in flight
+      // The gateway's client did not hang up: the order tier went away, so 503 (grpc-js reports CANCELLED, never 499 here).
+      expect((await placing).status).toBe(503);
+      [{ id: orderId }] = (await db.query<{ id: string }>("SELECT id FROM orders.orders WHERE sku = 'espresso' ORDER BY created_at DESC LIMIT 1")).rows;
+    } finally {
+      await stack.tier('order').start();
+      await stack.waitUntilReady();
+    }
+    // Settled once, either way: failed with nothing charged and the stock back, or confirmed, charged once and sold.
+    await eventually(async () => expect((await db.query('SELECT settled FROM orders.orders WHERE id = $1', [orderId])).rows).toEqual([{ settled: true }]));
+    const [{ status }] = (await db.query<{ status: string }>('SELECT status FROM orders.orders WHERE id = $1', [orderId])).rows;
+    if (status === 'failed') {
+      expect(await chargeRows(orderId)).toEqual([]);
+      expect(await stock('espresso')).toEqual(before);
+    } else {
+      expect(status).toBe('confirmed');
+      expect(await chargeRows(orderId)).toHaveLength(1);
+      expect(await stock('espresso')).toEqual({ ...before, available: before.available - 2, sold: before.sold + 2 });
+    }
   }, 60_000);
 
   it('confirms, charges and commits a placed order, each once', async () => {

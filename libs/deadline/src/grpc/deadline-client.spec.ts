@@ -47,6 +47,9 @@ describe(createDeadlineClient.name, () => {
           const trailers = new grpc.Metadata();
           trailers.set('x-error-code', 'payment_declined');
           callback({ code: grpc.status.FAILED_PRECONDITION, details: 'card declined', metadata: trailers });
+        } else if (behaviour === 'dropped') {
+          // What a downstream shutting down sends for calls in flight.
+          callback({ code: grpc.status.CANCELLED, details: 'Cancelled on server' });
         } else if (behaviour === 'hang') {
           call.on('cancelled', () => cancelledOnServer.push(behaviour));
         } else {
@@ -125,6 +128,16 @@ describe(createDeadlineClient.name, () => {
     deadline.dispose();
     expect(DownstreamError.is(error)).toBe(true);
     expect(error).toMatchObject({ code: GrpcStatus.FAILED_PRECONDITION, reason: 'payment_declined', details: 'card declined', service: 'payment', method: 'Check' });
+  });
+
+  it('reports a call the downstream cancelled on its own as unavailable, not as the caller hanging up', async () => {
+    const client = createDeadlineClient<HealthApi>(raw, { service: 'order' });
+    const deadline = Deadline.after(2_000);
+    const error: unknown = await runWithDeadline(deadline, () => client.check({ service: 'dropped' })).catch((e: unknown) => e);
+    expect(deadline.signal.aborted).toBe(false);
+    deadline.dispose();
+    expect(DownstreamError.is(error)).toBe(true);
+    expect(error).toMatchObject({ code: GrpcStatus.UNAVAILABLE, details: 'the downstream cancelled the call', service: 'order', method: 'Check' });
   });
 
   it('reports a call made with no deadline in scope and still bounds it', async () => {
