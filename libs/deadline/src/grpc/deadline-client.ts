@@ -160,12 +160,12 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
 
 function toDownstreamError(error: ServiceError, call: OutgoingCall): DownstreamError {
   const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
-  if ((error.code as number) === GrpcStatus.CANCELLED) {
+  const code = error.code in GrpcStatus ? (error.code as number as GrpcStatus) : GrpcStatus.UNKNOWN;
+  if (code === GrpcStatus.CANCELLED) {
     // We did not cancel (that path never gets here), so the downstream dropped the call, as a server
     // shutting down does. Our caller is still waiting: that is an unavailable downstream, not a hang-up (499).
     return new DownstreamError(GrpcStatus.UNAVAILABLE, undefined, 'the downstream cancelled the call', call.service, call.method);
   }
-  const code = error.code in GrpcStatus ? (error.code as number as GrpcStatus) : GrpcStatus.UNKNOWN;
   // grpc-js's own texts name internal addresses; say what happened in our terms instead.
   // (A downstream that answered itself sent its error code as a trailer: keep its words then.)
   const details =
