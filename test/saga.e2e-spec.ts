@@ -76,18 +76,13 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
 
   it('finishes a saga cut short by the order tier dying mid-charge: not charged, order failed, stock back', async () => {
     const before = await stock('latte');
-    const capturing = stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
-    const placing = fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '3000' },
-      body: JSON.stringify({ sku: 'latte', quantity: 3 }),
-    });
-    await eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
+    const placing = placeDuringCharge('latte', 3);
+    await placing.charging;
     await stack.tier('order').stop(0); // SIGKILL right after SIGTERM: no follow-up runs in this process
     let pending: { id: string; status: string; settled: boolean };
     try {
       // Whether the connection drops or the dying tier gets to cancel the call first, the gateway's client is still waiting: 503.
-      expect((await placing).status).toBe(503);
+      expect((await placing.response).status).toBe(503);
       [pending] = (await db.query<{ id: string; status: string; settled: boolean }>("SELECT id, status, settled FROM orders.orders WHERE sku = 'latte' ORDER BY created_at DESC LIMIT 1")).rows;
       expect(pending).toMatchObject({ status: 'pending', settled: false });
     } finally {
@@ -101,22 +96,44 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     expect((await db.query('SELECT state FROM inventory.reservations WHERE order_id = $1', [pending.id])).rows).toEqual([{ state: 'released' }]);
   }, 60_000);
 
-  it('answers 503 when the order tier shuts down mid-request, and the saga still settles one way', async () => {
+  it('lets an order in flight finish when the order tier is told to stop (SIGTERM), then stops', async () => {
     const before = await stock('espresso');
-    const capturing = stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
-    const placing = fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '3000' },
-      body: JSON.stringify({ sku: 'espresso', quantity: 2 }),
-    });
-    await eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
+    const order = stack.tier('order');
+    const placing = placeDuringCharge('espresso', 2);
+    await placing.charging;
+    try {
+      const stopping = order.stop(); // SIGTERM, as a rolling deploy sends
+      const response = await placing.response;
+      await stopping;
+      expect(response.status).toBe(201);
+      const { order: placed } = (await response.json()) as { order: { id: string; chargeId: string } };
+      expect(await chargeRows(placed.id)).toEqual([{ id: placed.chargeId }]);
+      expect(await stock('espresso')).toEqual({ ...before, available: before.available - 2, sold: before.sold + 2 });
+      expect(order.events.find((e) => e.msg === 'drained')).toMatchObject({ forced: false });
+    } finally {
+      await order.start();
+      await stack.waitUntilReady();
+    }
+  }, 60_000);
+
+  it('cancels what is still in flight once the drain time is up: 503 (not 499), and the saga settles one way', async () => {
+    const before = await stock('espresso');
+    // The same tier with no drain time: its gRPC server cancels the calls in flight at once.
+    await stack.tier('order').stop();
+    const hasty = stack.tier('order').replica('order', { SHUTDOWN_DRAIN_MS: '0' });
     let orderId: string;
     try {
-      await stack.tier('order').stop(); // SIGTERM, as a rolling deploy sends: its gRPC server cancels the calls in flight
-      // The gateway's client did not hang up: the order tier went away, so 503 (grpc-js reports CANCELLED, never 499 here).
-      expect((await placing).status).toBe(503);
+      await hasty.start();
+      await stack.waitUntilReady();
+      const placing = placeDuringCharge('espresso', 2);
+      await placing.charging;
+      await hasty.stop();
+      // The gateway's client did not hang up; the order tier went away: 503 (grpc-js reports CANCELLED here).
+      expect((await placing.response).status).toBe(503);
+      expect(hasty.events.find((e) => e.msg === 'drained')).toMatchObject({ forced: true });
       [{ id: orderId }] = (await db.query<{ id: string }>("SELECT id FROM orders.orders WHERE sku = 'espresso' ORDER BY created_at DESC LIMIT 1")).rows;
     } finally {
+      await hasty.stop();
       await stack.tier('order').start();
       await stack.waitUntilReady();
     }
@@ -153,6 +170,18 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
       expect(health.details.database).toMatchObject({ kind: 'postgres', connections: { total: expect.any(Number), idle: expect.any(Number), waiting: 0 }, cancelledQueries: expect.any(Number), lostDeadlines: 0 });
     }
   });
+
+  /** Places an order through the gateway; `charging` resolves once payment is capturing (mid-saga). */
+  function placeDuringCharge(sku: string, quantity: number): { response: Promise<Response>; charging: Promise<void> } {
+    const capturing = stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
+    const response = fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '3000' },
+      body: JSON.stringify({ sku, quantity }),
+    });
+    const charging = eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
+    return { response, charging };
+  }
 
   async function stock(sku: string): Promise<{ available: number; reserved: number; sold: number }> {
     const [row] = (await db.query<{ available: number; reserved: number; sold: number }>('SELECT available, reserved, sold FROM inventory.items WHERE sku = $1', [sku])).rows;

@@ -15,4 +15,5 @@ void startGrpcTier(InventoryModule, {
   adminPort: env.INVENTORY_ADMIN_PORT,
   adminHost: env.ADMIN_HOST,
   logFormat: env.LOG_FORMAT,
+  drainMs: env.SHUTDOWN_DRAIN_MS,
 });

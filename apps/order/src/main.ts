@@ -15,4 +15,5 @@ void startGrpcTier(OrderModule, {
   adminPort: env.ORDER_ADMIN_PORT,
   adminHost: env.ADMIN_HOST,
   logFormat: env.LOG_FORMAT,
+  drainMs: env.SHUTDOWN_DRAIN_MS,
 });

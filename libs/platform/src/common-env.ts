@@ -7,6 +7,7 @@ export const COMMON_ENV = {
   BIND_HOST: str('address the tier listens on', { default: '0.0.0.0' }),
   ADMIN_HOST: str('address of a gRPC tier\'s HTTP admin server (health, metrics, chaos); keep it private', { default: '127.0.0.1' }),
   LOG_FORMAT: oneOf('log lines as JSON or short human text', ['json', 'pretty'] as const, { default: 'json' }),
+  SHUTDOWN_DRAIN_MS: int('on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest', { default: 5_000, min: 0, max: 600_000 }),
   DEADLINE_RESERVE_MS: int('time each hop keeps back from the budget it forwards, for the reply to travel home', { default: 10, min: 0, max: 10_000 }),
   DEADLINE_STRICT: bool('a gRPC call or query made with no deadline in scope throws instead of being logged and counted (on in tests)', { default: false }),
   DEADLINE_FALLBACK_BUDGET_MS: int('budget for a gRPC call that arrives with no deadline', { default: 10_000, min: 1, max: 3_600_000 }),

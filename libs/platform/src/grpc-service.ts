@@ -1,7 +1,8 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type GrpcOptions, Transport } from '@nestjs/microservices';
+import type { CustomStrategy, GrpcOptions } from '@nestjs/microservices';
 import { HEALTH, PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
+import { DrainingGrpcServer } from './draining-grpc-server';
 import { JsonLogger } from './json-logger';
 
 export interface GrpcTierOptions {
@@ -15,28 +16,25 @@ export interface GrpcTierOptions {
   readonly adminPort: number;
   readonly adminHost: string;
   readonly logFormat: 'json' | 'pretty';
+  /** On shutdown, how long calls in flight may finish before they are cancelled (`SHUTDOWN_DRAIN_MS`). */
+  readonly drainMs: number;
 }
 
 /**
  * Starts one gRPC tier as a Nest hybrid app: the gRPC server (its contract plus `grpc.health.v1`)
  * and a small HTTP admin server, sharing one module, one set of interceptors, JSON logs and
- * graceful shutdown.
+ * a bounded drain on shutdown.
  */
 export async function startGrpcTier(module: Type<unknown>, options: GrpcTierOptions): Promise<INestApplication> {
   const logger = new JsonLogger(options.name, options.logFormat);
   const app = await NestFactory.create(module, { logger, abortOnError: false });
-  app.connectMicroservice<GrpcOptions>(
-    {
-      transport: Transport.GRPC,
-      options: {
-        url: options.grpcUrl,
-        package: [options.contract.package, HEALTH.package],
-        protoPath: [protoPath(options.contract.proto), protoPath(HEALTH.proto)],
-        loader: PROTO_LOADER_OPTIONS,
-      },
-    },
-    { inheritAppConfig: true },
-  );
+  const grpcOptions: GrpcOptions['options'] = {
+    url: options.grpcUrl,
+    package: [options.contract.package, HEALTH.package],
+    protoPath: [protoPath(options.contract.proto), protoPath(HEALTH.proto)],
+    loader: PROTO_LOADER_OPTIONS,
+  };
+  app.connectMicroservice<CustomStrategy>({ strategy: new DrainingGrpcServer(grpcOptions, options.drainMs, logger) }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   await app.listen(options.adminPort, options.adminHost);
