@@ -2,6 +2,7 @@ import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { defer, firstValueFrom, of } from 'rxjs';
+import { DeadlineSpanProcessor } from '../otel/deadline-span.processor';
 import { installGlobalContext, releaseGlobalContext } from '../otel/global-context';
 import { Telemetry, type TraceContextMode } from '../otel/telemetry';
 import { TraceContextInterceptor } from './trace-context.interceptor';
@@ -14,7 +15,8 @@ const http = (headers: Record<string, string>): ExecutionContext =>
 const rpc = (metadata: Metadata): ExecutionContext => ({ getType: () => 'rpc', getArgByIndex: (i: number) => (i === 1 ? metadata : undefined) }) as unknown as ExecutionContext;
 /** A handler that, like Nest's, does its work when subscribed to, and reports the trace it ran in. */
 const handler: CallHandler<string | undefined> = { handle: () => defer(() => of(trace.getSpanContext(context.active())?.traceId)) };
-const interceptor = (mode: TraceContextMode): TraceContextInterceptor => new TraceContextInterceptor(new Telemetry('gateway', { processMetrics: false, traceContext: mode }));
+const interceptor = (mode: TraceContextMode): TraceContextInterceptor =>
+  new TraceContextInterceptor(new Telemetry('gateway', { processMetrics: false, lightTraceContext: mode === 'light' }, mode === 'instrumented' ? new DeadlineSpanProcessor() : undefined));
 
 describe(TraceContextInterceptor.name, () => {
   beforeAll(installGlobalContext);

@@ -54,7 +54,7 @@ describe(deadlineTracing.name, () => {
   });
 
   it('writes the request\'s traceparent on the call with light trace context, and nothing else', async () => {
-    const light = new Telemetry('order', { processMetrics: false, traceContext: 'light' });
+    const light = new Telemetry('order', { processMetrics: false, lightTraceContext: true });
     const call = { ...outgoing(), metadata: new Metadata() } as OutgoingCall;
     const request = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 });
     let seen: unknown = 'unset';

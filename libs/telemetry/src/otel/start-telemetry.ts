@@ -50,7 +50,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const { sampler } = samplerFromEnv(env);
   if (!exporting) {
     installGlobalContext();
-    const value = new Telemetry(options.service, { recentRequests, traceContext: 'light' }, undefined, async () => releaseGlobalContext());
+    const value = new Telemetry(options.service, { recentRequests, lightTraceContext: true }, undefined, async () => releaseGlobalContext());
     setTelemetry(value);
     return value;
   }
@@ -67,7 +67,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       disabled.has('nestjs-core') ? undefined : new NestInstrumentation(),
     ].filter((i) => i !== undefined),
   });
-  const value = new Telemetry(options.service, { recentRequests, traceContext: 'instrumented' }, deadlineSpans, async () => {
+  const value = new Telemetry(options.service, { recentRequests }, deadlineSpans, async () => {
     unregister();
     await provider.shutdown();
     releaseGlobalContext();

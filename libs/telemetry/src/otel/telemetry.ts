@@ -13,8 +13,8 @@ export type TraceContextMode = 'instrumented' | 'light' | 'none';
 export interface TelemetryOptions {
   readonly recentRequests?: number;
   readonly processMetrics?: boolean;
-  /** @default `instrumented` with span processing, else `none` */
-  readonly traceContext?: TraceContextMode;
+  /** Without span processing: carry W3C trace context with this library's light interceptor and middleware. @default false */
+  readonly lightTraceContext?: boolean;
 }
 
 /** One process's telemetry: its metrics, its recent requests (edge), and how its traces travel. */
@@ -32,7 +32,7 @@ export class Telemetry {
   ) {
     this.metrics = new DeadlineMetrics({ tier: service, processMetrics: options.processMetrics });
     this.recent = new RecentRequests({ capacity: options.recentRequests });
-    this.traceContext = options.traceContext ?? (spans ? 'instrumented' : 'none');
+    this.traceContext = spans ? 'instrumented' : options.lightTraceContext ? 'light' : 'none';
   }
 }
 
