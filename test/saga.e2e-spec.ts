@@ -83,36 +83,37 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     try {
       // Whether the connection drops or the dying tier gets to cancel the call first, the gateway's client is still waiting: 503.
       expect((await placing.response).status).toBe(503);
-      [pending] = (await db.query<{ id: string; status: string; settled: boolean }>("SELECT id, status, settled FROM orders.orders WHERE sku = 'latte' ORDER BY created_at DESC LIMIT 1")).rows;
+      pending = await latestOrder('latte');
       expect(pending).toMatchObject({ status: 'pending', settled: false });
     } finally {
-      // The later tests need the order tier back whatever happened above.
-      await stack.tier('order').start();
-      await stack.waitUntilReady();
+      await restartOrderTier(); // the later tests need it whatever happened above
     }
-    await eventually(async () => expect((await db.query('SELECT status, settled FROM orders.orders WHERE id = $1', [pending.id])).rows).toEqual([{ status: 'failed', settled: true }]));
+    await eventually(async () => expect(await orderRow(pending.id)).toMatchObject({ status: 'failed', settled: true }));
     expect(await chargeRows(pending.id)).toEqual([]);
     expect(await stock('latte')).toEqual(before);
     expect((await db.query('SELECT state FROM inventory.reservations WHERE order_id = $1', [pending.id])).rows).toEqual([{ state: 'released' }]);
   }, 60_000);
 
-  it('lets an order in flight finish when the order tier is told to stop (SIGTERM), then stops', async () => {
+  it('lets an order in flight, and its follow-up, finish when the order tier is told to stop (SIGTERM)', async () => {
     const before = await stock('espresso');
     const order = stack.tier('order');
+    const logged = order.events.length;
     const placing = placeDuringCharge('espresso', 2);
     await placing.charging;
+    const stopping = order.stop(10_000); // SIGTERM, as a rolling deploy sends; SIGKILL only well past the 5 s drain
     try {
-      const stopping = order.stop(); // SIGTERM, as a rolling deploy sends
       const response = await placing.response;
       await stopping;
       expect(response.status).toBe(201);
       const { order: placed } = (await response.json()) as { order: { id: string; chargeId: string } };
+      // Settled before the process exited: the reservation committed by its follow-up, not left to recovery.
+      expect(await orderRow(placed.id)).toEqual({ status: 'confirmed', settled: true, charge_id: placed.chargeId });
       expect(await chargeRows(placed.id)).toEqual([{ id: placed.chargeId }]);
-      expect(await stock('espresso')).toEqual({ ...before, available: before.available - 2, sold: before.sold + 2 });
-      expect(order.events.find((e) => e.msg === 'drained')).toMatchObject({ forced: false });
+      expect(await stock('espresso')).toEqual(sold(before, 2));
+      expect(order.events.slice(logged).find((e) => e.msg === 'drained')).toMatchObject({ forced: false });
     } finally {
-      await order.start();
-      await stack.waitUntilReady();
+      await stopping;
+      await restartOrderTier();
     }
   }, 60_000);
 
@@ -131,37 +132,35 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
       // The gateway's client did not hang up; the order tier went away: 503 (grpc-js reports CANCELLED here).
       expect((await placing.response).status).toBe(503);
       expect(hasty.events.find((e) => e.msg === 'drained')).toMatchObject({ forced: true });
-      [{ id: orderId }] = (await db.query<{ id: string }>("SELECT id FROM orders.orders WHERE sku = 'espresso' ORDER BY created_at DESC LIMIT 1")).rows;
+      orderId = (await latestOrder('espresso')).id;
     } finally {
       await hasty.stop();
-      await stack.tier('order').start();
-      await stack.waitUntilReady();
+      await restartOrderTier();
     }
     // Settled once, either way: failed with nothing charged and the stock back, or confirmed, charged once and sold.
-    await eventually(async () => expect((await db.query('SELECT settled FROM orders.orders WHERE id = $1', [orderId])).rows).toEqual([{ settled: true }]));
-    const [{ status }] = (await db.query<{ status: string }>('SELECT status FROM orders.orders WHERE id = $1', [orderId])).rows;
+    const { status } = await eventually(async () => {
+      const row = await orderRow(orderId);
+      expect(row).toMatchObject({ settled: true });
+      return row;
+    });
     if (status === 'failed') {
       expect(await chargeRows(orderId)).toEqual([]);
       expect(await stock('espresso')).toEqual(before);
     } else {
       expect(status).toBe('confirmed');
       expect(await chargeRows(orderId)).toHaveLength(1);
-      expect(await stock('espresso')).toEqual({ ...before, available: before.available - 2, sold: before.sold + 2 });
+      expect(await stock('espresso')).toEqual(sold(before, 2));
     }
   }, 60_000);
 
   it('confirms, charges and commits a placed order, each once', async () => {
     const before = await stock('latte');
-    const response = await fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '5000' },
-      body: JSON.stringify({ sku: 'latte', quantity: 1 }),
-    });
+    const response = await placeOrder('latte', 1, 5_000);
     expect(response.status).toBe(201);
     const { order } = (await response.json()) as { order: { id: string; chargeId: string } };
-    await eventually(async () => expect((await db.query('SELECT status, settled, charge_id FROM orders.orders WHERE id = $1', [order.id])).rows).toEqual([{ status: 'confirmed', settled: true, charge_id: order.chargeId }]));
+    await eventually(async () => expect(await orderRow(order.id)).toEqual({ status: 'confirmed', settled: true, charge_id: order.chargeId }));
     expect(await chargeRows(order.id)).toEqual([{ id: order.chargeId }]);
-    expect(await stock('latte')).toEqual({ ...before, available: before.available - 1, sold: before.sold + 1 });
+    expect(await stock('latte')).toEqual(sold(before, 1));
   }, 20_000);
 
   it('reports each data tier’s database in GET /health, with no deadline lost along the way', async () => {
@@ -171,20 +170,35 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     }
   });
 
-  /** Places an order through the gateway; `charging` resolves once payment is capturing (mid-saga). */
-  function placeDuringCharge(sku: string, quantity: number): { response: Promise<Response>; charging: Promise<void> } {
-    const capturing = stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
-    const response = fetch(`${stack.gatewayUrl}/orders`, {
+  const placeOrder = (sku: string, quantity: number, budgetMs: number): Promise<Response> =>
+    fetch(`${stack.gatewayUrl}/orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '3000' },
+      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs) },
       body: JSON.stringify({ sku, quantity }),
     });
-    const charging = eventually(() => expect(stack.tier('payment').events.filter((e) => e.msg === 'capturing').length).toBe(capturing + 1));
-    return { response, charging };
+
+  /** Places an order; `charging` resolves once payment is capturing (mid-saga). */
+  function placeDuringCharge(sku: string, quantity: number): { response: Promise<Response>; charging: Promise<void> } {
+    const capturing = (): number => stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
+    const already = capturing();
+    const response = placeOrder(sku, quantity, 3_000);
+    return { response, charging: eventually(() => expect(capturing()).toBe(already + 1)) };
   }
 
-  async function stock(sku: string): Promise<{ available: number; reserved: number; sold: number }> {
-    const [row] = (await db.query<{ available: number; reserved: number; sold: number }>('SELECT available, reserved, sold FROM inventory.items WHERE sku = $1', [sku])).rows;
-    return row;
+  async function restartOrderTier(): Promise<void> {
+    await stack.tier('order').start();
+    await stack.waitUntilReady();
+  }
+
+  type OrderRow = { status: string; settled: boolean; charge_id: string | null };
+  const orderRow = async (id: string): Promise<OrderRow> => (await db.query<OrderRow>('SELECT status, settled, charge_id FROM orders.orders WHERE id = $1', [id])).rows[0];
+  const latestOrder = async (sku: string): Promise<OrderRow & { id: string }> =>
+    (await db.query<OrderRow & { id: string }>('SELECT id, status, settled, charge_id FROM orders.orders WHERE sku = $1 ORDER BY created_at DESC LIMIT 1', [sku])).rows[0];
+
+  type Stock = { available: number; reserved: number; sold: number };
+  const sold = (before: Stock, quantity: number): Stock => ({ ...before, available: before.available - quantity, sold: before.sold + quantity });
+
+  async function stock(sku: string): Promise<Stock> {
+    return (await db.query<Stock>('SELECT available, reserved, sold FROM inventory.items WHERE sku = $1', [sku])).rows[0];
   }
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { type Charge, type InventoryService, type Order, type PaymentService, type PlaceOrderRequest } from '@lib/contracts';
 import { currentDeadline, Deadline, type DeadlineClient, delay, DomainError, DownstreamError, GrpcStatus, InjectGrpcClient, runWithDeadline } from '@lib/deadline';
@@ -26,9 +26,12 @@ const SETTLE_AFTER_CANCEL_MS = 1_000;
  * unsettled in the database, and {@link OrderRecoverySweeper} finishes it later.
  */
 @Injectable()
-export class OrderService implements OnApplicationShutdown {
+export class OrderService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(OrderService.name);
   private readonly settleBudgetMs: number;
+  private readonly drainMs: number;
+  /** From the start of shutdown: how long follow-ups under way may still take. */
+  private drain: Deadline | undefined;
   private readonly settling = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -39,6 +42,7 @@ export class OrderService implements OnApplicationShutdown {
     config: ConfigService<OrderEnv, true>,
   ) {
     this.settleBudgetMs = config.get('ORDER_SETTLE_BUDGET_MS', { infer: true });
+    this.drainMs = config.get('SHUTDOWN_DRAIN_MS', { infer: true });
   }
 
   async placeOrder({ customerId, sku, quantity }: PlaceOrderRequest): Promise<Order> {
@@ -98,10 +102,20 @@ export class OrderService implements OnApplicationShutdown {
     return action;
   }
 
+  /** Shutdown starts (before the gRPC server drains): the follow-ups share that drain time. */
+  beforeApplicationShutdown(): void {
+    this.drain = Deadline.after(this.drainMs);
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    // Follow-ups still waiting stop here; recovery finishes their sagas after the restart.
+    // Follow-ups under way (the drained calls' among them) may finish within the drain time; what is
+    // left then stops, and recovery finishes those sagas after the restart.
+    const settled = Promise.allSettled([...this.settling]);
+    const drain = this.drain ?? Deadline.after(0);
+    await Promise.race([settled, new Promise((resolve) => drain.signal.addEventListener('abort', resolve, { once: true }))]);
+    drain.dispose();
     this.stopping.abort(new Error('order tier shutting down'));
-    await Promise.allSettled([...this.settling]);
+    await settled;
   }
 
   /**
