@@ -8,16 +8,10 @@ import { join } from 'node:path';
 import { repoRoot } from '../tools/stack';
 import { formatMarkdown, formatTables } from './bench-report';
 import { FULL_PROFILE, runBench, type ScenarioName, SCENARIOS, SMOKE_PROFILE } from './run-bench';
-import { type Mode, MODES, stopAllBenchStacks } from './support/bench-stack';
+import { type Mode, MODES, stopBenchStacksOnSignal } from './support/bench-stack';
 
 async function main(): Promise<void> {
-  // Interrupted: stop every tier process this run started, by PID, then leave.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\n${signal}: stopping the tiers…\n`);
-      void stopAllBenchStacks().finally(() => process.exit(130));
-    });
-  }
+  stopBenchStacksOnSignal();
   const args = process.argv.slice(2);
   const value = (flag: string): string | undefined => {
     const i = args.indexOf(flag);

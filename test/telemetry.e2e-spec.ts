@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { OtlpReceiver } from '../tools/otlp';
 import { Stack } from '../tools/stack';
 import { eventually } from './support/grpc-clients';
 import { issueToken } from './support/tokens';
@@ -28,38 +27,22 @@ type OtlpExport = {
 const valueOf = (v: OtlpValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue));
 const attributesOf = (list: OtlpAttribute[] = []): Record<string, unknown> => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
-/**
- * The smallest OTLP/HTTP trace receiver: what an OpenTelemetry Collector's `otlp` receiver accepts
- * on `/v1/traces` (JSON encoding), keeping what it received.
- */
-function startReceiver(): Promise<{ server: Server; url: string; spans: ReceivedSpan[]; contentTypes: Set<string> }> {
-  const spans: ReceivedSpan[] = [];
-  const contentTypes = new Set<string>();
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      if (request.method !== 'POST' || request.url !== '/v1/traces') {
-        response.writeHead(404).end();
-        return;
+/** Collects the spans of each export (JSON encoding), flattened for assertions. */
+function collectInto(spans: ReceivedSpan[]): (body: string) => void {
+  return (body) => {
+    for (const resource of (JSON.parse(body) as OtlpExport).resourceSpans) {
+      const service = String(attributesOf(resource.resource.attributes)['service.name']);
+      for (const scope of resource.scopeSpans) {
+        for (const span of scope.spans) spans.push({ ...span, service, parentSpanId: span.parentSpanId ?? '', attributes: attributesOf(span.attributes) });
       }
-      contentTypes.add(String(request.headers['content-type']));
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport;
-      for (const resource of body.resourceSpans) {
-        const service = String(attributesOf(resource.resource.attributes)['service.name']);
-        for (const scope of resource.scopeSpans) {
-          for (const span of scope.spans) spans.push({ ...span, service, parentSpanId: span.parentSpanId ?? '', attributes: attributesOf(span.attributes) });
-        }
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, contentTypes })));
+    }
+  };
 }
 
 describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
   let stack: Stack;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: OtlpReceiver;
+  const received: ReceivedSpan[] = [];
   let token: string;
 
   const order = (budgetMs: number, headers: Record<string, string> = {}): Promise<Response> =>
@@ -68,10 +51,10 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs), ...headers },
       body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
     });
-  const spansOf = (traceId: string): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
+  const spansOf = (traceId: string): ReceivedSpan[] => received.filter((s) => s.traceId === traceId);
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await OtlpReceiver.start(collectInto(received));
     stack = await Stack.start({
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
       tierEnv: { payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) } },
@@ -81,7 +64,7 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await new Promise((resolve) => receiver?.server.close(resolve));
+    await receiver?.stop();
   });
 
   it('continues the caller\'s W3C trace through all five tiers', async () => {

@@ -38,7 +38,6 @@ export async function runOverhead(bench: BenchStack, options: OverheadOptions): 
   return runOverheadAgainst(bench.mode, bench.ordersUrl, bench.token, options, { forget: () => bench.forgetEvents(), pids: pidsOf(bench.processes) });
 }
 
-
 /** The same load against any edge serving POST /orders (the peer baseline too). */
 export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl: string, token: string, options: OverheadOptions, target: OverheadTarget = {}): Promise<OverheadResult> {
   const { forget = (): void => undefined, pids = [] } = target;

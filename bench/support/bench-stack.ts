@@ -19,17 +19,24 @@ export const BENCH_BREAKER = {
   inventorySlowCallMs: 400,
 } as const;
 
-/** grpc-js's longest wait between reconnects on the tiers' channels (`grpc.max_reconnect_backoff_ms`). */
-const RECONNECT_BACKOFF_MAX_MS = 2_000;
-
 /** Every bench stack running, so an interrupted run can stop their processes. */
 const running = new Set<BenchStack>();
 
 const starting = new Set<() => Promise<void>>();
 
-/** Stops every bench stack still running or starting (Ctrl-C). */
-export async function stopAllBenchStacks(): Promise<void> {
+/** Stops every bench stack still running or starting. */
+async function stopAllBenchStacks(): Promise<void> {
   await Promise.all([...[...running].map((s) => s.stop()), ...[...starting].map((abandon) => abandon())]);
+}
+
+/** For a command: when interrupted (Ctrl-C, a timeout's SIGTERM), stop every tier process it started, by PID, then leave. */
+export function stopBenchStacksOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the tiers…\n`);
+      void stopAllBenchStacks().finally(() => process.exit(130));
+    });
+  }
 }
 
 /**
@@ -66,8 +73,10 @@ export class BenchStack {
     const [port1, port2, admin2] = [await freePort(), await freePort(), await freePort()];
     const proxies: [FaultProxy, FaultProxy] = [new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port1 }), new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port2 })];
     await Promise.all(proxies.map((p) => p.start()));
+    const dist = distDir();
     let stack: Stack | undefined;
     let replica2: TierProcess | undefined;
+    let token: string;
     const abandon = async (): Promise<void> => {
       // The replica before the stack: the stack drops the database they share.
       await replica2?.stop();
@@ -78,7 +87,7 @@ export class BenchStack {
     try {
       stack = await Stack.start({
         ports: 'free',
-        distDir: distDir(),
+        distDir: dist,
         env,
         tierEnv: {
           inventory: { INVENTORY_GRPC_PORT: String(port1) },
@@ -88,17 +97,14 @@ export class BenchStack {
       // Same build, environment and database as the first replica: one stock, two servers.
       replica2 = stack.tier('inventory').replica('inventory-2', { INVENTORY_GRPC_PORT: String(port2), INVENTORY_ADMIN_PORT: String(admin2) });
       await replica2.start();
-      // Order found no server behind the second proxy when it started; its channel retries within its
-      // reconnect backoff (at most 2 s, libs/platform's channel options). Until then round robin has one replica.
-      await new Promise((resolve) => setTimeout(resolve, RECONNECT_BACKOFF_MAX_MS + 500));
+      token = execFileSync(process.execPath, [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+      await untilBothReplicasServe(stack.gatewayUrl, token, replica2);
     } catch (error) {
       await abandon();
       throw error;
     } finally {
       starting.delete(abandon);
     }
-    const dist = distDir();
-    const token = execFileSync(process.execPath, [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
     const bench = new BenchStack(mode, stack, replica2, `http://127.0.0.1:${admin2}`, proxies, token);
     running.add(bench);
     return bench;
@@ -169,6 +175,24 @@ export class BenchStack {
     await this.replica2.stop();
     await this.stack.stop();
     await Promise.all(this.proxies.map((p) => p.stop()));
+  }
+}
+
+/**
+ * Order found no server behind the second proxy when it started; its channel reconnects within its
+ * backoff (a second or two). Places orders until the second replica has served a Reserve, so round
+ * robin spreads the first measured request already.
+ */
+async function untilBothReplicasServe(gatewayUrl: string, token: string, replica2: TierProcess, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const served = (): boolean => replica2.events.some((e) => e.msg === 'request ended' && e.method === 'Reserve');
+  while (!served()) {
+    if (Date.now() > until) throw new Error(`the second inventory replica served no Reserve within ${timeoutMs} ms:\n${replica2.tail()}`);
+    await fetch(`${gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+    });
   }
 }
 

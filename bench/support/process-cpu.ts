@@ -9,8 +9,8 @@ let ticksPerSecond: number | undefined;
  * when other work shares the machine, so it is the steadier measure of what a feature costs.
  */
 export function processCpuMs(pids: readonly number[]): number | undefined {
+  ticksPerSecond ??= clockTicksPerSecond();
   try {
-    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     let ticks = 0;
     for (const pid of pids) {
       // Fields after the command name (which may hold spaces and parentheses) start after its last ')'.
@@ -24,7 +24,16 @@ export function processCpuMs(pids: readonly number[]): number | undefined {
   }
 }
 
-/** The PIDs of those processes that are running. */
-export function pidsOf(processes: readonly { readonly pid: number | undefined }[]): number[] {
-  return processes.map((p) => p.pid).filter((pid) => pid !== undefined);
+/** The PIDs of those processes that are running (an exited one's PID may belong to another process by now). */
+export function pidsOf(processes: readonly { readonly pid: number | undefined; readonly running: boolean }[]): number[] {
+  return processes.flatMap((p) => (p.running && p.pid !== undefined ? [p.pid] : []));
+}
+
+/** `getconf CLK_TCK`: the unit of /proc's CPU times; 100, Linux's usual value, where getconf is missing. */
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 }

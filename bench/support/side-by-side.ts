@@ -1,8 +1,9 @@
 import { loadavg } from 'node:os';
-import { BenchStack, type Mode } from './bench-stack';
+import { setTimeout as pause } from 'node:timers/promises';
+import { OtlpReceiver } from '../../tools/otlp';
+import { BenchStack, type Mode, stopBenchStacksOnSignal } from './bench-stack';
 import { runLoad } from './http-load';
-import { OtlpSink } from './otlp-sink';
-import { pidsOf, processCpuMs } from './process-cpu';
+import { processCpuMs } from './process-cpu';
 import { change, percentile, round } from './stats';
 
 /**
@@ -22,7 +23,7 @@ export interface Variant {
   readonly env: Record<string, string>;
 }
 
-export interface SideBySideOptions {
+interface SideBySideOptions {
   readonly baseline: Variant;
   readonly variants: readonly Variant[];
   readonly rounds: number;
@@ -43,7 +44,7 @@ interface Window {
   readonly elapsedMs: number;
 }
 
-export interface SideBySideRow {
+interface SideBySideRow {
   readonly name: string;
   readonly requests: number;
   readonly failed: number;
@@ -61,26 +62,29 @@ export interface SideBySideRow {
 
 const cpuPerRequest = (windows: readonly Window[]): number => windows.reduce((n, w) => n + w.cpuMs, 0) / windows.reduce((n, w) => n + w.latencies.length, 0);
 const perSecond = (windows: readonly Window[]): number => (windows.reduce((n, w) => n + w.latencies.length, 0) * 1000) / windows.reduce((n, w) => n + w.elapsedMs, 0);
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function cpuOf(pids: readonly number[]): number {
-  const ms = pids.length === 6 ? processCpuMs(pids) : undefined;
-  if (ms === undefined) throw new Error(`cannot read the CPU time of the stack's six processes (pids ${pids.join(', ') || 'none'}): this comparison needs Linux /proc and running tiers`);
+/** CPU time so far of every process of the stack; refuses a stack with a process down (its figures would be short). */
+function cpuOf(bench: BenchStack): number {
+  const processes = bench.processes;
+  const ms = processes.every((p) => p.running) ? processCpuMs(processes.map((p) => p.pid!)) : undefined;
+  if (ms === undefined) throw new Error(`cannot read the CPU time of the stack's processes (${processes.map((p) => `${p.name} ${p.running ? p.pid : 'down'}`).join(', ')}): this comparison needs Linux /proc and running tiers`);
   return ms;
 }
 
-export async function runSideBySide(options: SideBySideOptions): Promise<SideBySideRow[]> {
+async function runSideBySide(options: SideBySideOptions): Promise<SideBySideRow[]> {
   const { baseline, variants, rounds, windowMs, warmupMs, concurrency, sharedEnv = {}, log = (): void => undefined } = options;
   for (const [name, value] of Object.entries({ rounds, windowMs, warmupMs, concurrency })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${value}`);
   }
   const all = [baseline, ...variants];
-  const sinks = new Map<string, OtlpSink>();
+  const names = all.map((v) => v.name);
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  if (repeated.length) throw new Error(`variant names must differ: ${[...new Set(repeated)].join(', ')} given twice`);
+  const sinks = new Map<string, OtlpReceiver>();
   const stacks = new Map<string, BenchStack>();
 
   const loadWindow = async (bench: BenchStack, durationMs: number): Promise<Window> => {
-    const pids = pidsOf(bench.processes);
-    const cpuBefore = cpuOf(pids);
+    const cpuBefore = cpuOf(bench);
     const startedAt = performance.now();
     const results = await runLoad({
       url: bench.ordersUrl,
@@ -93,7 +97,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
       traceContext: false,
     });
     const elapsedMs = performance.now() - startedAt;
-    const cpuMs = cpuOf(pids) - cpuBefore;
+    const cpuMs = cpuOf(bench) - cpuBefore;
     bench.forgetEvents();
     if (!results.length) throw new Error(`no request completed within a ${durationMs} ms window on ${bench.ordersUrl}`);
     const statuses = new Map<number, number>();
@@ -106,7 +110,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
       log(`starting: ${variant.name}`);
       let env: Record<string, string> = { ...sharedEnv, ...variant.env };
       if (Object.values(env).includes('$SINK')) {
-        const sink = await OtlpSink.start();
+        const sink = await OtlpReceiver.start();
         sinks.set(variant.name, sink);
         env = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '$SINK' ? sink.url : v]));
       }
@@ -116,7 +120,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
     await Promise.all(all.map((v) => loadWindow(stacks.get(v.name)!, warmupMs)));
     // Let the batch exporters (5 s schedule) send the warm-up's spans before counting.
     if (sinks.size) await pause(6_000);
-    const exportedBefore = new Map([...sinks].map(([name, sink]) => [name, sink.received.spans]));
+    const exportedBefore = new Map([...sinks].map(([name, sink]) => [name, sink.spans]));
 
     const windows = new Map<string, Window[]>(all.map((v) => [v.name, []]));
     for (let r = 0; r < rounds; r++) {
@@ -134,8 +138,8 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
       const statuses = new Map<number, number>();
       for (const w of mine) for (const [s, n] of w.statuses) statuses.set(s, (statuses.get(s) ?? 0) + n);
       const sink = sinks.get(variant.name);
-      const perWindow = mine.map((w, i) => change(cpuPerRequest([base[i]]), cpuPerRequest([w])));
       const isBaseline = variant === baseline;
+      const perWindow = isBaseline ? [] : mine.map((w, i) => change(cpuPerRequest([base[i]]), cpuPerRequest([w])));
       return {
         name: variant.name,
         requests: sorted.length,
@@ -147,7 +151,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
         ...(isBaseline ? {} : { rpsVsBaseline: change(perSecond(base), perSecond(mine)) }),
         p50Ms: round(percentile(sorted, 50), 1),
         p99Ms: round(percentile(sorted, 99), 1),
-        ...(sink ? { spansExported: round((sink.received.spans - exportedBefore.get(variant.name)!) / sorted.length, 2) } : {}),
+        ...(sink ? { spansExported: round((sink.spans - exportedBefore.get(variant.name)!) / sorted.length, 2) } : {}),
       };
     });
   } finally {
@@ -157,7 +161,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
 }
 
 /** The table for docs/benchmarks.md. */
-export function sideBySideTable(rows: readonly SideBySideRow[], baselineName: string): string {
+function sideBySideTable(rows: readonly SideBySideRow[], baselineName: string): string {
   const spans = rows.some((r) => r.spansExported !== undefined);
   const lines = [
     `| variant | requests | not 201 | CPU ms/request, all tiers | CPU vs ${baselineName} (range over windows) | req/s | req/s vs ${baselineName} | p50 ms | p99 ms |${spans ? ' spans exported/request |' : ''}`,
@@ -172,7 +176,7 @@ export function sideBySideTable(rows: readonly SideBySideRow[], baselineName: st
 }
 
 /** Refuses a run where orders failed: it measured something else (a failure is cheaper than an order). */
-export function assertOrdersSucceeded(rows: readonly SideBySideRow[]): void {
+function assertOrdersSucceeded(rows: readonly SideBySideRow[]): void {
   const broken = rows.filter((r) => r.failed > r.requests / 100);
   if (broken.length) throw new Error(`more than 1 % of the orders failed, so the figures above do not count: ${broken.map((r) => `${r.name}: ${r.statuses}`).join('; ')}`);
 }
@@ -200,7 +204,8 @@ export function parseVariants(raw: string, mode: Mode): Variant[] {
  * A command-line comparison: the variants beside the baseline, 2 requests in flight on each stack,
  * `BENCH_ROUNDS` windows of `BENCH_WINDOW_MS` after `BENCH_WARMUP_MS`; prints the table.
  */
-export function sideBySideCommand(title: string, baseline: Variant, variants: readonly Variant[], baselineLabel: string): void {
+export function sideBySideCommand(title: string, baseline: Variant, variants: readonly Variant[], baselineLabel = baseline.name): void {
+  stopBenchStacksOnSignal();
   // The control: the baseline again, so its row shows how far apart two identical stacks land.
   const control: Variant = { ...baseline, name: `${baseline.name}, a second stack (control)` };
   const options: SideBySideOptions = {

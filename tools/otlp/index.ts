@@ -1,0 +1,1 @@
+export { OtlpReceiver } from './otlp-receiver';
