@@ -43,7 +43,7 @@ describe('cancellation reaches the last tier', () => {
     expect(hops[0]).toMatchObject({ service: 'gateway', outcome: 'deadline_exceeded' });
     expect(hops.find((h) => h.service === 'order')).toMatchObject({ outcome: 'deadline_exceeded' });
 
-    const charge = await stack.tier('payment').waitFor((e) => e.msg === 'request ended' && e.method === 'Charge');
+    const charge = await stack.tier('payment').requestEnded({ method: 'Charge' });
     expect(charge).toMatchObject({ aborted: true });
     expect(['deadline_exceeded', 'cancelled']).toContain(charge.outcome);
     expect(charge.spentMs as number).toBeLessThan(PAYMENT_LATENCY_MS - 300);

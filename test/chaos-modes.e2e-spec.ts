@@ -34,7 +34,7 @@ describe('RESILIENCE_MODE=naive', () => {
     expect(response.status).toBe(504);
 
     // Order gave inventory the fixed 2500 ms (grpc-timeout on the wire), not what was left of the client's 400 ms.
-    const reserve = await stack.tier('inventory').waitFor((e) => e.msg === 'request ended' && e.method === 'Reserve', 10_000);
+    const reserve = await stack.tier('inventory').requestEnded({ method: 'Reserve' }, 10_000);
     expect(reserve.receivedBudgetMs).toBeGreaterThan(2_000);
     expect(reserve.receivedBudgetMs).toBeLessThanOrEqual(2_500);
     // The delay ran in full although the client had its 504 long before.

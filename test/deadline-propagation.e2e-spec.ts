@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import request from 'supertest';
 import { INVENTORY } from '@lib/contracts';
 import { Stack } from '../tools/stack';
 import { eventually, rawClient, stockOf, unary } from './support/grpc-clients';
 import { issueToken } from './support/tokens';
+import { callerTrace } from './support/trace-context';
 
 interface Hop {
   service: string;
@@ -51,22 +51,22 @@ describe('deadline propagation across the five tiers', () => {
   it('logs one "request ended" line per tier, each with the budget it received and no abort', async () => {
     const response = await order('1500').expect(201);
     const [, , placed] = response.body.deadline.hops as Hop[];
-    const line = await stack.tier('order').waitFor((e) => e.msg === 'request ended' && e.method === 'PlaceOrder' && e.receivedBudgetMs === placed.receivedBudgetMs);
+    const line = await stack.tier('order').requestEnded({ method: 'PlaceOrder', receivedBudgetMs: placed.receivedBudgetMs });
     expect(line).toMatchObject({ outcome: 'ok', aborted: false, hop: 1 });
   });
 
   it('with nothing exported (the default: no spans recorded), still carries one trace through the five tiers\' log lines', async () => {
     // A caller's sampled trace is continued (not recorded: nothing is exported by default)…
-    const traceId = randomBytes(16).toString('hex');
-    await order('2000').set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`).expect(201);
+    const { traceId, traceparent } = callerTrace();
+    await order('2000').set('traceparent', traceparent).expect(201);
     for (const tier of ['gateway', 'auth', 'order', 'inventory', 'payment'] as const) {
-      await stack.tier(tier).waitFor((e) => e.msg === 'request ended' && e.traceId === traceId);
+      await stack.tier(tier).requestEnded({ traceId });
     }
     // …and without one the edge starts a trace of its own, which reaches the last tier.
     await order('2345').expect(201);
-    const edge = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.method === 'POST /orders' && e.receivedBudgetMs === 2345);
+    const edge = await stack.tier('gateway').requestEnded({ method: 'POST /orders', receivedBudgetMs: 2345 });
     expect(edge.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
-    await stack.tier('payment').waitFor((e) => e.msg === 'request ended' && e.traceId === edge.traceId);
+    await stack.tier('payment').requestEnded({ traceId: edge.traceId });
   });
 
   it.each([
@@ -154,7 +154,7 @@ describe('deadline propagation across the five tiers', () => {
     try {
       await expect(unary(inventory, 'getStock', { sku: 'espresso' }, { deadline: Date.now() + 1 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
       await expect(unary(inventory, 'getStock', { sku: 'espresso' })).resolves.toMatchObject({ sku: 'espresso' });
-      const line = await stack.tier('inventory').waitFor((e) => e.msg === 'request ended' && e.method === 'GetStock' && e.receivedBudgetMs === null);
+      const line = await stack.tier('inventory').requestEnded({ method: 'GetStock', receivedBudgetMs: null });
       expect(line).toMatchObject({ outcome: 'ok' });
     } finally {
       inventory.close();
@@ -170,7 +170,7 @@ describe('deadline propagation across the five tiers', () => {
       await expect(unary(inventory, 'reserve', { orderId: 'expired-on-arrival', sku: 'espresso', quantity: 1 }, { deadline: Date.now() + 5_000 }, metadata)).rejects.toMatchObject({
         code: grpc.status.DEADLINE_EXCEEDED,
       });
-      const line = await stack.tier('inventory').waitFor((e) => e.msg === 'request ended' && e.method === 'Reserve' && e.receivedBudgetMs === 0);
+      const line = await stack.tier('inventory').requestEnded({ method: 'Reserve', receivedBudgetMs: 0 });
       expect(line.reason).toMatch(/^expired on arrival/);
       expect(await stockOf(stack.grpcUrl('inventory'), 'espresso')).toMatchObject({ reserved: 0 });
     } finally {

@@ -242,7 +242,10 @@ describe('edge proxies in front of the gateway', () => {
           hops: [],
         });
         // HAProxy closed the connection to the gateway, which is how a real gateway learns to cancel.
-        await eventually(() => expect(held.length === 1 && held[0].destroyed).toBe(true), 5_000);
+        await eventually(() => {
+          expect(held).toHaveLength(1);
+          expect(held[0].destroyed).toBe(true);
+        }, 5_000);
       } finally {
         await edge.stop();
         hung.closeAllConnections();

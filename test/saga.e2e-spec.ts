@@ -43,7 +43,7 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
   it('charges nothing when the charge runs out of time, and exactly once when it is retried', async () => {
     await expect(charge('ord_retry', 150)).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
     // The timed-out attempt was stopped before it wrote anything.
-    await stack.tier('payment').waitFor((e) => e.msg === 'request ended' && e.method === 'Charge' && e.aborted === true);
+    await stack.tier('payment').requestEnded({ method: 'Charge', aborted: true });
     expect(await chargeRows('ord_retry')).toEqual([]);
 
     const first = await charge('ord_retry', 5_000);

@@ -2,6 +2,7 @@ import { OtlpReceiver } from '../tools/otlp';
 import { Stack } from '../tools/stack';
 import { eventually } from './support/grpc-clients';
 import { issueToken } from './support/tokens';
+import { callerTrace } from './support/trace-context';
 
 /** One span as received over OTLP/HTTP (JSON), flattened for assertions. */
 interface ReceivedSpan {
@@ -68,8 +69,8 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
   });
 
   it('continues the caller\'s W3C trace through all five tiers', async () => {
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await order(3_000, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const { traceId, parentSpanId, traceparent } = callerTrace();
+    const response = await order(3_000, { traceparent });
     expect(response.status).toBe(201);
     const spans = await eventually(() => {
       const found = spansOf(traceId).filter((s) => s.kind === SERVER);
@@ -77,13 +78,13 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
       return spansOf(traceId);
     });
     const gateway = spans.find((s) => s.service === 'gateway' && s.kind === SERVER)!;
-    expect(gateway.parentSpanId).toBe('00f067aa0ba902b7');
+    expect(gateway.parentSpanId).toBe(parentSpanId);
   });
 
   it('puts the deadline on every server span, and the gateway\'s log line names the same trace', async () => {
     const response = await order(2_000);
     expect(response.status).toBe(201);
-    const line = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.method === 'POST /orders' && e.receivedBudgetMs === 2000);
+    const line = await stack.tier('gateway').requestEnded({ method: 'POST /orders', receivedBudgetMs: 2000 });
     expect(line.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(line.spanId).toMatch(/^[0-9a-f]{16}$/);
     const servers = await eventually(() => {
@@ -129,7 +130,7 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
   it('marks the spans of a request whose deadline passed', async () => {
     const response = await order(250);
     expect(response.status).toBe(504);
-    const line = await stack.tier('gateway').waitFor((e) => e.msg === 'request ended' && e.receivedBudgetMs === 250);
+    const line = await stack.tier('gateway').requestEnded({ receivedBudgetMs: 250 });
     const spans = await eventually(() => {
       const found = spansOf(line.traceId as string);
       expect(found.filter((s) => s.attributes['deadline.outcome'] === 'deadline_exceeded').map((s) => `${s.service}/${s.kind}`)).toEqual(

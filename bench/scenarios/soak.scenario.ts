@@ -57,7 +57,8 @@ export async function runSoak(bench: BenchStack, options: SoakOptions): Promise<
   const samples: Footprint[][] = [];
   const sampler = setInterval(
     () =>
-      void footprints(bench)
+      // Heap readings only: the pools are compared at start and end.
+      void footprints(bench, { pools: false })
         .then((f) => samples.push(f))
         .catch(() => undefined),
     Math.max(250, options.durationMs / 40),
@@ -122,7 +123,7 @@ function heapFloor(readingsMb: readonly number[]): number {
   return valid.length ? Math.min(...valid) : NaN;
 }
 
-async function footprints(bench: BenchStack): Promise<Footprint[]> {
+async function footprints(bench: BenchStack, { pools = true } = {}): Promise<Footprint[]> {
   const admins: [string, string][] = [
     ['gateway', bench.stack.gatewayUrl],
     ...(['auth', 'order', 'inventory', 'payment'] as const).map((t): [string, string] => [t, bench.stack.adminUrl(t)]),
@@ -132,7 +133,7 @@ async function footprints(bench: BenchStack): Promise<Footprint[]> {
     admins.map(async ([tier, base]) => {
       const text = await (await fetch(`${base}/metrics`)).text();
       const footprint = { tier, heapMb: round(metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1), handles: metric(text, 'nodejs_active_handles_total') };
-      if (tier === 'gateway') return footprint;
+      if (!pools || tier === 'gateway' || tier === 'auth') return footprint;
       // The data tiers report their pool in the admin health details (libs/database).
       const health = (await (await fetch(`${base}/health`)).json()) as { details?: { database?: { connections?: { total?: unknown } } } };
       const total = health.details?.database?.connections?.total;

@@ -185,7 +185,7 @@ export class BenchStack {
  */
 async function untilBothReplicasServe(gatewayUrl: string, token: string, replica2: TierProcess, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  const served = (): boolean => replica2.events.some((e) => e.msg === 'request ended' && e.method === 'Reserve');
+  const served = (): boolean => replica2.requestsEnded('Reserve').length > 0;
   while (!served()) {
     if (Date.now() > until) throw new Error(`the second inventory replica served no Reserve within ${timeoutMs} ms:\n${replica2.tail()}`);
     await fetch(`${gatewayUrl}/orders`, {

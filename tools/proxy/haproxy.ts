@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../stack/stack';
-import { replaceOnce } from './nginx';
+import { replaceOnce } from './replace-once';
 import { TempDirProxy } from './proxy-process';
 
 export interface HaproxyOptions {

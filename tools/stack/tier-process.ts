@@ -78,6 +78,11 @@ export class TierProcess {
     });
   }
 
+  /** Waits for the `request ended` log line (past or future) whose fields equal all of `fields`. */
+  requestEnded(fields: Readonly<Record<string, unknown>>, timeoutMs?: number): Promise<LogEvent> {
+    return this.waitFor((e) => e.msg === 'request ended' && Object.entries(fields).every(([key, value]) => e[key] === value), timeoutMs);
+  }
+
   /** Log events whose `msg` is `request ended`, optionally for one method. */
   requestsEnded(method?: string): LogEvent[] {
     return this.events.filter((e) => e.msg === 'request ended' && (method === undefined || e.method === method));
