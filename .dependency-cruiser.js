@@ -2,12 +2,25 @@
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    { name: 'lib-imports-app', severity: 'error', comment: 'A lib never imports an app.', from: { path: '^libs/' }, to: { path: '^apps/' } },
-    { name: 'app-imports-app', severity: 'error', comment: 'Apps never import each other.', from: { path: '^apps/([^/]+)/' }, to: { path: '^apps/', pathNot: '^apps/$1/' } },
+    {
+      name: 'lib-imports-app',
+      severity: 'error',
+      comment: 'A lib never imports an app.',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'app-imports-app',
+      severity: 'error',
+      comment: 'Apps never import each other.',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
     {
       name: 'core-imports-framework',
       severity: 'error',
-      comment: "A lib's core is plain TypeScript: no Nest, no rxjs, no gRPC library.",
+      comment:
+        "A lib's core is plain TypeScript: no Nest, no rxjs, no gRPC library.",
       from: { path: '^libs/[^/]+/src/core/' },
       to: { path: '(^|/)node_modules/(@nestjs|rxjs|@grpc)/' },
     },
@@ -28,17 +41,28 @@ module.exports = {
     {
       name: 'lib-internals-from-outside',
       severity: 'error',
-      comment: "Outside a lib, only its index.ts is public.",
+      comment: 'Outside a lib, only its index.ts is public.',
       from: { path: '^(apps|libs/([^/]+))/' },
-      to: { path: '^libs/([^/]+)/src/.+', pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/$2/src/'] },
+      to: {
+        path: '^libs/([^/]+)/src/.+',
+        pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/$2/src/'],
+      },
     },
-    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^dist/|\\.spec\\.ts$)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

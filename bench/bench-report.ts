@@ -12,9 +12,16 @@ export const NARRATIVE = [
 const NOTES_START = '<!-- notes: kept by the report writer -->';
 const NOTES_END = '<!-- /notes -->';
 
-const ms = (value: number | null | undefined): string => (value === null || value === undefined || Number.isNaN(value) ? '–' : String(Math.round(value * 100) / 100));
-const answers = (statuses: Record<string, number>): string => Object.entries(statuses).map(([s, n]) => `${s === '0' ? 'gave up' : s}×${n}`).join(' ');
-const pq = (s: Summary): string => (s.count ? `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}` : '–');
+const ms = (value: number | null | undefined): string =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? '–'
+    : String(Math.round(value * 100) / 100);
+const answers = (statuses: Record<string, number>): string =>
+  Object.entries(statuses)
+    .map(([s, n]) => `${s === '0' ? 'gave up' : s}×${n}`)
+    .join(' ');
+const pq = (s: Summary): string =>
+  s.count ? `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}` : '–';
 
 /** Plain tables for the terminal. */
 export function formatTables(results: BenchResults): string {
@@ -28,7 +35,10 @@ export function formatTables(results: BenchResults): string {
 export function formatMarkdown(results: BenchResults, previous = ''): string {
   const start = previous.indexOf(NOTES_START);
   const end = previous.indexOf(NOTES_END);
-  const notes = start >= 0 && end > start ? previous.slice(start, end + NOTES_END.length) : `${NOTES_START}\n## Notes\n\n(none yet)\n${NOTES_END}`;
+  const notes =
+    start >= 0 && end > start
+      ? previous.slice(start, end + NOTES_END.length)
+      : `${NOTES_START}\n## Notes\n\n(none yet)\n${NOTES_END}`;
   const m = results.machine;
   return [
     '# Benchmarks',
@@ -51,12 +61,13 @@ export function formatMarkdown(results: BenchResults, previous = ''): string {
 function markdownTables(results: BenchResults): string[] {
   const out: string[] = [];
   if (results.overhead.length) {
-    const base = results.overhead.find((r) => r.mode === 'naive') ?? results.overhead[0];
+    const base =
+      results.overhead.find((r) => r.mode === 'naive') ?? results.overhead[0];
     out.push(
       `## 1. Overhead: POST /orders through five tiers, autocannon, ${base.connections} connections`,
       '',
       '`naive` is the baseline: the same tiers with propagation and breakers off (the deadline interceptors, hop records and chaos hook still run, so it is not a bare chain). ' +
-        '`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js\'s own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.',
+        "`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js's own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.",
       '',
       'CPU ms/request = user + system time of all the server processes during the measured requests, divided by their number (from /proc; steadier than req/s on a shared machine).',
       '',
@@ -75,12 +86,13 @@ function markdownTables(results: BenchResults): string[] {
       '',
       'Overshoot = client latency − budget. Orphaned = how long inventory kept a held call after the client had its answer (or gave up), or past its own deadline, whichever is larger.',
       '',
-      'Late answer = per tier and request, how long after its own deadline the tier answered (every tier\'s `request ended` line; 0 when in time).',
+      "Late answer = per tier and request, how long after its own deadline the tier answered (every tier's `request ended` line; 0 when in time).",
       '',
       '| mode | budget ms | requests | 504s | overshoot of the 504s p50 / p99 / max ms | held calls | orphaned p50 / p99 / max ms | late answer, all tiers p99 / max ms | answers |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---|',
       ...results.precision.map(
-        (r) => `| ${r.mode} | ${r.budgetMs} | ${r.requests} | ${r.gateway504} | ${pq(r.overshootMs)} | ${r.orphanedMs.count} | ${pq(r.orphanedMs)} | ${r.lateAnswerMs?.count ? `${ms(r.lateAnswerMs.p99)} / ${ms(r.lateAnswerMs.max)}` : '–'} | ${answers(r.statuses)} |`,
+        (r) =>
+          `| ${r.mode} | ${r.budgetMs} | ${r.requests} | ${r.gateway504} | ${pq(r.overshootMs)} | ${r.orphanedMs.count} | ${pq(r.orphanedMs)} | ${r.lateAnswerMs?.count ? `${ms(r.lateAnswerMs.p99)} / ${ms(r.lateAnswerMs.max)}` : '–'} | ${answers(r.statuses)} |`,
       ),
       '',
     );
@@ -90,7 +102,7 @@ function markdownTables(results: BenchResults): string[] {
       '## 3. Avalanche: inventory slowed to 800 ms against a 600 ms budget',
       '',
       'Variants: (a) every Reserve slowed, (b) 30 % slowed, (c) one of two replicas slowed; `handler` = chaos delay in the tier, `network` = reply bytes held 800 ms by the TCP fault proxy. ' +
-        'Success = 2xx within the budget. Peak = most Reserve calls in flight at inventory at once. Fail-fast = order\'s time for a breaker/bulkhead refusal. Recovery = from clearing the fault to the first of five successes in a row.',
+        "Success = 2xx within the budget. Peak = most Reserve calls in flight at inventory at once. Fail-fast = order's time for a breaker/bulkhead refusal. Recovery = from clearing the fault to the first of five successes in a row.",
       '',
       '| mode | variant | requests | success % | mean ms | p99 ms | peak at inventory | orphaned p99 / max ms | fail-fast p99 ms | recovery ms | answers |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -98,12 +110,18 @@ function markdownTables(results: BenchResults): string[] {
         (r) =>
           `| ${r.mode} | ${r.variant} | ${r.requests} | ${r.successPct} | ${ms(r.latencyMs.mean)} | ${ms(r.latencyMs.p99)} | ${r.peakAtInventory} | ${r.orphanedMs.count ? `${ms(r.orphanedMs.p99)} / ${ms(r.orphanedMs.max)}` : '–'} | ${r.failFastMs.count ? ms(r.failFastMs.p99) : '–'} | ${ms(r.recoveryMs)} | ${answers(r.statuses)} |`,
       ),
-      ...NARRATIVE.map((n) => `| ${n.name} | same scenario | – | ${n.successPct} | ${n.meanMs} | – | – | – | – | – | – |`),
+      ...NARRATIVE.map(
+        (n) =>
+          `| ${n.name} | same scenario | – | ${n.successPct} | ${n.meanMs} | – | – | – | – | – | – |`,
+      ),
       '',
     );
   }
   if (results.soak.length) {
-    out.push('## 4. Soak: steady load, 30 % of Reserve slowed to 800 ms, switched on and off', '');
+    out.push(
+      '## 4. Soak: steady load, 30 % of Reserve slowed to 800 ms, switched on and off',
+      '',
+    );
     for (const s of results.soak) {
       out.push(
         `${s.mode} mode, ${s.durationMs / 1_000} s, ${s.requests} requests: ${answers(s.statuses)}; answers other than success/504/499/503: **${s.unexpected}**; steady: **${s.steady ? 'yes' : 'no'}**.`,
@@ -111,7 +129,8 @@ function markdownTables(results: BenchResults): string[] {
         '| tier | heap used MB, lowest reading in the first → last quarter | open handles start → end | of which PostgreSQL connections start → end |',
         '|---|---:|---:|---:|',
         ...s.footprint.map(
-          (f) => `| ${f.tier} | ${f.heapUsedMbStart} → ${f.heapUsedMbEnd} | ${f.handlesStart} → ${f.handlesEnd} | ${f.dbConnectionsStart === undefined ? '–' : `${f.dbConnectionsStart} → ${f.dbConnectionsEnd}`} |`,
+          (f) =>
+            `| ${f.tier} | ${f.heapUsedMbStart} → ${f.heapUsedMbEnd} | ${f.handlesStart} → ${f.handlesEnd} | ${f.dbConnectionsStart === undefined ? '–' : `${f.dbConnectionsStart} → ${f.dbConnectionsEnd}`} |`,
         ),
         '',
       );

@@ -7,8 +7,18 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../tools/stack';
 import { formatMarkdown, formatTables } from './bench-report';
-import { FULL_PROFILE, runBench, type ScenarioName, SCENARIOS, SMOKE_PROFILE } from './run-bench';
-import { type Mode, MODES, stopBenchStacksOnSignal } from './support/bench-stack';
+import {
+  FULL_PROFILE,
+  runBench,
+  type ScenarioName,
+  SCENARIOS,
+  SMOKE_PROFILE,
+} from './run-bench';
+import {
+  type Mode,
+  MODES,
+  stopBenchStacksOnSignal,
+} from './support/bench-stack';
 
 async function main(): Promise<void> {
   stopBenchStacksOnSignal();
@@ -20,26 +30,43 @@ async function main(): Promise<void> {
   const smoke = args.includes('--smoke');
   const profile = smoke ? SMOKE_PROFILE : FULL_PROFILE;
   const modes = (value('--modes')?.split(',') ?? profile.modes) as Mode[];
-  const scenarios = (value('--only')?.split(',') ?? SCENARIOS) as ScenarioName[];
-  const bad = [...modes.filter((m) => !MODES.includes(m)), ...scenarios.filter((s) => !SCENARIOS.includes(s))];
+  const scenarios = (value('--only')?.split(',') ??
+    SCENARIOS) as ScenarioName[];
+  const bad = [
+    ...modes.filter((m) => !MODES.includes(m)),
+    ...scenarios.filter((s) => !SCENARIOS.includes(s)),
+  ];
   if (bad.length) {
-    process.stderr.write(`unknown mode or scenario: ${bad.join(', ')} (modes: ${MODES.join(', ')}; scenarios: ${SCENARIOS.join(', ')})\n`);
+    process.stderr.write(
+      `unknown mode or scenario: ${bad.join(', ')} (modes: ${MODES.join(', ')}; scenarios: ${SCENARIOS.join(', ')})\n`,
+    );
     process.exit(2);
   }
-  const command = ['npm run bench', ...(args.length ? ['--', ...args] : [])].join(' ');
+  const command = [
+    'npm run bench',
+    ...(args.length ? ['--', ...args] : []),
+  ].join(' ');
   const results = await runBench({ profile, modes, scenarios, command });
   process.stdout.write(`\n${formatTables(results)}\n`);
   // Only a complete full run replaces the published numbers.
   if (!smoke && !args.includes('--no-write')) {
     const docs = join(repoRoot(), 'docs');
     const md = join(docs, 'benchmarks.md');
-    writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(md, formatMarkdown(results, existsSync(md) ? readFileSync(md, 'utf8') : ''));
+    writeFileSync(
+      join(docs, 'benchmarks.json'),
+      `${JSON.stringify(results, null, 2)}\n`,
+    );
+    writeFileSync(
+      md,
+      formatMarkdown(results, existsSync(md) ? readFileSync(md, 'utf8') : ''),
+    );
     process.stdout.write(`written: ${md} and benchmarks.json\n`);
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -5,5 +5,9 @@ import { sideBySideCommand } from './support/side-by-side';
 
 sideBySideCommand('mode overhead', { name: 'naive', mode: 'naive', env: {} }, [
   { name: 'deadline (propagation)', mode: 'deadline', env: {} },
-  { name: 'full (propagation + breakers + bulkhead + retry)', mode: 'full', env: {} },
+  {
+    name: 'full (propagation + breakers + bulkhead + retry)',
+    mode: 'full',
+    env: {},
+  },
 ]);

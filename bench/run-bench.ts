@@ -1,21 +1,52 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { BENCH_BREAKER, BenchStack, type Mode, MODES } from './support/bench-stack';
+import {
+  BENCH_BREAKER,
+  BenchStack,
+  type Mode,
+  MODES,
+} from './support/bench-stack';
 import { Progress } from './support/progress';
-import { type OverheadOptions, type OverheadResult, runOverhead, runOverheadAgainst } from './scenarios/overhead.scenario';
+import {
+  type OverheadOptions,
+  type OverheadResult,
+  runOverhead,
+  runOverheadAgainst,
+} from './scenarios/overhead.scenario';
 import { PeerChain } from './peer/peer-chain';
-import { type PrecisionOptions, type PrecisionRow, runPrecision } from './scenarios/precision.scenario';
-import { AVALANCHE_VARIANTS, type AvalancheOptions, type AvalancheVariant, type AvalancheRow, runAvalanche } from './scenarios/avalanche.scenario';
-import { runSoak, type SoakOptions, type SoakResult } from './scenarios/soak.scenario';
+import {
+  type PrecisionOptions,
+  type PrecisionRow,
+  runPrecision,
+} from './scenarios/precision.scenario';
+import {
+  AVALANCHE_VARIANTS,
+  type AvalancheOptions,
+  type AvalancheVariant,
+  type AvalancheRow,
+  runAvalanche,
+} from './scenarios/avalanche.scenario';
+import {
+  runSoak,
+  type SoakOptions,
+  type SoakResult,
+} from './scenarios/soak.scenario';
 
 export type ScenarioName = 'overhead' | 'precision' | 'avalanche' | 'soak';
-export const SCENARIOS: readonly ScenarioName[] = ['overhead', 'precision', 'avalanche', 'soak'];
+export const SCENARIOS: readonly ScenarioName[] = [
+  'overhead',
+  'precision',
+  'avalanche',
+  'soak',
+];
 
 export interface BenchProfile {
   readonly name: string;
   readonly modes: readonly Mode[];
   readonly overhead: OverheadOptions;
   readonly precision: PrecisionOptions;
-  readonly avalanche: AvalancheOptions & { readonly variants: readonly AvalancheVariant[] };
+  readonly avalanche: AvalancheOptions & {
+    readonly variants: readonly AvalancheVariant[];
+  };
   readonly soak: SoakOptions & { readonly modes: readonly Mode[] };
 }
 
@@ -28,9 +59,24 @@ export const FULL_PROFILE: BenchProfile = {
   name: 'full',
   modes: MODES,
   overhead: { connections: 8, warmupRequests: 100, requests: 800 },
-  precision: { budgetsMs: [50, 100, 200, 500, 1_000, 2_000], requestsPerBudget: 12, concurrency: 4 },
-  avalanche: { requests: 120, concurrency: 8, budgetMs: 600, slowMs: 800, variants: AVALANCHE_VARIANTS },
-  soak: { durationMs: 300_000, toggleMs: 30_000, concurrency: 8, modes: ['full'] },
+  precision: {
+    budgetsMs: [50, 100, 200, 500, 1_000, 2_000],
+    requestsPerBudget: 12,
+    concurrency: 4,
+  },
+  avalanche: {
+    requests: 120,
+    concurrency: 8,
+    budgetMs: 600,
+    slowMs: 800,
+    variants: AVALANCHE_VARIANTS,
+  },
+  soak: {
+    durationMs: 300_000,
+    toggleMs: 30_000,
+    concurrency: 8,
+    modes: ['full'],
+  },
 };
 
 /** The smoke run in `npm test`: every scenario, tiny N, so the harness cannot rot. */
@@ -40,7 +86,14 @@ export const SMOKE_PROFILE: BenchProfile = {
   modes: ['full'],
   overhead: { connections: 2, warmupRequests: 5, requests: 20 },
   precision: { budgetsMs: [300], requestsPerBudget: 3, concurrency: 3 },
-  avalanche: { requests: 8, concurrency: 4, budgetMs: 600, slowMs: 800, recoveryLimitMs: 10_000, variants: ['a-handler', 'c-network'] },
+  avalanche: {
+    requests: 8,
+    concurrency: 4,
+    budgetMs: 600,
+    slowMs: 800,
+    recoveryLimitMs: 10_000,
+    variants: ['a-handler', 'c-network'],
+  },
   soak: { durationMs: 2_000, toggleMs: 1_000, concurrency: 2, modes: ['full'] },
 };
 
@@ -80,18 +133,38 @@ export interface RunBenchOptions {
  * Runs the scenarios side by side: for each mode, the same tiers (same build, same machine) are
  * started as separate processes and every scenario runs against them, then they are stopped.
  */
-export async function runBench(options: RunBenchOptions): Promise<BenchResults> {
+export async function runBench(
+  options: RunBenchOptions,
+): Promise<BenchResults> {
   const { profile } = options;
   const modes = options.modes ?? profile.modes;
   const scenarios = new Set(options.scenarios ?? SCENARIOS);
   const startedAt = new Date();
-  const machine: Machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), loadAverageStart: loadavg().map((l) => Math.round(l * 100) / 100) };
+  const machine: Machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+    loadAverageStart: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
   const steps =
-    modes.length * (1 + (scenarios.has('overhead') ? 1 : 0) + (scenarios.has('precision') ? 1 : 0) + (scenarios.has('avalanche') ? profile.avalanche.variants.length : 0)) +
-    (scenarios.has('soak') ? modes.filter((m) => profile.soak.modes.includes(m)).length : 0) +
+    modes.length *
+      (1 +
+        (scenarios.has('overhead') ? 1 : 0) +
+        (scenarios.has('precision') ? 1 : 0) +
+        (scenarios.has('avalanche') ? profile.avalanche.variants.length : 0)) +
+    (scenarios.has('soak')
+      ? modes.filter((m) => profile.soak.modes.includes(m)).length
+      : 0) +
     (scenarios.has('overhead') ? 1 : 0);
   const progress = options.progress ?? new Progress(steps);
-  const results = { overhead: [] as OverheadResult[], precision: [] as PrecisionRow[], avalanche: [] as AvalancheRow[], soak: [] as SoakResult[] };
+  const results = {
+    overhead: [] as OverheadResult[],
+    precision: [] as PrecisionRow[],
+    avalanche: [] as AvalancheRow[],
+    soak: [] as SoakResult[],
+  };
 
   let token = '';
   for (const mode of modes) {
@@ -107,13 +180,17 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       }
       if (scenarios.has('precision')) {
         progress.step(`${mode}: precision`);
-        results.precision.push(...(await runPrecision(bench, profile.precision)));
+        results.precision.push(
+          ...(await runPrecision(bench, profile.precision)),
+        );
         progress.tick();
       }
       if (scenarios.has('avalanche')) {
         for (const variant of profile.avalanche.variants) {
           progress.step(`${mode}: avalanche ${variant}`);
-          results.avalanche.push(await runAvalanche(bench, variant, profile.avalanche));
+          results.avalanche.push(
+            await runAvalanche(bench, variant, profile.avalanche),
+          );
           progress.tick();
         }
       }
@@ -130,7 +207,15 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     progress.step('grpc-js peer: overhead');
     const peer = await PeerChain.start();
     try {
-      results.overhead.push(await runOverheadAgainst('grpc-js peer', `${peer.edgeUrl}/orders`, token, profile.overhead, { pids: peer.pids }));
+      results.overhead.push(
+        await runOverheadAgainst(
+          'grpc-js peer',
+          `${peer.edgeUrl}/orders`,
+          token,
+          profile.overhead,
+          { pids: peer.pids },
+        ),
+      );
     } finally {
       await peer.stop();
     }
@@ -142,7 +227,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     command: options.command ?? 'npm run bench',
     startedAt: startedAt.toISOString(),
     durationS: Math.round((Date.now() - startedAt.getTime()) / 1_000),
-    machine: { ...machine, loadAverageEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+    machine: {
+      ...machine,
+      loadAverageEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     settings: { ...BENCH_BREAKER, naiveTimeoutMs: 3000 },
     ...results,
   };

@@ -16,13 +16,20 @@ export interface ChaosCommand {
   readonly id?: string;
 }
 
-const USAGE = 'usage: npm run chaos -- <auth|order|inventory|payment> <delay <ms>|error [code]|abort|hang|list|clear [id]> [--percent n] [--for 30s] [--method Name] [--max n] [--jitter ms] [--admin url]';
+const USAGE =
+  'usage: npm run chaos -- <auth|order|inventory|payment> <delay <ms>|error [code]|abort|hang|list|clear [id]> [--percent n] [--for 30s] [--method Name] [--max n] [--jitter ms] [--admin url]';
 
 /** Reads the command line into a request; a string is the reason it was refused. */
-export function parseChaosArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ChaosCommand | string {
+export function parseChaosArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChaosCommand | string {
   const [tier, kind, ...rest] = argv;
-  if (!tier || !(tier in DEFAULT_ADMIN_PORTS)) return `unknown tier "${tier ?? ''}"\n${USAGE}`;
-  const port = env[`${tier.toUpperCase()}_ADMIN_PORT`] ?? String(DEFAULT_ADMIN_PORTS[tier as GrpcTierName]);
+  if (!tier || !(tier in DEFAULT_ADMIN_PORTS))
+    return `unknown tier "${tier ?? ''}"\n${USAGE}`;
+  const port =
+    env[`${tier.toUpperCase()}_ADMIN_PORT`] ??
+    String(DEFAULT_ADMIN_PORTS[tier as GrpcTierName]);
   let adminUrl = `http://127.0.0.1:${port}`;
   const positional: string[] = [];
   const body: Record<string, unknown> = {};
@@ -40,7 +47,8 @@ export function parseChaosArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         break;
       case '--for': {
         const ms = durationMs(value);
-        if (ms === undefined) return `--for takes a duration like 800ms, 30s or 5m, got "${value}"`;
+        if (ms === undefined)
+          return `--for takes a duration like 800ms, 30s or 5m, got "${value}"`;
         body.durationMs = ms;
         break;
       }
@@ -66,13 +74,24 @@ export function parseChaosArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     case 'clear':
       return { adminUrl, action: 'clear', id: positional[0] };
     case 'delay': {
-      const ms = positional[0] === undefined ? undefined : durationMs(positional[0]);
-      if (ms === undefined) return `delay needs a time, e.g. delay 800\n${USAGE}`;
+      const ms =
+        positional[0] === undefined ? undefined : durationMs(positional[0]);
+      if (ms === undefined)
+        return `delay needs a time, e.g. delay 800\n${USAGE}`;
       return { adminUrl, action: 'add', body: { kind, delayMs: ms, ...body } };
     }
     case 'error': {
-      const code = positional[0] === undefined ? undefined : /^\d+$/.test(positional[0]) ? Number(positional[0]) : positional[0];
-      return { adminUrl, action: 'add', body: { kind, ...(code === undefined ? {} : { code }), ...body } };
+      const code =
+        positional[0] === undefined
+          ? undefined
+          : /^\d+$/.test(positional[0])
+            ? Number(positional[0])
+            : positional[0];
+      return {
+        adminUrl,
+        action: 'add',
+        body: { kind, ...(code === undefined ? {} : { code }), ...body },
+      };
     }
     case 'abort':
     case 'hang':
@@ -97,18 +116,27 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const url = `${command.adminUrl}/chaos/faults${command.id ? `/${encodeURIComponent(command.id)}` : ''}`;
-  const method = command.action === 'add' ? 'POST' : command.action === 'clear' ? 'DELETE' : 'GET';
+  const method =
+    command.action === 'add'
+      ? 'POST'
+      : command.action === 'clear'
+        ? 'DELETE'
+        : 'GET';
   let response: Response;
   try {
     response = await fetch(url, {
       method,
-      headers: command.body ? { 'content-type': 'application/json' } : undefined,
+      headers: command.body
+        ? { 'content-type': 'application/json' }
+        : undefined,
       body: command.body ? JSON.stringify(command.body) : undefined,
       signal: AbortSignal.timeout(5_000),
     });
   } catch (error) {
     const cause: unknown = (error as Error).cause;
-    process.stderr.write(`cannot reach ${url}: ${cause instanceof Error ? cause.message : (error as Error).message}\n`);
+    process.stderr.write(
+      `cannot reach ${url}: ${cause instanceof Error ? cause.message : (error as Error).message}\n`,
+    );
     process.exit(1);
   }
   const text = await response.text();
@@ -118,7 +146,9 @@ async function main(): Promise<void> {
   } catch {
     // not JSON: print as is
   }
-  (response.ok ? process.stdout : process.stderr).write(`${response.status} ${shown}\n`);
+  (response.ok ? process.stdout : process.stderr).write(
+    `${response.status} ${shown}\n`,
+  );
   process.exit(response.ok ? 0 : 1);
 }
 

@@ -9,14 +9,27 @@ export function echoTierLogs(on: boolean): void {
   echoLogs = on;
 }
 
-const COLORS: Record<string, string> = { gateway: '35', auth: '36', order: '33', inventory: '32', payment: '34' };
+const COLORS: Record<string, string> = {
+  gateway: '35',
+  auth: '36',
+  order: '33',
+  inventory: '32',
+  payment: '34',
+};
 
 export function prefixLine(tier: string, line: string): void {
   if (!echoLogs) return;
   const label = `\u001b[${COLORS[tier] ?? '0'}m${tier.padEnd(9)}\u001b[0m│`;
   let text = line;
   try {
-    const { time: _time, service: _service, level, context, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const {
+      time: _time,
+      service: _service,
+      level,
+      context,
+      msg,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
     const extra = Object.entries(rest)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
@@ -27,9 +40,15 @@ export function prefixLine(tier: string, line: string): void {
   process.stdout.write(`${label} ${text}\n`);
 }
 
-export async function runStack(tierEnv: Partial<Record<TierName, Record<string, string>>> = {}): Promise<Stack> {
+export async function runStack(
+  tierEnv: Partial<Record<TierName, Record<string, string>>> = {},
+): Promise<Stack> {
   // STACK_PORTS=free picks free ports instead of the documented ones (used by the stack's own test).
-  const stack = await Stack.start({ ports: process.env.STACK_PORTS === 'free' ? 'free' : 'default', onLine: prefixLine, tierEnv });
+  const stack = await Stack.start({
+    ports: process.env.STACK_PORTS === 'free' ? 'free' : 'default',
+    onLine: prefixLine,
+    tierEnv,
+  });
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
@@ -46,7 +65,9 @@ if (require.main === module) {
   runStack()
     .then((stack) => {
       const pids = TIERS.map((t) => `${t}=${stack.tier(t).pid}`).join(' ');
-      process.stdout.write(`\nall five tiers are up and healthy; gateway on ${stack.gatewayUrl} (Ctrl-C stops them) [${pids}]\n`);
+      process.stdout.write(
+        `\nall five tiers are up and healthy; gateway on ${stack.gatewayUrl} (Ctrl-C stops them) [${pids}]\n`,
+      );
     })
     .catch((error: unknown) => {
       process.stderr.write(`${String(error)}\n`);

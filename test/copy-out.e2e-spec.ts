@@ -1,5 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { freePort, repoRoot } from '../tools/stack';
 
@@ -15,19 +24,36 @@ describe('libs/deadline copied into another Nest project', () => {
 
   it('imports nothing from this repository but itself', () => {
     const files = (function walk(dir: string): string[] {
-      return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
-    })(join(root, 'libs/deadline/src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+      return readdirSync(dir).flatMap((name) =>
+        statSync(join(dir, name)).isDirectory()
+          ? walk(join(dir, name))
+          : [join(dir, name)],
+      );
+    })(join(root, 'libs/deadline/src')).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'),
+    );
     const foreign = files.flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)]
         .map((m) => m[1])
-        .filter((spec) => spec.startsWith('@lib/') || (spec.startsWith('.') && relative(join(root, 'libs/deadline'), join(file, '..', spec)).startsWith('..')))
+        .filter(
+          (spec) =>
+            spec.startsWith('@lib/') ||
+            (spec.startsWith('.') &&
+              relative(
+                join(root, 'libs/deadline'),
+                join(file, '..', spec),
+              ).startsWith('..')),
+        )
         .map((spec) => `${relative(root, file)} → ${spec}`),
     );
     expect(foreign).toEqual([]);
   });
 
   it('compiles in a fresh strict project and answers with the caller’s deadline in scope', async () => {
-    cpSync(join(root, 'libs/deadline/src'), join(project, 'src/deadline'), { recursive: true, filter: (src) => !src.endsWith('.spec.ts') });
+    cpSync(join(root, 'libs/deadline/src'), join(project, 'src/deadline'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.spec.ts'),
+    });
     writeFileSync(
       join(project, 'src/main.ts'),
       `import 'reflect-metadata';
@@ -55,27 +81,58 @@ void NestFactory.create(AppModule, { logger: false }).then(async (app) => {
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'commonjs', target: 'ES2022', strict: true, experimentalDecorators: true, emitDecoratorMetadata: true, esModuleInterop: true, skipLibCheck: true, outDir: 'dist', rootDir: 'src', types: ['node'] },
+        compilerOptions: {
+          module: 'commonjs',
+          target: 'ES2022',
+          strict: true,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+        },
         include: ['src'],
       }),
     );
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', project],
+      { stdio: 'pipe' },
+    );
 
     const port = await freePort();
-    const child = spawn(process.execPath, [join(project, 'dist/main.js')], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(project, 'dist/main.js')], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-        child.once('exit', (code) => reject(new Error(`copied app exited with ${code}`)));
+        child.stdout.on(
+          'data',
+          (chunk: Buffer) =>
+            chunk.toString().includes('listening') && resolve(),
+        );
+        child.once('exit', (code) =>
+          reject(new Error(`copied app exited with ${code}`)),
+        );
       });
-      const ok = await fetch(`http://127.0.0.1:${port}/ping`, { headers: { 'x-request-timeout': '1234' } });
+      const ok = await fetch(`http://127.0.0.1:${port}/ping`, {
+        headers: { 'x-request-timeout': '1234' },
+      });
       expect(ok.status).toBe(200);
       const { remainingMs } = (await ok.json()) as { remainingMs: number };
       expect(remainingMs).toBeGreaterThan(1000);
       expect(remainingMs).toBeLessThanOrEqual(1234);
-      const bad = await fetch(`http://127.0.0.1:${port}/ping`, { headers: { 'x-request-timeout': 'soon' } });
+      const bad = await fetch(`http://127.0.0.1:${port}/ping`, {
+        headers: { 'x-request-timeout': 'soon' },
+      });
       expect(bad.status).toBe(400);
-      expect(await bad.json()).toMatchObject({ error: 'invalid_timeout', field: 'x-request-timeout' });
+      expect(await bad.json()).toMatchObject({
+        error: 'invalid_timeout',
+        field: 'x-request-timeout',
+      });
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -13,7 +13,12 @@ describe('embedded database default (no DATABASE_URL)', () => {
   beforeAll(async () => {
     stack = await Stack.start({
       database: 'inherit',
-      env: { DATABASE_URL: '', INVENTORY_SWEEP_GRACE_MS: '300', INVENTORY_SWEEP_INTERVAL_MS: '100', ORDER_RECOVERY_INTERVAL_MS: '100' },
+      env: {
+        DATABASE_URL: '',
+        INVENTORY_SWEEP_GRACE_MS: '300',
+        INVENTORY_SWEEP_INTERVAL_MS: '100',
+        ORDER_RECOVERY_INTERVAL_MS: '100',
+      },
     });
   }, 150_000);
 
@@ -23,44 +28,101 @@ describe('embedded database default (no DATABASE_URL)', () => {
 
   it('migrates each data tier’s embedded database on start', async () => {
     for (const tier of ['order', 'inventory', 'payment'] as const) {
-      expect(await stack.tier(tier).waitFor((e) => e.msg === 'database ready')).toMatchObject({ kind: 'pglite', migrationsApplied: [expect.stringMatching(/^001-/)] });
+      expect(
+        await stack.tier(tier).waitFor((e) => e.msg === 'database ready'),
+      ).toMatchObject({
+        kind: 'pglite',
+        migrationsApplied: [expect.stringMatching(/^001-/)],
+      });
     }
   });
 
   it('places an order end to end: confirmed, charged, stock committed', async () => {
     const response = await fetch(`${stack.gatewayUrl}/orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '10000' },
+      headers: {
+        authorization: `Bearer ${issueToken()}`,
+        'content-type': 'application/json',
+        'x-request-timeout': '10000',
+      },
       body: JSON.stringify({ sku: 'espresso', quantity: 2 }),
     });
     expect(response.status).toBe(201);
-    expect(((await response.json()) as { order: unknown }).order).toMatchObject({ status: 'confirmed', sku: 'espresso', quantity: 2, amountCents: 700, chargeId: expect.stringMatching(/^ch_/) });
-    await stack.tier('order').waitFor((e) => e.msg === 'reservation settled' && e.action === 'commit');
-    expect(await stockOf(stack.grpcUrl('inventory'), 'espresso')).toEqual({ sku: 'espresso', available: 998, reserved: 0, sold: 2 });
+    expect(((await response.json()) as { order: unknown }).order).toMatchObject(
+      {
+        status: 'confirmed',
+        sku: 'espresso',
+        quantity: 2,
+        amountCents: 700,
+        chargeId: expect.stringMatching(/^ch_/),
+      },
+    );
+    await stack
+      .tier('order')
+      .waitFor((e) => e.msg === 'reservation settled' && e.action === 'commit');
+    expect(await stockOf(stack.grpcUrl('inventory'), 'espresso')).toEqual({
+      sku: 'espresso',
+      available: 998,
+      reserved: 0,
+      sold: 2,
+    });
   });
 
   it('answers a declined charge with 409 and puts the stock back', async () => {
     const response = await fetch(`${stack.gatewayUrl}/orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': '10000' },
+      headers: {
+        authorization: `Bearer ${issueToken()}`,
+        'content-type': 'application/json',
+        'x-request-timeout': '10000',
+      },
       body: JSON.stringify({ sku: 'grinder', quantity: 1 }),
     });
     expect(response.status).toBe(409);
-    await stack.tier('order').waitFor((e) => e.msg === 'reservation settled' && e.action === 'release');
-    expect(await stockOf(stack.grpcUrl('inventory'), 'grinder')).toEqual({ sku: 'grinder', available: 1000, reserved: 0, sold: 0 });
+    await stack
+      .tier('order')
+      .waitFor(
+        (e) => e.msg === 'reservation settled' && e.action === 'release',
+      );
+    expect(await stockOf(stack.grpcUrl('inventory'), 'grinder')).toEqual({
+      sku: 'grinder',
+      available: 1000,
+      reserved: 0,
+      sold: 0,
+    });
   });
 
   it('sweeps an orphaned reservation with the same SQL (FOR UPDATE SKIP LOCKED included)', async () => {
     const inventory = rawClient(INVENTORY, stack.grpcUrl('inventory'));
     try {
-      await unary(inventory, 'reserve', { orderId: 'ord_orphan', sku: 'latte', quantity: 4 }, { deadline: Date.now() + 2_000 });
+      await unary(
+        inventory,
+        'reserve',
+        { orderId: 'ord_orphan', sku: 'latte', quantity: 4 },
+        { deadline: Date.now() + 2_000 },
+      );
     } finally {
       inventory.close();
     }
-    expect(await stack.tier('inventory').waitFor((e) => e.msg === 'expired reservations released', 20_000)).toMatchObject({ released: 1 });
-    expect(await stockOf(stack.grpcUrl('inventory'), 'latte')).toEqual({ sku: 'latte', available: 1000, reserved: 0, sold: 0 });
+    expect(
+      await stack
+        .tier('inventory')
+        .waitFor((e) => e.msg === 'expired reservations released', 20_000),
+    ).toMatchObject({ released: 1 });
+    expect(await stockOf(stack.grpcUrl('inventory'), 'latte')).toEqual({
+      sku: 'latte',
+      available: 1000,
+      reserved: 0,
+      sold: 0,
+    });
     // The order tier's recovery pass has run every 100 ms all along, on the embedded engine too.
-    expect(stack.tier('order').events.filter((e) => e.msg === 'recovery pass failed')).toEqual([]);
-    expect(stack.tier('inventory').events.filter((e) => e.msg === 'sweep failed')).toEqual([]);
+    expect(
+      stack
+        .tier('order')
+        .events.filter((e) => e.msg === 'recovery pass failed'),
+    ).toEqual([]);
+    expect(
+      stack.tier('inventory').events.filter((e) => e.msg === 'sweep failed'),
+    ).toEqual([]);
   }, 30_000);
 });

@@ -18,15 +18,22 @@ interface Hop {
 describe('deadline propagation across the five tiers', () => {
   let stack: Stack;
   let token: string;
-  const order = (budget?: string | string[], body: unknown = { sku: 'espresso', quantity: 1 }) => {
-    const req = request(stack.gatewayUrl).post('/orders').set('authorization', `Bearer ${token}`);
+  const order = (
+    budget?: string | string[],
+    body: unknown = { sku: 'espresso', quantity: 1 },
+  ) => {
+    const req = request(stack.gatewayUrl)
+      .post('/orders')
+      .set('authorization', `Bearer ${token}`);
     // superagent writes an array as repeated header lines (its typings only admit it for Cookie).
     if (budget !== undefined) req.set('x-request-timeout', budget as string);
     return req.send(body as object);
   };
 
   beforeAll(async () => {
-    stack = await Stack.start({ tierEnv: { inventory: { INVENTORY_SEED_STOCK: '100' } } });
+    stack = await Stack.start({
+      tierEnv: { inventory: { INVENTORY_SEED_STOCK: '100' } },
+    });
     token = issueToken();
   }, 60_000);
 
@@ -37,34 +44,59 @@ describe('deadline propagation across the five tiers', () => {
   it('gives every tier strictly less budget than its caller, and returns the record', async () => {
     const response = await order('2000').expect(201);
     const hops = response.body.deadline.hops as Hop[];
-    expect(hops.map((h) => `${h.service}.${h.method}`)).toEqual(['gateway.POST /orders', 'auth.VerifyToken', 'order.PlaceOrder', 'inventory.Reserve', 'payment.Charge']);
+    expect(hops.map((h) => `${h.service}.${h.method}`)).toEqual([
+      'gateway.POST /orders',
+      'auth.VerifyToken',
+      'order.PlaceOrder',
+      'inventory.Reserve',
+      'payment.Charge',
+    ]);
     expect(hops[0].receivedBudgetMs).toBe(2000);
     const received = hops.map((h) => h.receivedBudgetMs!);
-    for (let i = 1; i < received.length; i++) expect(received[i]).toBeLessThan(received[i - 1]);
+    for (let i = 1; i < received.length; i++)
+      expect(received[i]).toBeLessThan(received[i - 1]);
     // Each forwarded budget leaves at least the reserve behind (5 ms by default).
     expect(hops[0].forwardedBudgetMs!).toBeLessThanOrEqual(2000 - 5);
-    expect(response.body.order).toMatchObject({ status: 'confirmed', sku: 'espresso', quantity: 1, amountCents: 350 });
-    expect(response.headers['server-timing']).toMatch(/^0-gateway;dur=[\d.]+;desc="POST \/orders received 2000ms forwarded \d+ms ok", 1-auth;/);
+    expect(response.body.order).toMatchObject({
+      status: 'confirmed',
+      sku: 'espresso',
+      quantity: 1,
+      amountCents: 350,
+    });
+    expect(response.headers['server-timing']).toMatch(
+      /^0-gateway;dur=[\d.]+;desc="POST \/orders received 2000ms forwarded \d+ms ok", 1-auth;/,
+    );
     expect(response.headers['server-timing'].split(', ')).toHaveLength(5);
   });
 
   it('logs one "request ended" line per tier, each with the budget it received and no abort', async () => {
     const response = await order('1500').expect(201);
     const [, , placed] = response.body.deadline.hops as Hop[];
-    const line = await stack.tier('order').requestEnded({ method: 'PlaceOrder', receivedBudgetMs: placed.receivedBudgetMs });
+    const line = await stack.tier('order').requestEnded({
+      method: 'PlaceOrder',
+      receivedBudgetMs: placed.receivedBudgetMs,
+    });
     expect(line).toMatchObject({ outcome: 'ok', aborted: false, hop: 1 });
   });
 
-  it('with nothing exported (the default: no spans recorded), still carries one trace through the five tiers\' log lines', async () => {
+  it("with nothing exported (the default: no spans recorded), still carries one trace through the five tiers' log lines", async () => {
     // A caller's sampled trace is continued (not recorded: nothing is exported by default)…
     const { traceId, traceparent } = callerTrace();
     await order('2000').set('traceparent', traceparent).expect(201);
-    for (const tier of ['gateway', 'auth', 'order', 'inventory', 'payment'] as const) {
+    for (const tier of [
+      'gateway',
+      'auth',
+      'order',
+      'inventory',
+      'payment',
+    ] as const) {
       await stack.tier(tier).requestEnded({ traceId });
     }
     // …and without one the edge starts a trace of its own, which reaches the last tier.
     await order('2345').expect(201);
-    const edge = await stack.tier('gateway').requestEnded({ method: 'POST /orders', receivedBudgetMs: 2345 });
+    const edge = await stack
+      .tier('gateway')
+      .requestEnded({ method: 'POST /orders', receivedBudgetMs: 2345 });
     expect(edge.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
     await stack.tier('payment').requestEnded({ traceId: edge.traceId });
   });
@@ -78,17 +110,25 @@ describe('deadline propagation across the five tiers', () => {
     [['100', '200'], 400, 'invalid_timeout'],
     ['0', 504, 'deadline_exceeded'],
     ['5', 504, 'deadline_exceeded'],
-  ])('answers X-Request-Timeout %j with %d (%s) without calling any tier', async (budget, status, error) => {
-    const before = stack.tier('auth').requestsEnded('VerifyToken').length;
-    const response = await order(budget).expect(status);
-    expect(response.body).toMatchObject({ statusCode: status, error });
-    if (status === 400) expect(response.body).toMatchObject({ field: 'x-request-timeout' });
-    expect(stack.tier('auth').requestsEnded('VerifyToken').length).toBe(before);
-  });
+  ])(
+    'answers X-Request-Timeout %j with %d (%s) without calling any tier',
+    async (budget, status, error) => {
+      const before = stack.tier('auth').requestsEnded('VerifyToken').length;
+      const response = await order(budget).expect(status);
+      expect(response.body).toMatchObject({ statusCode: status, error });
+      if (status === 400)
+        expect(response.body).toMatchObject({ field: 'x-request-timeout' });
+      expect(stack.tier('auth').requestsEnded('VerifyToken').length).toBe(
+        before,
+      );
+    },
+  );
 
   it('says why when the header is sent twice', async () => {
     const response = await order(['100', '200']).expect(400);
-    expect(response.body.message).toBe('invalid x-request-timeout: sent 2 times; send it once');
+    expect(response.body.message).toBe(
+      'invalid x-request-timeout: sent 2 times; send it once',
+    );
   });
 
   it('clamps a budget above the maximum to the maximum', async () => {
@@ -104,8 +144,15 @@ describe('deadline propagation across the five tiers', () => {
       .send({ sku: 'espresso', quantity: 1 })
       .expect(201);
     expect(response.body.deadline.budgetMs).toBe(1500);
-    const bad = await request(stack.gatewayUrl).post('/orders?timeout=soon').set('authorization', `Bearer ${token}`).send({ sku: 'espresso', quantity: 1 }).expect(400);
-    expect(bad.body).toMatchObject({ error: 'invalid_timeout', field: '?timeout' });
+    const bad = await request(stack.gatewayUrl)
+      .post('/orders?timeout=soon')
+      .set('authorization', `Bearer ${token}`)
+      .send({ sku: 'espresso', quantity: 1 })
+      .expect(400);
+    expect(bad.body).toMatchObject({
+      error: 'invalid_timeout',
+      field: '?timeout',
+    });
   });
 
   it.each([
@@ -117,20 +164,45 @@ describe('deadline propagation across the five tiers', () => {
     [[1, 2], 'body'],
   ])('answers a bad body %j with 400 naming the field', async (body, field) => {
     const response = await order('2000', body).expect(400);
-    expect(response.body).toMatchObject({ statusCode: 400, error: 'invalid_body', field });
+    expect(response.body).toMatchObject({
+      statusCode: 400,
+      error: 'invalid_body',
+      field,
+    });
   });
 
   it('answers malformed JSON with 400, not 500', async () => {
-    const response = await request(stack.gatewayUrl).post('/orders').set('authorization', `Bearer ${token}`).set('content-type', 'application/json').send('{"sku":').expect(400);
+    const response = await request(stack.gatewayUrl)
+      .post('/orders')
+      .set('authorization', `Bearer ${token}`)
+      .set('content-type', 'application/json')
+      .send('{"sku":')
+      .expect(400);
     expect(response.body.statusCode).toBe(400);
   });
 
   it('answers business outcomes with their mapped status: unknown SKU 404, out of stock 409, declined 409', async () => {
-    expect((await order('2000', { sku: 'unicorn', quantity: 1 }).expect(404)).body).toMatchObject({ error: 'unknown_sku' });
-    expect((await order('2000', { sku: 'latte', quantity: 101 }).expect(409)).body).toMatchObject({ error: 'out_of_stock', message: 'not enough latte in stock for 101' });
-    expect((await order('2000', { sku: 'grinder', quantity: 1 }).expect(409)).body).toMatchObject({ error: 'payment_declined', message: 'card declined for 129900 cents' });
+    expect(
+      (await order('2000', { sku: 'unicorn', quantity: 1 }).expect(404)).body,
+    ).toMatchObject({ error: 'unknown_sku' });
+    expect(
+      (await order('2000', { sku: 'latte', quantity: 101 }).expect(409)).body,
+    ).toMatchObject({
+      error: 'out_of_stock',
+      message: 'not enough latte in stock for 101',
+    });
+    expect(
+      (await order('2000', { sku: 'grinder', quantity: 1 }).expect(409)).body,
+    ).toMatchObject({
+      error: 'payment_declined',
+      message: 'card declined for 129900 cents',
+    });
     // The declined order's reservation went back on the shelf.
-    await eventually(async () => expect(await stockOf(stack.grpcUrl('inventory'), 'grinder')).toMatchObject({ reserved: 0, sold: 0 }));
+    await eventually(async () =>
+      expect(
+        await stockOf(stack.grpcUrl('inventory'), 'grinder'),
+      ).toMatchObject({ reserved: 0, sold: 0 }),
+    );
   });
 
   it.each([
@@ -138,23 +210,45 @@ describe('deadline propagation across the five tiers', () => {
     ['Basic abc', 'unauthenticated'],
     ['Bearer not.a.jwt', 'invalid_token'],
   ])('answers Authorization %j with 401', async (authorization, error) => {
-    const req = request(stack.gatewayUrl).post('/orders').set('x-request-timeout', '2000');
+    const req = request(stack.gatewayUrl)
+      .post('/orders')
+      .set('x-request-timeout', '2000');
     if (authorization) req.set('authorization', authorization);
-    expect((await req.send({ sku: 'espresso', quantity: 1 }).expect(401)).body).toMatchObject({ statusCode: 401, error });
+    expect(
+      (await req.send({ sku: 'espresso', quantity: 1 }).expect(401)).body,
+    ).toMatchObject({ statusCode: 401, error });
   });
 
   it('answers an expired token with 401', async () => {
     const expired = issueToken('e2e-user', -60);
-    const response = await request(stack.gatewayUrl).post('/orders').set('authorization', `Bearer ${expired}`).send({ sku: 'espresso', quantity: 1 }).expect(401);
-    expect(response.body).toMatchObject({ error: 'invalid_token', message: 'token expired' });
+    const response = await request(stack.gatewayUrl)
+      .post('/orders')
+      .set('authorization', `Bearer ${expired}`)
+      .send({ sku: 'espresso', quantity: 1 })
+      .expect(401);
+    expect(response.body).toMatchObject({
+      error: 'invalid_token',
+      message: 'token expired',
+    });
   });
 
   it('serves a raw grpc-js client: a tiny deadline gets DEADLINE_EXCEEDED, no deadline still works', async () => {
     const inventory = rawClient(INVENTORY, stack.grpcUrl('inventory'));
     try {
-      await expect(unary(inventory, 'getStock', { sku: 'espresso' }, { deadline: Date.now() + 1 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
-      await expect(unary(inventory, 'getStock', { sku: 'espresso' })).resolves.toMatchObject({ sku: 'espresso' });
-      const line = await stack.tier('inventory').requestEnded({ method: 'GetStock', receivedBudgetMs: null });
+      await expect(
+        unary(
+          inventory,
+          'getStock',
+          { sku: 'espresso' },
+          { deadline: Date.now() + 1 },
+        ),
+      ).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+      await expect(
+        unary(inventory, 'getStock', { sku: 'espresso' }),
+      ).resolves.toMatchObject({ sku: 'espresso' });
+      const line = await stack
+        .tier('inventory')
+        .requestEnded({ method: 'GetStock', receivedBudgetMs: null });
       expect(line).toMatchObject({ outcome: 'ok' });
     } finally {
       inventory.close();
@@ -167,12 +261,24 @@ describe('deadline propagation across the five tiers', () => {
     const metadata = new grpc.Metadata();
     metadata.set('x-envoy-expected-rq-timeout-ms', '0');
     try {
-      await expect(unary(inventory, 'reserve', { orderId: 'expired-on-arrival', sku: 'espresso', quantity: 1 }, { deadline: Date.now() + 5_000 }, metadata)).rejects.toMatchObject({
+      await expect(
+        unary(
+          inventory,
+          'reserve',
+          { orderId: 'expired-on-arrival', sku: 'espresso', quantity: 1 },
+          { deadline: Date.now() + 5_000 },
+          metadata,
+        ),
+      ).rejects.toMatchObject({
         code: grpc.status.DEADLINE_EXCEEDED,
       });
-      const line = await stack.tier('inventory').requestEnded({ method: 'Reserve', receivedBudgetMs: 0 });
+      const line = await stack
+        .tier('inventory')
+        .requestEnded({ method: 'Reserve', receivedBudgetMs: 0 });
       expect(line.reason).toMatch(/^expired on arrival/);
-      expect(await stockOf(stack.grpcUrl('inventory'), 'espresso')).toMatchObject({ reserved: 0 });
+      expect(
+        await stockOf(stack.grpcUrl('inventory'), 'espresso'),
+      ).toMatchObject({ reserved: 0 });
     } finally {
       inventory.close();
     }
@@ -182,7 +288,10 @@ describe('deadline propagation across the five tiers', () => {
     await order('2000').expect(201);
     await new Promise((r) => setTimeout(r, 200)); // let any late 'cancelled' events arrive
     for (const tier of ['auth', 'order', 'inventory', 'payment'] as const) {
-      const ok = stack.tier(tier).requestsEnded().filter((e) => e.outcome === 'ok');
+      const ok = stack
+        .tier(tier)
+        .requestsEnded()
+        .filter((e) => e.outcome === 'ok');
       expect(ok.length).toBeGreaterThan(0);
       expect(ok.filter((e) => e.aborted)).toEqual([]);
     }
@@ -190,7 +299,13 @@ describe('deadline propagation across the five tiers', () => {
 
   it('stays healthy after all of the above', async () => {
     const health = await request(stack.gatewayUrl).get('/health').expect(200);
-    expect(health.body).toMatchObject({ status: 'ok', downstream: { auth: 'SERVING', order: 'SERVING' }, details: { breakers: { auth: { state: 'closed' }, order: { state: 'closed' } } } });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      downstream: { auth: 'SERVING', order: 'SERVING' },
+      details: {
+        breakers: { auth: { state: 'closed' }, order: { state: 'closed' } },
+      },
+    });
   });
 
   it('answers 503 quickly, not after the budget, when auth is down', async () => {
@@ -198,8 +313,13 @@ describe('deadline propagation across the five tiers', () => {
     const started = Date.now();
     const response = await order('10000').expect(503);
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(response.body).toMatchObject({ statusCode: 503, error: 'unavailable' });
-    expect(response.body.message).toMatch(/^auth\.VerifyToken failed: UNAVAILABLE/);
+    expect(response.body).toMatchObject({
+      statusCode: 503,
+      error: 'unavailable',
+    });
+    expect(response.body.message).toMatch(
+      /^auth\.VerifyToken failed: UNAVAILABLE/,
+    );
     await request(stack.gatewayUrl).get('/health').expect(503);
   });
 });

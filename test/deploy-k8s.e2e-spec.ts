@@ -28,7 +28,10 @@ interface Manifest {
   doc: Obj;
 }
 
-const ENV_SPECS: Record<string, Record<string, { parse(raw: string): unknown }>> = {
+const ENV_SPECS: Record<
+  string,
+  Record<string, { parse(raw: string): unknown }>
+> = {
   auth: AUTH_ENV,
   gateway: GATEWAY_ENV,
   inventory: INVENTORY_ENV,
@@ -43,168 +46,329 @@ const SCHEMA_IDS: Record<string, string> = {
   'v1/Secret': 'io.k8s.api.core.v1.Secret',
   'v1/ServiceAccount': 'io.k8s.api.core.v1.ServiceAccount',
   'v1/Namespace': 'io.k8s.api.core.v1.Namespace',
-  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': 'io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': 'io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration':
+    'io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration':
+    'io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration',
 };
 
 /** Like kubeconform -strict: an object that lists its properties admits no others. */
 function strict(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(strict);
   if (typeof schema !== 'object' || schema === null) return schema;
-  const out: Obj = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v as Obj).map(([p, s]) => [p, strict(s)])) : strict(v)]));
-  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  const out: Obj = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [
+      k,
+      k === 'properties'
+        ? Object.fromEntries(
+            Object.entries(v as Obj).map(([p, s]) => [p, strict(s)]),
+          )
+        : strict(v),
+    ]),
+  );
+  if (out.properties && out.additionalProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }
 
 function kubernetesValidator(): (doc: Obj) => ValidateFunction {
-  const definitions = JSON.parse(readFileSync(join(root, 'deploy/schemas/kubernetes-1.19.json'), 'utf8')) as Record<string, unknown>;
+  const definitions = JSON.parse(
+    readFileSync(join(root, 'deploy/schemas/kubernetes-1.19.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  ajv.addFormat('int32', true).addFormat('int64', true).addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/).addFormat('int-or-string', true).addFormat('double', true);
-  for (const [id, schema] of Object.entries(definitions)) ajv.addSchema(strict(schema) as object, id);
+  ajv
+    .addFormat('int32', true)
+    .addFormat('int64', true)
+    .addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/)
+    .addFormat('int-or-string', true)
+    .addFormat('double', true);
+  for (const [id, schema] of Object.entries(definitions))
+    ajv.addSchema(strict(schema) as object, id);
   return (doc) => {
     const id = SCHEMA_IDS[`${doc.apiVersion}/${doc.kind}`];
-    if (!id) throw new Error(`no schema kept for ${doc.apiVersion} ${doc.kind}: add it to deploy/schemas`);
+    if (!id)
+      throw new Error(
+        `no schema kept for ${doc.apiVersion} ${doc.kind}: add it to deploy/schemas`,
+      );
     const validate = ajv.getSchema(id);
-    if (!validate) throw new Error(`schema ${id} missing from deploy/schemas/kubernetes-1.19.json`);
+    if (!validate)
+      throw new Error(
+        `schema ${id} missing from deploy/schemas/kubernetes-1.19.json`,
+      );
     return validate;
   };
 }
 
-const kustomization = parseAllDocuments(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'))[0].toJS() as { namespace: string; resources: string[] };
+const kustomization = parseAllDocuments(
+  readFileSync(join(dir, 'kustomization.yaml'), 'utf8'),
+)[0].toJS() as { namespace: string; resources: string[] };
 const manifests: Manifest[] = kustomization.resources.flatMap((file) =>
-  parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as Obj })),
+  parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => ({
+    file,
+    doc: d.toJS() as Obj,
+  })),
 );
-const of = (kind: string) => manifests.filter((m) => m.doc.kind === kind).map((m) => m.doc);
+const of = (kind: string) =>
+  manifests.filter((m) => m.doc.kind === kind).map((m) => m.doc);
 const deployments = of('Deployment');
 const services = of('Service');
-const tierDeployments = deployments.filter((d) => d.metadata.labels?.[SERVICE_LABEL]);
-const podLabels = (d: Obj) => d.spec.template.metadata.labels as Record<string, string>;
+const tierDeployments = deployments.filter(
+  (d) => d.metadata.labels?.[SERVICE_LABEL],
+);
+const podLabels = (d: Obj) =>
+  d.spec.template.metadata.labels as Record<string, string>;
 const containerOf = (d: Obj) => d.spec.template.spec.containers[0] as Obj;
-const budgetOf = (d: Obj) => Number(d.spec.template.metadata.annotations[BUDGET]);
-const envOf = (d: Obj) => Object.fromEntries((containerOf(d).env as Obj[]).filter((e) => 'value' in e).map((e) => [e.name, e.value])) as Record<string, string>;
-const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const budgetOf = (d: Obj) =>
+  Number(d.spec.template.metadata.annotations[BUDGET]);
+const envOf = (d: Obj) =>
+  Object.fromEntries(
+    (containerOf(d).env as Obj[])
+      .filter((e) => 'value' in e)
+      .map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+const selects = (
+  selector: Record<string, string>,
+  labels: Record<string, string>,
+) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('Kubernetes manifests (deploy/k8s)', () => {
   const schemaFor = kubernetesValidator();
 
   it('lists every manifest in the folder in kustomization.yaml, and only files that exist', () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort();
     expect([...kustomization.resources].sort()).toEqual(files);
     expect(kustomization.namespace).toBe('deadline-relay');
   });
 
-  it.each(manifests.map((m) => [`${m.file}: ${m.doc.kind} ${m.doc.metadata?.name}`, m.doc] as const))('%s is valid against its Kubernetes schema', (_, doc) => {
+  it.each(
+    manifests.map(
+      (m) =>
+        [`${m.file}: ${m.doc.kind} ${m.doc.metadata?.name}`, m.doc] as const,
+    ),
+  )('%s is valid against its Kubernetes schema', (_, doc) => {
     const validate = schemaFor(doc);
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
   });
 
   it('the schema check can fail: a misspelt field is refused', () => {
     const broken = structuredClone(deployments[0]);
-    broken.spec.template.spec.containers[0].readinesProbe = broken.spec.template.spec.containers[0].readinessProbe;
+    broken.spec.template.spec.containers[0].readinesProbe =
+      broken.spec.template.spec.containers[0].readinessProbe;
     const validate = schemaFor(broken);
     expect(validate(broken)).toBe(false);
-    expect(validate.errors).toContainEqual(expect.objectContaining({ params: { additionalProperty: 'readinesProbe' } }));
+    expect(validate.errors).toContainEqual(
+      expect.objectContaining({
+        params: { additionalProperty: 'readinesProbe' },
+      }),
+    );
   });
 
   it('has a Deployment and a Service for each of the five tiers and the webhook', () => {
-    const names = ['admission', 'auth', 'gateway', 'inventory', 'order', 'payment'];
+    const names = [
+      'admission',
+      'auth',
+      'gateway',
+      'inventory',
+      'order',
+      'payment',
+    ];
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(names);
     expect(services.map((s) => s.metadata.name).sort()).toEqual(names);
-    expect(tierDeployments.map((d) => d.metadata.name).sort()).toEqual(['auth', 'gateway', 'inventory', 'order', 'payment']);
+    expect(tierDeployments.map((d) => d.metadata.name).sort()).toEqual([
+      'auth',
+      'gateway',
+      'inventory',
+      'order',
+      'payment',
+    ]);
   });
 
-  it.each(deployments.map((d) => [d.metadata.name as string, d] as const))('%s: the selector matches the pod labels, and one Service selects those pods', (_, d) => {
-    expect(selects(d.spec.selector.matchLabels, podLabels(d))).toBe(true);
-    const selecting = services.filter((s) => selects(s.spec.selector, podLabels(d)));
-    expect(selecting.map((s) => s.metadata.name)).toEqual([d.metadata.name]);
-  });
+  it.each(deployments.map((d) => [d.metadata.name as string, d] as const))(
+    '%s: the selector matches the pod labels, and one Service selects those pods',
+    (_, d) => {
+      expect(selects(d.spec.selector.matchLabels, podLabels(d))).toBe(true);
+      const selecting = services.filter((s) =>
+        selects(s.spec.selector, podLabels(d)),
+      );
+      expect(selecting.map((s) => s.metadata.name)).toEqual([d.metadata.name]);
+    },
+  );
 
-  it.each(services.map((s) => [s.metadata.name as string, s] as const))('%s: the Service’s target ports are ports its pods declare', (_, s) => {
-    const pods = deployments.find((d) => selects(s.spec.selector, podLabels(d)))!;
-    const ports = containerOf(pods).ports as Obj[];
-    for (const p of s.spec.ports as Obj[]) expect(ports.some((c) => c.name === p.targetPort || c.containerPort === p.targetPort)).toBe(true);
-  });
+  it.each(services.map((s) => [s.metadata.name as string, s] as const))(
+    '%s: the Service’s target ports are ports its pods declare',
+    (_, s) => {
+      const pods = deployments.find((d) =>
+        selects(s.spec.selector, podLabels(d)),
+      )!;
+      const ports = containerOf(pods).ports as Obj[];
+      for (const p of s.spec.ports as Obj[])
+        expect(
+          ports.some(
+            (c) => c.name === p.targetPort || c.containerPort === p.targetPort,
+          ),
+        ).toBe(true);
+    },
+  );
 
-  it.each(deployments.map((d) => [d.metadata.name as string, d] as const))('%s: probes use declared ports, and the process listens there', (name, d) => {
-    const container = containerOf(d);
-    const env = envOf(d);
-    for (const probe of [container.readinessProbe, container.livenessProbe]) {
-      const port = (container.ports as Obj[]).find((p) => p.name === probe.httpGet.port)!;
-      expect(port).toBeDefined();
-      // The port the process binds, from its own env: the probe must reach it.
-      const portVar = ({ gateway: 'GATEWAY_PORT', admission: 'ADMISSION_PORT' } as Record<string, string>)[name] ?? `${name.toUpperCase()}_ADMIN_PORT`;
-      expect(Number(env[portVar])).toBe(port.containerPort);
-      expect(['/health', '/health/live', '/healthz']).toContain(probe.httpGet.path);
-    }
-    if (name !== 'gateway' && name !== 'admission') expect(env.ADMIN_HOST).toBe('0.0.0.0');
-    expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
-  });
+  it.each(deployments.map((d) => [d.metadata.name as string, d] as const))(
+    '%s: probes use declared ports, and the process listens there',
+    (name, d) => {
+      const container = containerOf(d);
+      const env = envOf(d);
+      for (const probe of [container.readinessProbe, container.livenessProbe]) {
+        const port = (container.ports as Obj[]).find(
+          (p) => p.name === probe.httpGet.port,
+        )!;
+        expect(port).toBeDefined();
+        // The port the process binds, from its own env: the probe must reach it.
+        const portVar =
+          (
+            { gateway: 'GATEWAY_PORT', admission: 'ADMISSION_PORT' } as Record<
+              string,
+              string
+            >
+          )[name] ?? `${name.toUpperCase()}_ADMIN_PORT`;
+        expect(Number(env[portVar])).toBe(port.containerPort);
+        expect(['/health', '/health/live', '/healthz']).toContain(
+          probe.httpGet.path,
+        );
+      }
+      if (name !== 'gateway' && name !== 'admission')
+        expect(env.ADMIN_HOST).toBe('0.0.0.0');
+      expect(container.resources.requests).toEqual({
+        cpu: expect.any(String),
+        memory: expect.any(String),
+      });
+    },
+  );
 
-  it.each(deployments.map((d) => [d.metadata.name as string, d] as const))('%s: sets only variables its app reads, with values it accepts', (name, d) => {
-    const spec = ENV_SPECS[name];
-    for (const e of containerOf(d).env as Obj[]) {
-      expect({ name: e.name, known: e.name in spec }).toEqual({ name: e.name, known: true });
-      if ('value' in e) expect({ name: e.name, problem: (spec[e.name].parse(String(e.value)) as { reason?: string })?.reason }).toEqual({ name: e.name, problem: undefined });
-    }
-    expect(containerOf(d).command).toEqual(['node', `dist/apps/${name}/src/main.js`]);
-  });
+  it.each(deployments.map((d) => [d.metadata.name as string, d] as const))(
+    '%s: sets only variables its app reads, with values it accepts',
+    (name, d) => {
+      const spec = ENV_SPECS[name];
+      for (const e of containerOf(d).env as Obj[]) {
+        expect({ name: e.name, known: e.name in spec }).toEqual({
+          name: e.name,
+          known: true,
+        });
+        if ('value' in e)
+          expect({
+            name: e.name,
+            problem: (
+              spec[e.name].parse(String(e.value)) as { reason?: string }
+            )?.reason,
+          }).toEqual({ name: e.name, problem: undefined });
+      }
+      expect(containerOf(d).command).toEqual([
+        'node',
+        `dist/apps/${name}/src/main.js`,
+      ]);
+    },
+  );
 
   it('each tier declares its timeout budget in one annotation, within the cluster maximum, and a sidecar timeout within it', () => {
-    const max = Number(envOf(deployments.find((d) => d.metadata.name === 'admission')!).ADMISSION_MAX_BUDGET_MS);
+    const max = Number(
+      envOf(deployments.find((d) => d.metadata.name === 'admission')!)
+        .ADMISSION_MAX_BUDGET_MS,
+    );
     for (const d of tierDeployments) {
       expect(d.spec.template.metadata.annotations[BUDGET]).toMatch(/^\d+$/);
       expect(budgetOf(d)).toBeLessThanOrEqual(max);
       const sidecar = d.spec.template.metadata.annotations[SIDECAR];
-      if (sidecar !== undefined) expect(Number(sidecar)).toBeLessThanOrEqual(budgetOf(d));
+      if (sidecar !== undefined)
+        expect(Number(sidecar)).toBeLessThanOrEqual(budgetOf(d));
     }
     const gateway = tierDeployments.find((d) => d.metadata.name === 'gateway')!;
-    expect(budgetOf(gateway)).toBe(Number(envOf(gateway).DEADLINE_MAX_BUDGET_MS));
+    expect(budgetOf(gateway)).toBe(
+      Number(envOf(gateway).DEADLINE_MAX_BUDGET_MS),
+    );
   });
 
   it('every callee’s budget is below its caller’s, by at least the caller’s reserve (calls read from the *_GRPC_URL variables)', () => {
     const edges: string[] = [];
     for (const caller of tierDeployments) {
       const env = envOf(caller);
-      for (const [name, url] of Object.entries(env).filter(([n]) => n.endsWith('_GRPC_URL'))) {
+      for (const [name, url] of Object.entries(env).filter(([n]) =>
+        n.endsWith('_GRPC_URL'),
+      )) {
         const [host, port] = url.split(':');
         const service = services.find((s) => s.metadata.name === host);
-        expect({ name, url, service: service?.metadata.name }).toEqual({ name, url, service: host });
-        expect((service!.spec.ports as Obj[]).map((p) => p.port)).toContain(Number(port));
-        const callee = deployments.find((d) => selects(service!.spec.selector, podLabels(d)))!;
-        expect(budgetOf(callee)).toBeLessThanOrEqual(budgetOf(caller) - Number(env.DEADLINE_RESERVE_MS));
+        expect({ name, url, service: service?.metadata.name }).toEqual({
+          name,
+          url,
+          service: host,
+        });
+        expect((service!.spec.ports as Obj[]).map((p) => p.port)).toContain(
+          Number(port),
+        );
+        const callee = deployments.find((d) =>
+          selects(service!.spec.selector, podLabels(d)),
+        )!;
+        expect(budgetOf(callee)).toBeLessThanOrEqual(
+          budgetOf(caller) - Number(env.DEADLINE_RESERVE_MS),
+        );
         edges.push(`${caller.metadata.name}->${callee.metadata.name}`);
       }
     }
-    expect(edges.sort()).toEqual(['gateway->auth', 'gateway->order', 'order->inventory', 'order->payment']);
+    expect(edges.sort()).toEqual([
+      'gateway->auth',
+      'gateway->order',
+      'order->inventory',
+      'order->payment',
+    ]);
   });
 
   it('points both webhook configurations at the admission Service, over v1, without side effects, with a short timeout', () => {
     const admission = services.find((s) => s.metadata.name === 'admission')!;
-    const configs = [...of('ValidatingWebhookConfiguration'), ...of('MutatingWebhookConfiguration')];
+    const configs = [
+      ...of('ValidatingWebhookConfiguration'),
+      ...of('MutatingWebhookConfiguration'),
+    ];
     expect(configs).toHaveLength(2);
     for (const config of configs) {
       for (const hook of config.webhooks as Obj[]) {
-        expect(hook.clientConfig.service).toMatchObject({ namespace: kustomization.namespace, name: 'admission', port: admission.spec.ports[0].port });
+        expect(hook.clientConfig.service).toMatchObject({
+          namespace: kustomization.namespace,
+          name: 'admission',
+          port: admission.spec.ports[0].port,
+        });
         expect(hook.admissionReviewVersions).toEqual(['v1']);
         expect(hook.sideEffects).toBe('None');
         expect(hook.timeoutSeconds).toBeLessThanOrEqual(10);
-        expect(hook.objectSelector.matchExpressions).toEqual([{ key: SERVICE_LABEL, operator: 'Exists' }]);
+        expect(hook.objectSelector.matchExpressions).toEqual([
+          { key: SERVICE_LABEL, operator: 'Exists' },
+        ]);
       }
     }
-    expect(of('ValidatingWebhookConfiguration')[0].webhooks[0]).toMatchObject({ failurePolicy: 'Fail', clientConfig: { service: { path: '/validate' } } });
-    expect(of('MutatingWebhookConfiguration')[0].webhooks[0]).toMatchObject({ clientConfig: { service: { path: '/mutate' } } });
+    expect(of('ValidatingWebhookConfiguration')[0].webhooks[0]).toMatchObject({
+      failurePolicy: 'Fail',
+      clientConfig: { service: { path: '/validate' } },
+    });
+    expect(of('MutatingWebhookConfiguration')[0].webhooks[0]).toMatchObject({
+      clientConfig: { service: { path: '/mutate' } },
+    });
     // The webhook's own pods are outside its selector, so it never blocks its own rollout.
-    expect(podLabels(deployments.find((d) => d.metadata.name === 'admission')!)[SERVICE_LABEL]).toBeUndefined();
+    expect(
+      podLabels(deployments.find((d) => d.metadata.name === 'admission')!)[
+        SERVICE_LABEL
+      ],
+    ).toBeUndefined();
   });
 
   it('mounts the webhook’s certificate Secret where the app reads it', () => {
     const d = deployments.find((x) => x.metadata.name === 'admission')!;
     const mount = (containerOf(d).volumeMounts as Obj[])[0];
-    const volume = (d.spec.template.spec.volumes as Obj[]).find((v) => v.name === mount.name)!;
+    const volume = (d.spec.template.spec.volumes as Obj[]).find(
+      (v) => v.name === mount.name,
+    )!;
     expect(volume.secret.secretName).toBe('admission-tls');
     expect(envOf(d).ADMISSION_TLS_CERT_FILE).toBe(`${mount.mountPath}/tls.crt`);
     expect(envOf(d).ADMISSION_TLS_KEY_FILE).toBe(`${mount.mountPath}/tls.key`);
-    expect(readFileSync(join(dir, 'webhook-certs.sh'), 'utf8')).toContain('create secret tls admission-tls');
+    expect(readFileSync(join(dir, 'webhook-certs.sh'), 'utf8')).toContain(
+      'create secret tls admission-tls',
+    );
   });
 });

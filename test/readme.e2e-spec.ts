@@ -20,11 +20,16 @@ describe('README configuration table', () => {
   it('documents every variable a tier reads', async () => {
     const variables = new Set<string>();
     for (const file of specs) {
-      for (const exported of Object.values((await import(file)) as Record<string, unknown>)) {
-        if (exported && typeof exported === 'object') Object.keys(exported).forEach((name) => variables.add(name));
+      for (const exported of Object.values(
+        (await import(file)) as Record<string, unknown>,
+      )) {
+        if (exported && typeof exported === 'object')
+          Object.keys(exported).forEach((name) => variables.add(name));
       }
     }
-    const undocumented = [...variables].filter((name) => !readme.includes(`\`${name}\``)).sort();
+    const undocumented = [...variables]
+      .filter((name) => !readme.includes(`\`${name}\``))
+      .sort();
     expect(undocumented).toEqual([]);
   });
 

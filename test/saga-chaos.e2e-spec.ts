@@ -50,18 +50,32 @@ describe('saga under chaos (real processes, real PostgreSQL)', () => {
 
     const placeOne = async (): Promise<void> => {
       const budgetMs = 100 + Math.floor(random() * 2_400);
-      const hangUpAfterMs = random() < 0.2 ? Math.floor(random() * budgetMs) : undefined;
+      const hangUpAfterMs =
+        random() < 0.2 ? Math.floor(random() * budgetMs) : undefined;
       const controller = new AbortController();
-      const timer = hangUpAfterMs === undefined ? undefined : setTimeout(() => controller.abort(), hangUpAfterMs);
+      const timer =
+        hangUpAfterMs === undefined
+          ? undefined
+          : setTimeout(() => controller.abort(), hangUpAfterMs);
       try {
         const response = await fetch(`${stack.gatewayUrl}/orders`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs) },
-          body: JSON.stringify({ sku: SKUS[Math.floor(random() * SKUS.length)], quantity: 1 + Math.floor(random() * 3) }),
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'x-request-timeout': String(budgetMs),
+          },
+          body: JSON.stringify({
+            sku: SKUS[Math.floor(random() * SKUS.length)],
+            quantity: 1 + Math.floor(random() * 3),
+          }),
           signal: controller.signal,
         });
         await response.arrayBuffer();
-        statuses.set(String(response.status), (statuses.get(String(response.status)) ?? 0) + 1);
+        statuses.set(
+          String(response.status),
+          (statuses.get(String(response.status)) ?? 0) + 1,
+        );
       } catch {
         statuses.set('hung up', (statuses.get('hung up') ?? 0) + 1);
       } finally {
@@ -87,7 +101,13 @@ describe('saga under chaos (real processes, real PostgreSQL)', () => {
     const chaos = async (): Promise<void> => {
       const victims: readonly TierName[] = ['order', 'payment', 'inventory'];
       for (const [i, tier] of victims.entries()) {
-        await eventually(() => expect(next).toBeGreaterThanOrEqual((ORDERS / (victims.length + 1)) * (i + 1)), 60_000);
+        await eventually(
+          () =>
+            expect(next).toBeGreaterThanOrEqual(
+              (ORDERS / (victims.length + 1)) * (i + 1),
+            ),
+          60_000,
+        );
         down = true;
         await stack.tier(tier).stop(0);
         await stack.tier(tier).start();
@@ -96,21 +116,34 @@ describe('saga under chaos (real processes, real PostgreSQL)', () => {
       }
       chaosDone = true;
     };
-    await Promise.all([...Array.from({ length: CONCURRENCY }, (_, id) => worker(id)), chaos()]);
+    await Promise.all([
+      ...Array.from({ length: CONCURRENCY }, (_, id) => worker(id)),
+      chaos(),
+    ]);
     console.log(`saga chaos: ${next} orders`, Object.fromEntries(statuses));
 
     // Every kind of outcome happened: confirmed, failed fast, timed out, hung up.
     expect(statuses.get('201') ?? 0).toBeGreaterThan(0);
-    expect((statuses.get('504') ?? 0) + (statuses.get('hung up') ?? 0)).toBeGreaterThan(0);
+    expect(
+      (statuses.get('504') ?? 0) + (statuses.get('hung up') ?? 0),
+    ).toBeGreaterThan(0);
 
     // The saga converges: follow-ups, recovery after the order tier's deaths, the sweeper after the grace period.
-    const invariants = await eventually(async () => {
-      const open = await db.query("SELECT order_id FROM inventory.reservations WHERE state = 'reserved'");
-      expect(open.rows).toEqual([]);
-      const unsettled = await db.query('SELECT id, status FROM orders.orders WHERE NOT settled');
-      expect(unsettled.rows).toEqual([]);
-      return snapshot(db);
-    }, 30_000, 200);
+    const invariants = await eventually(
+      async () => {
+        const open = await db.query(
+          "SELECT order_id FROM inventory.reservations WHERE state = 'reserved'",
+        );
+        expect(open.rows).toEqual([]);
+        const unsettled = await db.query(
+          'SELECT id, status FROM orders.orders WHERE NOT settled',
+        );
+        expect(unsettled.rows).toEqual([]);
+        return snapshot(db);
+      },
+      30_000,
+      200,
+    );
 
     for (const item of invariants.items) {
       expect(item.available + item.reserved + item.sold).toBe(item.initial);
@@ -121,14 +154,23 @@ describe('saga under chaos (real processes, real PostgreSQL)', () => {
     expect(invariants.chargedNotConfirmed).toEqual([]);
     expect(invariants.chargeMismatch).toEqual([]);
     // Units sold are exactly the confirmed orders' units.
-    for (const item of invariants.items) expect(item.sold).toBe(invariants.confirmedUnits.get(item.sku) ?? 0);
+    for (const item of invariants.items)
+      expect(item.sold).toBe(invariants.confirmedUnits.get(item.sku) ?? 0);
     // Each 201 is a confirmed order; some more were charged after their client had gone, and confirmed by the follow-up.
-    expect(invariants.confirmed).toBeGreaterThanOrEqual(statuses.get('201') ?? 0);
+    expect(invariants.confirmed).toBeGreaterThanOrEqual(
+      statuses.get('201') ?? 0,
+    );
   }, 120_000);
 });
 
 interface Invariants {
-  items: { sku: string; initial: number; available: number; reserved: number; sold: number }[];
+  items: {
+    sku: string;
+    initial: number;
+    available: number;
+    reserved: number;
+    sold: number;
+  }[];
   confirmed: number;
   confirmedUnits: Map<string, number>;
   confirmedWithoutCharge: string[];
@@ -137,18 +179,37 @@ interface Invariants {
 }
 
 async function snapshot(db: Client): Promise<Invariants> {
-  const items = (await db.query<Invariants['items'][number]>('SELECT sku, initial, available, reserved, sold FROM inventory.items ORDER BY sku')).rows;
-  const confirmed = (await db.query<{ id: string; sku: string; quantity: number }>("SELECT id, sku, quantity FROM orders.orders WHERE status = 'confirmed'")).rows;
+  const items = (
+    await db.query<Invariants['items'][number]>(
+      'SELECT sku, initial, available, reserved, sold FROM inventory.items ORDER BY sku',
+    )
+  ).rows;
+  const confirmed = (
+    await db.query<{ id: string; sku: string; quantity: number }>(
+      "SELECT id, sku, quantity FROM orders.orders WHERE status = 'confirmed'",
+    )
+  ).rows;
   const confirmedUnits = new Map<string, number>();
-  for (const order of confirmed) confirmedUnits.set(order.sku, (confirmedUnits.get(order.sku) ?? 0) + order.quantity);
-  const ids = (sql: string): Promise<string[]> => db.query<{ id: string }>(sql).then((r) => r.rows.map((row) => row.id));
+  for (const order of confirmed)
+    confirmedUnits.set(
+      order.sku,
+      (confirmedUnits.get(order.sku) ?? 0) + order.quantity,
+    );
+  const ids = (sql: string): Promise<string[]> =>
+    db.query<{ id: string }>(sql).then((r) => r.rows.map((row) => row.id));
   return {
     items,
     confirmed: confirmed.length,
     confirmedUnits,
-    confirmedWithoutCharge: await ids("SELECT o.id FROM orders.orders o LEFT JOIN payment.charges c ON c.order_id = o.id WHERE o.status = 'confirmed' AND c.order_id IS NULL"),
-    chargedNotConfirmed: await ids("SELECT c.order_id AS id FROM payment.charges c LEFT JOIN orders.orders o ON o.id = c.order_id WHERE o.status IS DISTINCT FROM 'confirmed'"),
-    chargeMismatch: await ids("SELECT o.id FROM orders.orders o JOIN payment.charges c ON c.order_id = o.id WHERE o.charge_id IS DISTINCT FROM c.id OR o.amount_cents IS DISTINCT FROM c.amount_cents"),
+    confirmedWithoutCharge: await ids(
+      "SELECT o.id FROM orders.orders o LEFT JOIN payment.charges c ON c.order_id = o.id WHERE o.status = 'confirmed' AND c.order_id IS NULL",
+    ),
+    chargedNotConfirmed: await ids(
+      "SELECT c.order_id AS id FROM payment.charges c LEFT JOIN orders.orders o ON o.id = c.order_id WHERE o.status IS DISTINCT FROM 'confirmed'",
+    ),
+    chargeMismatch: await ids(
+      'SELECT o.id FROM orders.orders o JOIN payment.charges c ON c.order_id = o.id WHERE o.charge_id IS DISTINCT FROM c.id OR o.amount_cents IS DISTINCT FROM c.amount_cents',
+    ),
   };
 }
 

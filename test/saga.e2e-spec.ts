@@ -37,13 +37,29 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     await stack?.stop();
   });
 
-  const charge = (orderId: string, budgetMs: number) => unary<{ id: string; orderId: string }>(payment, 'charge', { orderId, customerId: 'c1', amountCents: 700 }, { deadline: Date.now() + budgetMs });
-  const chargeRows = async (orderId: string): Promise<{ id: string }[]> => (await db.query<{ id: string }>('SELECT id FROM payment.charges WHERE order_id = $1', [orderId])).rows;
+  const charge = (orderId: string, budgetMs: number) =>
+    unary<{ id: string; orderId: string }>(
+      payment,
+      'charge',
+      { orderId, customerId: 'c1', amountCents: 700 },
+      { deadline: Date.now() + budgetMs },
+    );
+  const chargeRows = async (orderId: string): Promise<{ id: string }[]> =>
+    (
+      await db.query<{ id: string }>(
+        'SELECT id FROM payment.charges WHERE order_id = $1',
+        [orderId],
+      )
+    ).rows;
 
   it('charges nothing when the charge runs out of time, and exactly once when it is retried', async () => {
-    await expect(charge('ord_retry', 150)).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    await expect(charge('ord_retry', 150)).rejects.toMatchObject({
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
     // The timed-out attempt was stopped before it wrote anything.
-    await stack.tier('payment').requestEnded({ method: 'Charge', aborted: true });
+    await stack
+      .tier('payment')
+      .requestEnded({ method: 'Charge', aborted: true });
     expect(await chargeRows('ord_retry')).toEqual([]);
 
     const first = await charge('ord_retry', 5_000);
@@ -53,24 +69,46 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
   }, 20_000);
 
   it('charges once for concurrent attempts with the same order id', async () => {
-    const attempts = await Promise.all(Array.from({ length: 6 }, () => charge('ord_concurrent', 5_000)));
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, () => charge('ord_concurrent', 5_000)),
+    );
     expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
     expect(await chargeRows('ord_concurrent')).toHaveLength(1);
   }, 20_000);
 
   it('refuses a second charge row for an order at the database itself', async () => {
     const [{ id }] = await chargeRows('ord_concurrent');
-    await expect(db.query("INSERT INTO payment.charges (id, order_id, amount_cents, status) VALUES ('ch_other', 'ord_concurrent', 700, 'captured')")).rejects.toMatchObject({ code: '23505' });
+    await expect(
+      db.query(
+        "INSERT INTO payment.charges (id, order_id, amount_cents, status) VALUES ('ch_other', 'ord_concurrent', 700, 'captured')",
+      ),
+    ).rejects.toMatchObject({ code: '23505' });
     expect(await chargeRows('ord_concurrent')).toEqual([{ id }]);
   });
 
   it('sweeps a reservation whose outcome never arrives, once its deadline and the grace period have passed', async () => {
     const before = await stock('espresso');
-    const reserved = await unary<{ state: string }>(inventory, 'reserve', { orderId: 'ord_orphan', sku: 'espresso', quantity: 2 }, { deadline: Date.now() + 400 });
+    const reserved = await unary<{ state: string }>(
+      inventory,
+      'reserve',
+      { orderId: 'ord_orphan', sku: 'espresso', quantity: 2 },
+      { deadline: Date.now() + 400 },
+    );
     expect(reserved.state).toBe('reserved');
-    expect(await stock('espresso')).toMatchObject({ available: before.available - 2, reserved: before.reserved + 2 });
+    expect(await stock('espresso')).toMatchObject({
+      available: before.available - 2,
+      reserved: before.reserved + 2,
+    });
 
-    await eventually(async () => expect((await db.query("SELECT state, settled_by FROM inventory.reservations WHERE order_id = 'ord_orphan'")).rows).toEqual([{ state: 'released', settled_by: 'sweeper' }]));
+    await eventually(async () =>
+      expect(
+        (
+          await db.query(
+            "SELECT state, settled_by FROM inventory.reservations WHERE order_id = 'ord_orphan'",
+          )
+        ).rows,
+      ).toEqual([{ state: 'released', settled_by: 'sweeper' }]),
+    );
     expect(await stock('espresso')).toEqual(before);
   }, 20_000);
 
@@ -88,10 +126,22 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     } finally {
       await restartOrderTier(); // the later tests need it whatever happened above
     }
-    await eventually(async () => expect(await orderRow(pending.id)).toMatchObject({ status: 'failed', settled: true }));
+    await eventually(async () =>
+      expect(await orderRow(pending.id)).toMatchObject({
+        status: 'failed',
+        settled: true,
+      }),
+    );
     expect(await chargeRows(pending.id)).toEqual([]);
     expect(await stock('latte')).toEqual(before);
-    expect((await db.query('SELECT state FROM inventory.reservations WHERE order_id = $1', [pending.id])).rows).toEqual([{ state: 'released' }]);
+    expect(
+      (
+        await db.query(
+          'SELECT state FROM inventory.reservations WHERE order_id = $1',
+          [pending.id],
+        )
+      ).rows,
+    ).toEqual([{ state: 'released' }]);
   }, 60_000);
 
   it('lets an order in flight, and its follow-up, finish when the order tier is told to stop (SIGTERM)', async () => {
@@ -105,12 +155,20 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
       const response = await placing.response;
       await stopping;
       expect(response.status).toBe(201);
-      const { order: placed } = (await response.json()) as { order: { id: string; chargeId: string } };
+      const { order: placed } = (await response.json()) as {
+        order: { id: string; chargeId: string };
+      };
       // Settled before the process exited: the reservation committed by its follow-up, not left to recovery.
-      expect(await orderRow(placed.id)).toEqual({ status: 'confirmed', settled: true, charge_id: placed.chargeId });
+      expect(await orderRow(placed.id)).toEqual({
+        status: 'confirmed',
+        settled: true,
+        charge_id: placed.chargeId,
+      });
       expect(await chargeRows(placed.id)).toEqual([{ id: placed.chargeId }]);
       expect(await stock('espresso')).toEqual(sold(before, 2));
-      expect(order.events.slice(logged).find((e) => e.msg === 'drained')).toMatchObject({ forced: false });
+      expect(
+        order.events.slice(logged).find((e) => e.msg === 'drained'),
+      ).toMatchObject({ forced: false });
     } finally {
       await stopping;
       await restartOrderTier();
@@ -121,7 +179,9 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     const before = await stock('espresso');
     // The same tier with no drain time: its gRPC server cancels the calls in flight at once.
     await stack.tier('order').stop();
-    const hasty = stack.tier('order').replica('order', { SHUTDOWN_DRAIN_MS: '0' });
+    const hasty = stack
+      .tier('order')
+      .replica('order', { SHUTDOWN_DRAIN_MS: '0' });
     let orderId: string;
     try {
       await hasty.start();
@@ -131,7 +191,9 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
       await hasty.stop();
       // The gateway's client did not hang up; the order tier went away: 503 (grpc-js reports CANCELLED here).
       expect((await placing.response).status).toBe(503);
-      expect(hasty.events.find((e) => e.msg === 'drained')).toMatchObject({ forced: true });
+      expect(hasty.events.find((e) => e.msg === 'drained')).toMatchObject({
+        forced: true,
+      });
       orderId = (await latestOrder('espresso')).id;
     } finally {
       await hasty.stop();
@@ -157,32 +219,66 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     const before = await stock('latte');
     const response = await placeOrder('latte', 1, 5_000);
     expect(response.status).toBe(201);
-    const { order } = (await response.json()) as { order: { id: string; chargeId: string } };
-    await eventually(async () => expect(await orderRow(order.id)).toEqual({ status: 'confirmed', settled: true, charge_id: order.chargeId }));
+    const { order } = (await response.json()) as {
+      order: { id: string; chargeId: string };
+    };
+    await eventually(async () =>
+      expect(await orderRow(order.id)).toEqual({
+        status: 'confirmed',
+        settled: true,
+        charge_id: order.chargeId,
+      }),
+    );
     expect(await chargeRows(order.id)).toEqual([{ id: order.chargeId }]);
     expect(await stock('latte')).toEqual(sold(before, 1));
   }, 20_000);
 
   it('reports each data tier’s database in GET /health, with no deadline lost along the way', async () => {
     for (const tier of ['order', 'inventory', 'payment'] as const) {
-      const health = (await (await fetch(`${stack.adminUrl(tier)}/health`)).json()) as { details: { database: unknown } };
-      expect(health.details.database).toMatchObject({ kind: 'postgres', connections: { total: expect.any(Number), idle: expect.any(Number), waiting: 0 }, cancelledQueries: expect.any(Number), lostDeadlines: 0 });
+      const health = (await (
+        await fetch(`${stack.adminUrl(tier)}/health`)
+      ).json()) as { details: { database: unknown } };
+      expect(health.details.database).toMatchObject({
+        kind: 'postgres',
+        connections: {
+          total: expect.any(Number),
+          idle: expect.any(Number),
+          waiting: 0,
+        },
+        cancelledQueries: expect.any(Number),
+        lostDeadlines: 0,
+      });
     }
   });
 
-  const placeOrder = (sku: string, quantity: number, budgetMs: number): Promise<Response> =>
+  const placeOrder = (
+    sku: string,
+    quantity: number,
+    budgetMs: number,
+  ): Promise<Response> =>
     fetch(`${stack.gatewayUrl}/orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${issueToken()}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs) },
+      headers: {
+        authorization: `Bearer ${issueToken()}`,
+        'content-type': 'application/json',
+        'x-request-timeout': String(budgetMs),
+      },
       body: JSON.stringify({ sku, quantity }),
     });
 
   /** Places an order; `charging` resolves once payment is capturing (mid-saga). */
-  function placeDuringCharge(sku: string, quantity: number): { response: Promise<Response>; charging: Promise<void> } {
-    const capturing = (): number => stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
+  function placeDuringCharge(
+    sku: string,
+    quantity: number,
+  ): { response: Promise<Response>; charging: Promise<void> } {
+    const capturing = (): number =>
+      stack.tier('payment').events.filter((e) => e.msg === 'capturing').length;
     const already = capturing();
     const response = placeOrder(sku, quantity, 3_000);
-    return { response, charging: eventually(() => expect(capturing()).toBe(already + 1)) };
+    return {
+      response,
+      charging: eventually(() => expect(capturing()).toBe(already + 1)),
+    };
   }
 
   async function restartOrderTier(): Promise<void> {
@@ -190,15 +286,39 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     await stack.waitUntilReady();
   }
 
-  type OrderRow = { status: string; settled: boolean; charge_id: string | null };
-  const orderRow = async (id: string): Promise<OrderRow> => (await db.query<OrderRow>('SELECT status, settled, charge_id FROM orders.orders WHERE id = $1', [id])).rows[0];
+  type OrderRow = {
+    status: string;
+    settled: boolean;
+    charge_id: string | null;
+  };
+  const orderRow = async (id: string): Promise<OrderRow> =>
+    (
+      await db.query<OrderRow>(
+        'SELECT status, settled, charge_id FROM orders.orders WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
   const latestOrder = async (sku: string): Promise<OrderRow & { id: string }> =>
-    (await db.query<OrderRow & { id: string }>('SELECT id, status, settled, charge_id FROM orders.orders WHERE sku = $1 ORDER BY created_at DESC LIMIT 1', [sku])).rows[0];
+    (
+      await db.query<OrderRow & { id: string }>(
+        'SELECT id, status, settled, charge_id FROM orders.orders WHERE sku = $1 ORDER BY created_at DESC LIMIT 1',
+        [sku],
+      )
+    ).rows[0];
 
   type Stock = { available: number; reserved: number; sold: number };
-  const sold = (before: Stock, quantity: number): Stock => ({ ...before, available: before.available - quantity, sold: before.sold + quantity });
+  const sold = (before: Stock, quantity: number): Stock => ({
+    ...before,
+    available: before.available - quantity,
+    sold: before.sold + quantity,
+  });
 
   async function stock(sku: string): Promise<Stock> {
-    return (await db.query<Stock>('SELECT available, reserved, sold FROM inventory.items WHERE sku = $1', [sku])).rows[0];
+    return (
+      await db.query<Stock>(
+        'SELECT available, reserved, sold FROM inventory.items WHERE sku = $1',
+        [sku],
+      )
+    ).rows[0];
   }
 });

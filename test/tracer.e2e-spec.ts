@@ -24,7 +24,11 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
   const order = async (budgetMs: number, token: string): Promise<number> => {
     const response = await fetch(`${stack.gatewayUrl}/orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-timeout': String(budgetMs) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-request-timeout': String(budgetMs),
+      },
       body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
     });
     await response.arrayBuffer();
@@ -33,13 +37,21 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    stack = await Stack.start({ tierEnv: { payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) } } });
+    stack = await Stack.start({
+      tierEnv: {
+        payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) },
+      },
+    });
     const token = issueToken();
     expect(await order(3_000, token)).toBe(201);
     expect(await order(250, token)).toBe(504);
     // The edge records a request when it ends, just after the reply leaves.
     const listed = await eventually(async () => {
-      const body = (await (await fetch(`${stack.gatewayUrl}/_tracer/requests`)).json()) as { requests: { id: number; outcome: string; method: string }[] };
+      const body = (await (
+        await fetch(`${stack.gatewayUrl}/_tracer/requests`)
+      ).json()) as {
+        requests: { id: number; outcome: string; method: string }[];
+      };
       const orders = body.requests.filter((r) => r.method === 'POST /orders');
       expect(orders).toHaveLength(2);
       return orders;
@@ -52,7 +64,15 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1360, height: 820 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
   }, 90_000);
@@ -67,7 +87,14 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
     await page.goto(`${stack.gatewayUrl}/_tracer#/requests/${okId}`);
     const bars = page.getByTestId('hop-bar');
     await bars.nth(4).waitFor({ timeout: 10_000 });
-    expect(await bars.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-service')}:${r.getAttribute('data-outcome')}`))).toEqual([
+    expect(
+      await bars.evaluateAll((rows) =>
+        rows.map(
+          (r) =>
+            `${r.getAttribute('data-service')}:${r.getAttribute('data-outcome')}`,
+        ),
+      ),
+    ).toEqual([
       'gateway:ok',
       'auth:ok',
       'order:ok',
@@ -77,31 +104,55 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
     // Every hop shows both its budget and the time it used, and the deadline line is drawn.
     expect(await page.getByTestId('budget-bar').count()).toBe(5);
     expect(await page.getByTestId('used-bar').count()).toBe(5);
-    await expect(page.getByTestId('deadline-line').isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('deadline-line').isVisible()).resolves.toBe(
+      true,
+    );
     expect(await page.locator('.hop.failed').count()).toBe(0);
-    await page.screenshot({ path: join(ARTIFACTS, 'tracer-ok.png'), fullPage: true });
+    await page.screenshot({
+      path: join(ARTIFACTS, 'tracer-ok.png'),
+      fullPage: true,
+    });
   });
 
   it('marks the deadline-exceeded request in the list and its failed hops in the waterfall', async () => {
     await page.goto(`${stack.gatewayUrl}/_tracer`);
     await page.getByRole('button', { name: 'deadline exceeded' }).click();
     const rows = page.getByTestId('request');
-    await eventually(async () => expect(await rows.evaluateAll((items) => items.map((i) => i.getAttribute('data-outcome')))).toEqual(['deadline_exceeded']));
+    await eventually(async () =>
+      expect(
+        await rows.evaluateAll((items) =>
+          items.map((i) => i.getAttribute('data-outcome')),
+        ),
+      ).toEqual(['deadline_exceeded']),
+    );
     await rows.first().click();
     await page.waitForURL(new RegExp(`#/requests/${failedId}$`));
     const failed = page.locator('[data-testid="hop-bar"].failed');
     await failed.first().waitFor({ timeout: 10_000 });
-    const failedServices = await failed.evaluateAll((items) => items.map((i) => i.getAttribute('data-service')));
+    const failedServices = await failed.evaluateAll((items) =>
+      items.map((i) => i.getAttribute('data-service')),
+    );
     // The edge always fails; how many downstream records came back depends on which hop gave up first.
     expect(failedServices[0]).toBe('gateway');
     expect(await page.getByTestId('hop-bar').count()).toBeGreaterThanOrEqual(2);
-    expect(await page.getByTestId('reason').textContent()).toContain('DEADLINE_EXCEEDED');
+    expect(await page.getByTestId('reason').textContent()).toContain(
+      'DEADLINE_EXCEEDED',
+    );
     // Failed hops are drawn in the failure colour, not the normal one.
     const [failedColour, okColour] = await Promise.all([
-      failed.first().locator('.used').evaluate((el) => getComputedStyle(el).backgroundColor),
-      page.locator('[data-testid="hop-bar"]:not(.failed) .used').first().evaluate((el) => getComputedStyle(el).backgroundColor),
+      failed
+        .first()
+        .locator('.used')
+        .evaluate((el) => getComputedStyle(el).backgroundColor),
+      page
+        .locator('[data-testid="hop-bar"]:not(.failed) .used')
+        .first()
+        .evaluate((el) => getComputedStyle(el).backgroundColor),
     ]);
     expect(failedColour).not.toBe(okColour);
-    await page.screenshot({ path: join(ARTIFACTS, 'tracer-deadline-exceeded.png'), fullPage: true });
+    await page.screenshot({
+      path: join(ARTIFACTS, 'tracer-deadline-exceeded.png'),
+      fullPage: true,
+    });
   });
 });

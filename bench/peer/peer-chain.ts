@@ -12,8 +12,15 @@ export class PeerChain {
 
   static async start(): Promise<PeerChain> {
     const script = join(compiledBenchDir(), 'peer', 'peer-tier.js');
-    const ports = { edge: await freePort(), auth: await freePort(), order: await freePort(), inventory: await freePort(), payment: await freePort() };
-    const url = (name: keyof typeof ports): string => `127.0.0.1:${ports[name]}`;
+    const ports = {
+      edge: await freePort(),
+      auth: await freePort(),
+      order: await freePort(),
+      inventory: await freePort(),
+      payment: await freePort(),
+    };
+    const url = (name: keyof typeof ports): string =>
+      `127.0.0.1:${ports[name]}`;
     const links: Record<keyof typeof ports, string> = {
       auth: '',
       inventory: '',
@@ -23,8 +30,23 @@ export class PeerChain {
     };
     const processes: TierProcess[] = [];
     try {
-      for (const name of ['auth', 'inventory', 'payment', 'order', 'edge'] as const) {
-        const tier = new TierProcess({ name: `peer-${name}`, script, env: { ...process.env, PEER_ROLE: name, PEER_PORT: String(ports[name]), PEER_LINKS: links[name] } });
+      for (const name of [
+        'auth',
+        'inventory',
+        'payment',
+        'order',
+        'edge',
+      ] as const) {
+        const tier = new TierProcess({
+          name: `peer-${name}`,
+          script,
+          env: {
+            ...process.env,
+            PEER_ROLE: name,
+            PEER_PORT: String(ports[name]),
+            PEER_LINKS: links[name],
+          },
+        });
         processes.push(tier);
         await tier.start();
       }
@@ -48,5 +70,7 @@ export class PeerChain {
 /** `dist/bench` when running compiled, else `<repo>/dist/bench` (jest runs the sources). */
 function compiledBenchDir(): string {
   const own = join(__dirname, '..');
-  return existsSync(join(own, 'peer', 'peer-tier.js')) ? own : join(repoRoot(), 'dist', 'bench');
+  return existsSync(join(own, 'peer', 'peer-tier.js'))
+    ? own
+    : join(repoRoot(), 'dist', 'bench');
 }

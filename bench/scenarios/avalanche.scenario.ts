@@ -4,8 +4,15 @@ import { round, summarise, type Summary } from '../support/stats';
 import { orphanedWork } from './precision.scenario';
 
 /** (a) every call slowed, (b) 30 % of calls slowed, (c) one of two replicas slowed; by a slow handler or a slow network. */
-export type AvalancheVariant = 'a-handler' | 'b-handler' | 'c-handler' | 'a-network' | 'c-network';
-export const AVALANCHE_VARIANTS: readonly AvalancheVariant[] = ['a-handler', 'b-handler', 'c-handler', 'a-network', 'c-network'];
+export type AvalancheVariant =
+  'a-handler' | 'b-handler' | 'c-handler' | 'a-network' | 'c-network';
+export const AVALANCHE_VARIANTS: readonly AvalancheVariant[] = [
+  'a-handler',
+  'b-handler',
+  'c-handler',
+  'a-network',
+  'c-network',
+];
 
 export interface AvalancheOptions {
   readonly requests: number;
@@ -40,7 +47,11 @@ export interface AvalancheRow {
  * The narrative's §4.4: inventory slowed past the budget (800 ms against 600 ms) under load.
  * Success, latency, calls held at inventory, orphaned work and recovery after the fault clears.
  */
-export async function runAvalanche(bench: BenchStack, variant: AvalancheVariant, options: AvalancheOptions): Promise<AvalancheRow> {
+export async function runAvalanche(
+  bench: BenchStack,
+  variant: AvalancheVariant,
+  options: AvalancheOptions,
+): Promise<AvalancheRow> {
   const budgetMs = options.budgetMs ?? 600;
   const slowMs = options.slowMs ?? 800;
   await bench.clearFaults();
@@ -49,32 +60,71 @@ export async function runAvalanche(bench: BenchStack, variant: AvalancheVariant,
   bench.forgetEvents();
 
   const [one, two] = bench.inventoryAdmins;
-  if (variant === 'a-handler') for (const admin of [one, two]) await bench.addFault(admin, { kind: 'delay', method: 'Reserve', delayMs: slowMs });
-  if (variant === 'b-handler') for (const admin of [one, two]) await bench.addFault(admin, { kind: 'delay', method: 'Reserve', delayMs: slowMs, percent: 30 });
-  if (variant === 'c-handler') await bench.addFault(two, { kind: 'delay', method: 'Reserve', delayMs: slowMs });
+  if (variant === 'a-handler')
+    for (const admin of [one, two])
+      await bench.addFault(admin, {
+        kind: 'delay',
+        method: 'Reserve',
+        delayMs: slowMs,
+      });
+  if (variant === 'b-handler')
+    for (const admin of [one, two])
+      await bench.addFault(admin, {
+        kind: 'delay',
+        method: 'Reserve',
+        delayMs: slowMs,
+        percent: 30,
+      });
+  if (variant === 'c-handler')
+    await bench.addFault(two, {
+      kind: 'delay',
+      method: 'Reserve',
+      delayMs: slowMs,
+    });
   // A slow network: replies (inventory → order) held by the proxy. Requests of other kinds share the connection.
-  if (variant === 'a-network') for (const proxy of bench.proxies) proxy.set({ downstreamLatencyMs: slowMs });
-  if (variant === 'c-network') bench.proxies[1].set({ downstreamLatencyMs: slowMs });
+  if (variant === 'a-network')
+    for (const proxy of bench.proxies)
+      proxy.set({ downstreamLatencyMs: slowMs });
+  if (variant === 'c-network')
+    bench.proxies[1].set({ downstreamLatencyMs: slowMs });
 
-  const results = await load(bench, budgetMs, options.requests, options.concurrency);
+  const results = await load(
+    bench,
+    budgetMs,
+    options.requests,
+    options.concurrency,
+  );
   const peakAtInventory = await bench.peakReserveInFlight();
   const failFast = bench.stack
     .tier('order')
     .requestsEnded('PlaceOrder')
-    .filter((e) => typeof e.reason === 'string' && / is unavailable: /.test(e.reason))
+    .filter(
+      (e) => typeof e.reason === 'string' && / is unavailable: /.test(e.reason),
+    )
     .map((e) => Number(e.spentMs));
-  const orphaned = variant.endsWith('handler') ? await orphanedWork(bench, results) : [];
+  const orphaned = variant.endsWith('handler')
+    ? await orphanedWork(bench, results)
+    : [];
 
   const clearedAt = performance.now();
   await bench.clearFaults();
-  const recoveredAt = await waitForSuccess(bench, budgetMs, options.recoveryLimitMs ?? 15_000);
+  const recoveredAt = await waitForSuccess(
+    bench,
+    budgetMs,
+    options.recoveryLimitMs ?? 15_000,
+  );
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return {
     mode: bench.mode,
     variant,
     requests: results.length,
-    successPct: round((results.filter((r) => ok(r, budgetMs)).length / Math.max(1, results.length)) * 100, 1),
+    successPct: round(
+      (results.filter((r) => ok(r, budgetMs)).length /
+        Math.max(1, results.length)) *
+        100,
+      1,
+    ),
     latencyMs: summarise(results.map((r) => r.latencyMs)),
     statuses,
     peakAtInventory,
@@ -84,13 +134,24 @@ export async function runAvalanche(bench: BenchStack, variant: AvalancheVariant,
   };
 }
 
-const ok = (r: RequestResult, budgetMs: number): boolean => r.status >= 200 && r.status < 300 && r.latencyMs <= budgetMs;
+const ok = (r: RequestResult, budgetMs: number): boolean =>
+  r.status >= 200 && r.status < 300 && r.latencyMs <= budgetMs;
 
-function load(bench: BenchStack, budgetMs: number, total: number, concurrency: number): Promise<RequestResult[]> {
+function load(
+  bench: BenchStack,
+  budgetMs: number,
+  total: number,
+  concurrency: number,
+): Promise<RequestResult[]> {
   return runLoad({
     url: bench.ordersUrl,
     // The naive client states no budget (nothing downstream would honour it); it still gives up in time.
-    headers: { authorization: `Bearer ${bench.token}`, ...(bench.mode === 'naive' ? {} : { 'x-request-timeout': String(budgetMs) }) },
+    headers: {
+      authorization: `Bearer ${bench.token}`,
+      ...(bench.mode === 'naive'
+        ? {}
+        : { 'x-request-timeout': String(budgetMs) }),
+    },
     body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
     concurrency,
     total,
@@ -99,7 +160,11 @@ function load(bench: BenchStack, budgetMs: number, total: number, concurrency: n
 }
 
 /** Sends one request at a time until five in a row succeed; the time of the first of them, or `null` past the limit. */
-async function waitForSuccess(bench: BenchStack, budgetMs: number, limitMs: number): Promise<number | null> {
+async function waitForSuccess(
+  bench: BenchStack,
+  budgetMs: number,
+  limitMs: number,
+): Promise<number | null> {
   const until = performance.now() + limitMs;
   let streakStart: number | null = null;
   let streak = 0;

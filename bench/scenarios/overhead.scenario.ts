@@ -34,12 +34,24 @@ export interface OverheadTarget {
  * The five-tier chain at a fixed concurrency, loaded by autocannon: POST /orders, each request
  * a JWT check, a reservation and a charge. Run once per mode on the same machine.
  */
-export async function runOverhead(bench: BenchStack, options: OverheadOptions): Promise<OverheadResult> {
-  return runOverheadAgainst(bench.mode, bench.ordersUrl, bench.token, options, { forget: () => bench.forgetEvents(), pids: pidsOf(bench.processes) });
+export async function runOverhead(
+  bench: BenchStack,
+  options: OverheadOptions,
+): Promise<OverheadResult> {
+  return runOverheadAgainst(bench.mode, bench.ordersUrl, bench.token, options, {
+    forget: () => bench.forgetEvents(),
+    pids: pidsOf(bench.processes),
+  });
 }
 
 /** The same load against any edge serving POST /orders (the peer baseline too). */
-export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl: string, token: string, options: OverheadOptions, target: OverheadTarget = {}): Promise<OverheadResult> {
+export async function runOverheadAgainst(
+  mode: OverheadResult['mode'],
+  ordersUrl: string,
+  token: string,
+  options: OverheadOptions,
+  target: OverheadTarget = {},
+): Promise<OverheadResult> {
   const { forget = (): void => undefined, pids = [] } = target;
   const load = (amount: number): Promise<TimedResult> =>
     timedAutocannon({
@@ -48,7 +60,11 @@ export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl
       connections: options.connections,
       amount,
       timeout: 10,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-timeout': '5000' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-request-timeout': '5000',
+      },
       body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
     });
   await load(options.warmupRequests);
@@ -67,7 +83,14 @@ export async function runOverheadAgainst(mode: OverheadResult['mode'], ordersUrl
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
-    ...(pids.length && cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: round((cpuAfter - cpuBefore) / Math.max(total, 1), 2) } : {}),
+    ...(pids.length && cpuBefore !== undefined && cpuAfter !== undefined
+      ? {
+          cpuMsPerRequest: round(
+            (cpuAfter - cpuBefore) / Math.max(total, 1),
+            2,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -81,7 +104,11 @@ function timedAutocannon(options: autocannon.Options): Promise<TimedResult> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     let lastAnswerAt = startedAt;
-    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve({ result, elapsedMs: lastAnswerAt - startedAt })));
+    const instance = autocannon(options, (error, result) =>
+      error
+        ? reject(error)
+        : resolve({ result, elapsedMs: lastAnswerAt - startedAt }),
+    );
     instance.on('response', () => (lastAnswerAt = performance.now()));
   });
 }

@@ -29,15 +29,24 @@ export interface PrecisionRow {
  * Budgets from 50 ms to 2 s with the last tier (inventory's Reserve) hanging: the client's 504
  * should arrive at its budget, and no tier should keep working for it afterwards.
  */
-export async function runPrecision(bench: BenchStack, options: PrecisionOptions): Promise<PrecisionRow[]> {
+export async function runPrecision(
+  bench: BenchStack,
+  options: PrecisionOptions,
+): Promise<PrecisionRow[]> {
   const rows: PrecisionRow[] = [];
-  for (const admin of bench.inventoryAdmins) await bench.addFault(admin, { kind: 'hang', method: 'Reserve' });
+  for (const admin of bench.inventoryAdmins)
+    await bench.addFault(admin, { kind: 'hang', method: 'Reserve' });
   try {
     for (const budgetMs of options.budgetsMs) {
       bench.forgetEvents();
       const results = await runLoad({
         url: bench.ordersUrl,
-        headers: { authorization: `Bearer ${bench.token}`, ...(bench.mode === 'naive' ? {} : { 'x-request-timeout': String(budgetMs) }) },
+        headers: {
+          authorization: `Bearer ${bench.token}`,
+          ...(bench.mode === 'naive'
+            ? {}
+            : { 'x-request-timeout': String(budgetMs) }),
+        },
         body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
         concurrency: options.concurrency,
         total: options.requestsPerBudget,
@@ -45,13 +54,21 @@ export async function runPrecision(bench: BenchStack, options: PrecisionOptions)
         clientTimeoutMs: bench.mode === 'naive' ? budgetMs : budgetMs + 5_000,
       });
       const orphaned = await orphanedWork(bench, results);
-      const lateAnswers = bench.processes.flatMap((tier) => tier.requestsEnded().map((e) => Math.max(0, -Number(e.remainingMs) || 0)));
+      const lateAnswers = bench.processes.flatMap((tier) =>
+        tier
+          .requestsEnded()
+          .map((e) => Math.max(0, -Number(e.remainingMs) || 0)),
+      );
       rows.push({
         mode: bench.mode,
         budgetMs,
         requests: results.length,
         gateway504: results.filter((r) => r.status === 504).length,
-        overshootMs: summarise(results.filter((r) => r.status === 504).map((r) => r.latencyMs - budgetMs)),
+        overshootMs: summarise(
+          results
+            .filter((r) => r.status === 504)
+            .map((r) => r.latencyMs - budgetMs),
+        ),
         statuses: countStatuses(results),
         orphanedMs: summarise(orphaned),
         lateAnswerMs: summarise(lateAnswers),
@@ -68,9 +85,14 @@ export async function runPrecision(bench: BenchStack, options: PrecisionOptions)
  * (or gave up), matched by trace id, or the tier's own `overrunMs` (work past its deadline's
  * abort) when larger. First waits (bounded) until no held call is left in flight.
  */
-export async function orphanedWork(bench: BenchStack, results: readonly { traceId: string; endedAtEpochMs: number }[], waitMs = 10_000): Promise<number[]> {
+export async function orphanedWork(
+  bench: BenchStack,
+  results: readonly { traceId: string; endedAtEpochMs: number }[],
+  waitMs = 10_000,
+): Promise<number[]> {
   const answeredAt = new Map(results.map((r) => [r.traceId, r.endedAtEpochMs]));
-  const ended = (): LogEvent[] => bench.inventoryEvents().filter((e) => e.msg === 'chaos call ended');
+  const ended = (): LogEvent[] =>
+    bench.inventoryEvents().filter((e) => e.msg === 'chaos call ended');
   const until = Date.now() + waitMs;
   // Held calls report when they end; in naive mode that can be seconds after the client left.
   let seen = -1;
@@ -84,12 +106,20 @@ export async function orphanedWork(bench: BenchStack, results: readonly { traceI
   for (const event of ended()) {
     const answered = answeredAt.get(String(event.traceId));
     if (answered === undefined) continue;
-    samples.push(Math.max(0, Number(event.endedAtEpochMs) - answered, Number(event.overrunMs) || 0));
+    samples.push(
+      Math.max(
+        0,
+        Number(event.endedAtEpochMs) - answered,
+        Number(event.overrunMs) || 0,
+      ),
+    );
   }
   return samples;
 }
 
-export function countStatuses(results: readonly { status: number }[]): Record<string, number> {
+export function countStatuses(
+  results: readonly { status: number }[],
+): Record<string, number> {
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return statuses;

@@ -42,14 +42,24 @@ const EXPECTED = new Set([201, 499, 503, 504]);
  * `toggleMs`: every tier's heap floor early and late in the run, its open handles (and DB pool
  * connections) at start and end, and every answer accounted for.
  */
-export async function runSoak(bench: BenchStack, options: SoakOptions): Promise<SoakResult> {
+export async function runSoak(
+  bench: BenchStack,
+  options: SoakOptions,
+): Promise<SoakResult> {
   const budgetMs = options.budgetMs ?? 600;
   await bench.clearFaults();
   const start = await footprints(bench);
   let on = false;
   const toggle = async (): Promise<void> => {
     on = !on;
-    if (on) for (const admin of bench.inventoryAdmins) await bench.addFault(admin, { kind: 'delay', method: 'Reserve', delayMs: 800, percent: 30 });
+    if (on)
+      for (const admin of bench.inventoryAdmins)
+        await bench.addFault(admin, {
+          kind: 'delay',
+          method: 'Reserve',
+          delayMs: 800,
+          percent: 30,
+        });
     else await bench.clearFaults();
   };
   await toggle();
@@ -67,7 +77,12 @@ export async function runSoak(bench: BenchStack, options: SoakOptions): Promise<
   try {
     results = await runLoad({
       url: bench.ordersUrl,
-      headers: { authorization: `Bearer ${bench.token}`, ...(bench.mode === 'naive' ? {} : { 'x-request-timeout': String(budgetMs) }) },
+      headers: {
+        authorization: `Bearer ${bench.token}`,
+        ...(bench.mode === 'naive'
+          ? {}
+          : { 'x-request-timeout': String(budgetMs) }),
+      },
       body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
       concurrency: options.concurrency,
       durationMs: options.durationMs,
@@ -82,17 +97,36 @@ export async function runSoak(bench: BenchStack, options: SoakOptions): Promise<
   }
   // Let the last held calls end before the closing measurement.
   const until = Date.now() + 5_000;
-  while (Date.now() < until && (await bench.reserveInFlight()) > 0) await new Promise((r) => setTimeout(r, 100));
+  while (Date.now() < until && (await bench.reserveInFlight()) > 0)
+    await new Promise((r) => setTimeout(r, 100));
   const end = await footprints(bench);
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   const quarter = Math.floor(samples.length / 4);
-  const [early, late] = quarter ? [samples.slice(0, quarter), samples.slice(-quarter)] : [[start], [end]];
+  const [early, late] = quarter
+    ? [samples.slice(0, quarter), samples.slice(-quarter)]
+    : [[start], [end]];
   const footprint = start.map((s) => {
     const e = end.find((x) => x.tier === s.tier)!;
-    const floor = (readings: Footprint[][]): number => heapFloor(readings.map((r) => r.find((x) => x.tier === s.tier)?.heapMb ?? NaN));
-    const db = s.dbConnections === undefined || e.dbConnections === undefined ? {} : { dbConnectionsStart: s.dbConnections, dbConnectionsEnd: e.dbConnections };
-    return { tier: s.tier, heapUsedMbStart: floor(early), heapUsedMbEnd: floor(late), handlesStart: s.handles, handlesEnd: e.handles, ...db };
+    const floor = (readings: Footprint[][]): number =>
+      heapFloor(
+        readings.map((r) => r.find((x) => x.tier === s.tier)?.heapMb ?? NaN),
+      );
+    const db =
+      s.dbConnections === undefined || e.dbConnections === undefined
+        ? {}
+        : {
+            dbConnectionsStart: s.dbConnections,
+            dbConnectionsEnd: e.dbConnections,
+          };
+    return {
+      tier: s.tier,
+      heapUsedMbStart: floor(early),
+      heapUsedMbEnd: floor(late),
+      handlesStart: s.handles,
+      handlesEnd: e.handles,
+      ...db,
+    };
   });
   return {
     mode: bench.mode,
@@ -102,7 +136,14 @@ export async function runSoak(bench: BenchStack, options: SoakOptions): Promise<
     unexpected: results.filter((r) => !EXPECTED.has(r.status)).length,
     footprint,
     // A pool opening connections up to its limit under load is not a leak: its sockets are counted apart.
-    steady: footprint.every((f) => f.heapUsedMbEnd <= f.heapUsedMbStart * 1.5 + 10 && f.handlesEnd - f.handlesStart - ((f.dbConnectionsEnd ?? 0) - (f.dbConnectionsStart ?? 0)) <= 5),
+    steady: footprint.every(
+      (f) =>
+        f.heapUsedMbEnd <= f.heapUsedMbStart * 1.5 + 10 &&
+        f.handlesEnd -
+          f.handlesStart -
+          ((f.dbConnectionsEnd ?? 0) - (f.dbConnectionsStart ?? 0)) <=
+          5,
+    ),
   };
 }
 
@@ -123,26 +164,41 @@ function heapFloor(readingsMb: readonly number[]): number {
   return valid.length ? Math.min(...valid) : NaN;
 }
 
-async function footprints(bench: BenchStack, { pools = true } = {}): Promise<Footprint[]> {
+async function footprints(
+  bench: BenchStack,
+  { pools = true } = {},
+): Promise<Footprint[]> {
   const admins: [string, string][] = [
     ['gateway', bench.stack.gatewayUrl],
-    ...(['auth', 'order', 'inventory', 'payment'] as const).map((t): [string, string] => [t, bench.stack.adminUrl(t)]),
+    ...(['auth', 'order', 'inventory', 'payment'] as const).map(
+      (t): [string, string] => [t, bench.stack.adminUrl(t)],
+    ),
     ['inventory-2', bench.replica2AdminUrl],
   ];
   return Promise.all(
     admins.map(async ([tier, base]) => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      const footprint = { tier, heapMb: round(metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1), handles: metric(text, 'nodejs_active_handles_total') };
+      const footprint = {
+        tier,
+        heapMb: round(metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20, 1),
+        handles: metric(text, 'nodejs_active_handles_total'),
+      };
       if (!pools || tier === 'gateway' || tier === 'auth') return footprint;
       // The data tiers report their pool in the admin health details (libs/database).
-      const health = (await (await fetch(`${base}/health`)).json()) as { details?: { database?: { connections?: { total?: unknown } } } };
+      const health = (await (await fetch(`${base}/health`)).json()) as {
+        details?: { database?: { connections?: { total?: unknown } } };
+      };
       const total = health.details?.database?.connections?.total;
-      return typeof total === 'number' ? { ...footprint, dbConnections: total } : footprint;
+      return typeof total === 'number'
+        ? { ...footprint, dbConnections: total }
+        : footprint;
     }),
   );
 }
 
 function metric(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : NaN;
 }

@@ -1,8 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FaultProxy, type FaultSpec, type FaultSnapshot, type MethodLoad } from '@lib/chaos';
-import { freePort, repoRoot, Stack, type TierProcess, type LogEvent } from '../../tools/stack';
+import {
+  FaultProxy,
+  type FaultSpec,
+  type FaultSnapshot,
+  type MethodLoad,
+} from '@lib/chaos';
+import {
+  freePort,
+  repoRoot,
+  Stack,
+  type TierProcess,
+  type LogEvent,
+} from '../../tools/stack';
 
 export type Mode = 'naive' | 'deadline' | 'full';
 export const MODES: readonly Mode[] = ['naive', 'deadline', 'full'];
@@ -26,7 +37,10 @@ const starting = new Set<() => Promise<void>>();
 
 /** Stops every bench stack still running or starting. */
 async function stopAllBenchStacks(): Promise<void> {
-  await Promise.all([...[...running].map((s) => s.stop()), ...[...starting].map((abandon) => abandon())]);
+  await Promise.all([
+    ...[...running].map((s) => s.stop()),
+    ...[...starting].map((abandon) => abandon()),
+  ]);
 }
 
 /** For a command: when interrupted (Ctrl-C, a timeout's SIGTERM), stop every tier process it started, by PID, then leave. */
@@ -55,7 +69,10 @@ export class BenchStack {
     readonly token: string,
   ) {}
 
-  static async start(mode: Mode, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+  static async start(
+    mode: Mode,
+    extraEnv: Record<string, string> = {},
+  ): Promise<BenchStack> {
     const env: Record<string, string> = {
       RESILIENCE_MODE: mode,
       CHAOS_ENABLED: 'true',
@@ -70,8 +87,15 @@ export class BenchStack {
       RESILIENCE_OVERRIDES: `inventory.maxConcurrent=${BENCH_BREAKER.inventoryMaxConcurrent},inventory.attemptTimeoutMs=${BENCH_BREAKER.inventoryAttemptTimeoutMs},inventory.slowCallMs=${BENCH_BREAKER.inventorySlowCallMs}`,
       ...extraEnv,
     };
-    const [port1, port2, admin2] = [await freePort(), await freePort(), await freePort()];
-    const proxies: [FaultProxy, FaultProxy] = [new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port1 }), new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port2 })];
+    const [port1, port2, admin2] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const proxies: [FaultProxy, FaultProxy] = [
+      new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port1 }),
+      new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: port2 }),
+    ];
     await Promise.all(proxies.map((p) => p.start()));
     const dist = distDir();
     let stack: Stack | undefined;
@@ -91,13 +115,22 @@ export class BenchStack {
         env,
         tierEnv: {
           inventory: { INVENTORY_GRPC_PORT: String(port1) },
-          order: { INVENTORY_GRPC_URL: `ipv4:${proxies[0].address},${proxies[1].address}` },
+          order: {
+            INVENTORY_GRPC_URL: `ipv4:${proxies[0].address},${proxies[1].address}`,
+          },
         },
       });
       // Same build, environment and database as the first replica: one stock, two servers.
-      replica2 = stack.tier('inventory').replica('inventory-2', { INVENTORY_GRPC_PORT: String(port2), INVENTORY_ADMIN_PORT: String(admin2) });
+      replica2 = stack.tier('inventory').replica('inventory-2', {
+        INVENTORY_GRPC_PORT: String(port2),
+        INVENTORY_ADMIN_PORT: String(admin2),
+      });
       await replica2.start();
-      token = execFileSync(process.execPath, [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+      token = execFileSync(
+        process.execPath,
+        [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'],
+        { encoding: 'utf8', env: { ...process.env, ...env } },
+      ).trim();
       await untilBothReplicasServe(stack.gatewayUrl, token, replica2);
     } catch (error) {
       await abandon();
@@ -105,7 +138,14 @@ export class BenchStack {
     } finally {
       starting.delete(abandon);
     }
-    const bench = new BenchStack(mode, stack, replica2, `http://127.0.0.1:${admin2}`, proxies, token);
+    const bench = new BenchStack(
+      mode,
+      stack,
+      replica2,
+      `http://127.0.0.1:${admin2}`,
+      proxies,
+      token,
+    );
     running.add(bench);
     return bench;
   }
@@ -121,7 +161,12 @@ export class BenchStack {
 
   /** Every tier process, with the second replica. */
   get processes(): TierProcess[] {
-    return [...(['gateway', 'auth', 'order', 'inventory', 'payment'] as const).map((t) => this.stack.tier(t)), this.replica2];
+    return [
+      ...(['gateway', 'auth', 'order', 'inventory', 'payment'] as const).map(
+        (t) => this.stack.tier(t),
+      ),
+      this.replica2,
+    ];
   }
 
   /** Log events of both inventory replicas. */
@@ -134,26 +179,40 @@ export class BenchStack {
     for (const process of this.processes) process.events.length = 0;
   }
 
-  async addFault(adminUrl: string, spec: Partial<FaultSpec> & Pick<FaultSpec, 'kind'>): Promise<FaultSnapshot> {
-    const response = await fetch(`${adminUrl}/chaos/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
-    if (response.status !== 201) throw new Error(`adding fault at ${adminUrl}: ${response.status} ${await response.text()}`);
+  async addFault(
+    adminUrl: string,
+    spec: Partial<FaultSpec> & Pick<FaultSpec, 'kind'>,
+  ): Promise<FaultSnapshot> {
+    const response = await fetch(`${adminUrl}/chaos/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
+    if (response.status !== 201)
+      throw new Error(
+        `adding fault at ${adminUrl}: ${response.status} ${await response.text()}`,
+      );
     return (await response.json()) as FaultSnapshot;
   }
 
   async clearFaults(): Promise<void> {
-    for (const admin of this.inventoryAdmins) await fetch(`${admin}/chaos/faults`, { method: 'DELETE' });
+    for (const admin of this.inventoryAdmins)
+      await fetch(`${admin}/chaos/faults`, { method: 'DELETE' });
     for (const proxy of this.proxies) proxy.set({});
   }
 
   async resetLoad(): Promise<void> {
-    for (const admin of this.inventoryAdmins) await fetch(`${admin}/chaos/load/reset`, { method: 'POST' });
+    for (const admin of this.inventoryAdmins)
+      await fetch(`${admin}/chaos/load/reset`, { method: 'POST' });
   }
 
   /** Reserve calls in flight at inventory right now, over both replicas. */
   async reserveInFlight(): Promise<number> {
     let inFlight = 0;
     for (const admin of this.inventoryAdmins) {
-      const body = (await (await fetch(`${admin}/chaos/faults`)).json()) as { load: Record<string, MethodLoad> };
+      const body = (await (await fetch(`${admin}/chaos/faults`)).json()) as {
+        load: Record<string, MethodLoad>;
+      };
       inFlight += body.load.Reserve?.inFlight ?? 0;
     }
     return inFlight;
@@ -163,7 +222,9 @@ export class BenchStack {
   async peakReserveInFlight(): Promise<number> {
     let peak = 0;
     for (const admin of this.inventoryAdmins) {
-      const body = (await (await fetch(`${admin}/chaos/faults`)).json()) as { load: Record<string, MethodLoad> };
+      const body = (await (await fetch(`${admin}/chaos/faults`)).json()) as {
+        load: Record<string, MethodLoad>;
+      };
       peak += body.load.Reserve?.peakInFlight ?? 0;
     }
     return peak;
@@ -183,14 +244,25 @@ export class BenchStack {
  * backoff (a second or two). Places orders until the second replica has served a Reserve, so round
  * robin spreads the first measured request already.
  */
-async function untilBothReplicasServe(gatewayUrl: string, token: string, replica2: TierProcess, timeoutMs = 15_000): Promise<void> {
+async function untilBothReplicasServe(
+  gatewayUrl: string,
+  token: string,
+  replica2: TierProcess,
+  timeoutMs = 15_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   const served = (): boolean => replica2.requestsEnded('Reserve').length > 0;
   while (!served()) {
-    if (Date.now() > until) throw new Error(`the second inventory replica served no Reserve within ${timeoutMs} ms:\n${replica2.tail()}`);
+    if (Date.now() > until)
+      throw new Error(
+        `the second inventory replica served no Reserve within ${timeoutMs} ms:\n${replica2.tail()}`,
+      );
     await fetch(`${gatewayUrl}/orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
     });
   }
@@ -199,5 +271,7 @@ async function untilBothReplicasServe(gatewayUrl: string, token: string, replica
 /** The compiled tree this file belongs to, or `<repo>/dist` when running from the sources (jest). */
 function distDir(): string {
   const own = join(__dirname, '..', '..');
-  return existsSync(join(own, 'apps', 'inventory', 'src', 'main.js')) ? own : join(repoRoot(), 'dist');
+  return existsSync(join(own, 'apps', 'inventory', 'src', 'main.js'))
+    ? own
+    : join(repoRoot(), 'dist');
 }

@@ -43,9 +43,14 @@ export interface LoadOptions {
 export async function runLoad(options: LoadOptions): Promise<RequestResult[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const results: RequestResult[] = [];
-  const until = options.durationMs === undefined ? Infinity : performance.now() + options.durationMs;
+  const until =
+    options.durationMs === undefined
+      ? Infinity
+      : performance.now() + options.durationMs;
   let started = 0;
-  const more = (): boolean => (options.total === undefined || started < options.total) && performance.now() < until;
+  const more = (): boolean =>
+    (options.total === undefined || started < options.total) &&
+    performance.now() < until;
   const worker = async (): Promise<void> => {
     while (more()) {
       started++;
@@ -72,7 +77,13 @@ function send(agent: Agent, options: LoadOptions): Promise<RequestResult> {
       done = true;
       clearTimeout(timer);
       const now = performance.now();
-      resolve({ status, latencyMs: now - startedAt, traceId, endedAtEpochMs: performance.timeOrigin + now, ...(retryAfter ? { retryAfter } : {}) });
+      resolve({
+        status,
+        latencyMs: now - startedAt,
+        traceId,
+        endedAtEpochMs: performance.timeOrigin + now,
+        ...(retryAfter ? { retryAfter } : {}),
+      });
     };
     const req = request(
       options.url,
@@ -82,13 +93,19 @@ function send(agent: Agent, options: LoadOptions): Promise<RequestResult> {
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(options.body),
-          ...(options.traceContext === false ? {} : { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }),
+          ...(options.traceContext === false
+            ? {}
+            : {
+                traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+              }),
           ...options.headers,
         },
       },
       (response) => {
         response.resume();
-        response.on('end', () => finish(response.statusCode ?? 0, response.headers['retry-after']));
+        response.on('end', () =>
+          finish(response.statusCode ?? 0, response.headers['retry-after']),
+        );
         response.on('error', () => finish(0));
       },
     );

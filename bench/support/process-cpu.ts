@@ -25,14 +25,25 @@ export function processCpuMs(pids: readonly number[]): number | undefined {
 }
 
 /** The PIDs of those processes that are running (an exited one's PID may belong to another process by now). */
-export function pidsOf(processes: readonly { readonly pid: number | undefined; readonly running: boolean }[]): number[] {
-  return processes.flatMap((p) => (p.running && p.pid !== undefined ? [p.pid] : []));
+export function pidsOf(
+  processes: readonly {
+    readonly pid: number | undefined;
+    readonly running: boolean;
+  }[],
+): number[] {
+  return processes.flatMap((p) =>
+    p.running && p.pid !== undefined ? [p.pid] : [],
+  );
 }
 
 /** `getconf CLK_TCK`: the unit of /proc's CPU times; 100, Linux's usual value, where getconf is missing. */
 function clockTicksPerSecond(): number {
   try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return (
+      Number(
+        execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(),
+      ) || 100
+    );
   } catch {
     return 100;
   }

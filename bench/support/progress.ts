@@ -33,7 +33,10 @@ export class Progress {
     const filled = Math.round((this.done / Math.max(1, this.total)) * width);
     const elapsed = Math.round((Date.now() - this.startedAt) / 1_000);
     const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done}/${this.total} ${elapsed}s ${label}`;
-    if (this.stream.isTTY) this.stream.write(`\r\u001b[2K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
+    if (this.stream.isTTY)
+      this.stream.write(
+        `\r\u001b[2K${line.slice(0, (this.stream.columns ?? 120) - 1)}`,
+      );
     else this.stream.write(`${line}\n`);
   }
 }

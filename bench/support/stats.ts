@@ -26,7 +26,8 @@ export function summarise(samples: readonly number[]): Summary {
   };
 }
 
-export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+export const round = (value: number, digits = 2): number =>
+  Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** `b / a` as a signed percentage change, e.g. `-2.4 %`. */
 export function change(baseline: number, value: number): number {

@@ -1,20 +1,45 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { INVENTORY, PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
+import {
+  INVENTORY,
+  PROTO_LOADER_OPTIONS,
+  protoPath,
+  type ServiceContract,
+} from '@lib/contracts';
 
 /** A plain grpc-js client for a tier (not the project's wrapper): what any other language's client would be. */
 export function rawClient(contract: ServiceContract, url: string): grpc.Client {
   const definition = loadSync(protoPath(contract.proto), PROTO_LOADER_OPTIONS);
-  const root = grpc.loadPackageDefinition(definition) as Record<string, unknown>;
-  const ctor = contract.package.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], root) as Record<string, grpc.ServiceClientConstructor>;
+  const root = grpc.loadPackageDefinition(definition) as Record<
+    string,
+    unknown
+  >;
+  const ctor = contract.package
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node as Record<string, unknown>)[key],
+      root,
+    ) as Record<string, grpc.ServiceClientConstructor>;
   return new ctor[contract.service](url, grpc.credentials.createInsecure());
 }
 
 /** Calls a unary method with grpc-js's own callback API, as a promise. */
-export function unary<T>(client: grpc.Client, method: string, request: unknown, options: grpc.CallOptions = {}, metadata = new grpc.Metadata()): Promise<T> {
+export function unary<T>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  options: grpc.CallOptions = {},
+  metadata = new grpc.Metadata(),
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method](request, metadata, options, (error: grpc.ServiceError | null, reply: T) =>
-      error ? reject(error) : resolve(reply),
+    (client as unknown as Record<string, (...args: unknown[]) => unknown>)[
+      method
+    ](
+      request,
+      metadata,
+      options,
+      (error: grpc.ServiceError | null, reply: T) =>
+        error ? reject(error) : resolve(reply),
     );
   });
 }
@@ -28,11 +53,20 @@ export interface StockLevels {
 
 export function stockOf(url: string, sku: string): Promise<StockLevels> {
   const client = rawClient(INVENTORY, url);
-  return unary<StockLevels>(client, 'getStock', { sku }, { deadline: Date.now() + 2_000 }).finally(() => client.close());
+  return unary<StockLevels>(
+    client,
+    'getStock',
+    { sku },
+    { deadline: Date.now() + 2_000 },
+  ).finally(() => client.close());
 }
 
 /** Polls until `check` passes or `timeoutMs` runs out (then rethrows its last failure). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -11,9 +11,13 @@
 module.exports = {
   meta: {
     type: 'problem',
-    docs: { description: 'Work detached from the request’s deadline only where the allow-list says so' },
+    docs: {
+      description:
+        'Work detached from the request’s deadline only where the allow-list says so',
+    },
     messages: {
-      detached: '{{what}} detaches this work from the request’s deadline. Use the current deadline (currentDeadline(), deadline.child()); if this work must outlive the request, add the file to the allow-list for this rule in eslint.config.mjs.',
+      detached:
+        '{{what}} detaches this work from the request’s deadline. Use the current deadline (currentDeadline(), deadline.child()); if this work must outlive the request, add the file to the allow-list for this rule in eslint.config.mjs.',
     },
     schema: [],
   },
@@ -21,11 +25,29 @@ module.exports = {
     return {
       CallExpression(node) {
         const callee = node.callee;
-        if (callee.type === 'Identifier' && (callee.name === 'runWithDeadline' || callee.name === 'runInScope')) {
-          context.report({ node, messageId: 'detached', data: { what: `${callee.name}()` } });
+        if (
+          callee.type === 'Identifier' &&
+          (callee.name === 'runWithDeadline' || callee.name === 'runInScope')
+        ) {
+          context.report({
+            node,
+            messageId: 'detached',
+            data: { what: `${callee.name}()` },
+          });
         }
-        if (callee.type === 'MemberExpression' && !callee.computed && callee.object.type === 'Identifier' && callee.object.name === 'Deadline' && callee.property.type === 'Identifier' && callee.property.name === 'after') {
-          context.report({ node, messageId: 'detached', data: { what: 'Deadline.after()' } });
+        if (
+          callee.type === 'MemberExpression' &&
+          !callee.computed &&
+          callee.object.type === 'Identifier' &&
+          callee.object.name === 'Deadline' &&
+          callee.property.type === 'Identifier' &&
+          callee.property.name === 'after'
+        ) {
+          context.report({
+            node,
+            messageId: 'detached',
+            data: { what: 'Deadline.after()' },
+          });
         }
       },
     };

@@ -4,8 +4,20 @@
 const { walk } = require('./no-unlinked-abort.rule.cjs');
 
 /** Callbacks that run after the request has moved on, or in whoever-emitted's context. */
-const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
-const EMITTER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener', 'addEventListener']);
+const TIMERS = new Set([
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'queueMicrotask',
+]);
+const EMITTER_METHODS = new Set([
+  'on',
+  'once',
+  'addListener',
+  'prependListener',
+  'prependOnceListener',
+  'addEventListener',
+]);
 /** Calling one of these inside the callback re-binds it to a deadline of its own. */
 const REBIND = new Set(['runWithDeadline', 'runInScope']);
 /** Constructor-parameter types that reach another process. */
@@ -22,9 +34,13 @@ const DOWNSTREAM_TYPE = /^(DeadlineClient|Database|QueryRunner)$|Repository$/;
 module.exports = {
   meta: {
     type: 'problem',
-    docs: { description: 'A downstream call inside a timer or event callback must re-bind a deadline' },
+    docs: {
+      description:
+        'A downstream call inside a timer or event callback must re-bind a deadline',
+    },
     messages: {
-      escaping: '{{call}} runs inside a {{via}} callback that outlives the request, so it carries a spent deadline or none: wrap the callback’s work in runWithDeadline(…) with a budget of its own.',
+      escaping:
+        '{{call}} runs inside a {{via}} callback that outlives the request, so it carries a spent deadline or none: wrap the callback’s work in runWithDeadline(…) with a budget of its own.',
     },
     schema: [],
   },
@@ -42,7 +58,11 @@ module.exports = {
       CallExpression(node) {
         const via = escapingCallback(node);
         if (!via) return;
-        const callback = node.arguments.find((a) => a.type === 'ArrowFunctionExpression' || a.type === 'FunctionExpression');
+        const callback = node.arguments.find(
+          (a) =>
+            a.type === 'ArrowFunctionExpression' ||
+            a.type === 'FunctionExpression',
+        );
         if (!callback) return;
         const downstream = classes[classes.length - 1] ?? new Set();
         let rebound = false;
@@ -50,12 +70,18 @@ module.exports = {
         const calls = [];
         walk(callback, (n) => {
           if (n.type !== 'CallExpression') return;
-          if (n.callee.type === 'Identifier' && REBIND.has(n.callee.name)) rebound = true;
+          if (n.callee.type === 'Identifier' && REBIND.has(n.callee.name))
+            rebound = true;
           const name = downstreamCall(n, downstream);
           if (name) calls.push({ node: n, name });
         });
         if (rebound) return;
-        for (const call of calls) context.report({ node: call.node, messageId: 'escaping', data: { call: call.name, via } });
+        for (const call of calls)
+          context.report({
+            node: call.node,
+            messageId: 'escaping',
+            data: { call: call.name, via },
+          });
       },
     };
   },
@@ -64,11 +90,26 @@ module.exports = {
 /** @param {any} node a CallExpression */
 function escapingCallback(node) {
   const callee = node.callee;
-  if (callee.type === 'Identifier' && TIMERS.has(callee.name)) return callee.name;
-  if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
+  if (callee.type === 'Identifier' && TIMERS.has(callee.name))
+    return callee.name;
+  if (
+    callee.type === 'MemberExpression' &&
+    !callee.computed &&
+    callee.property.type === 'Identifier'
+  ) {
     const method = callee.property.name;
-    if (method === 'nextTick' && callee.object.type === 'Identifier' && callee.object.name === 'process') return 'process.nextTick';
-    if (TIMERS.has(method) && callee.object.type === 'Identifier' && ['globalThis', 'global', 'window'].includes(callee.object.name)) return method;
+    if (
+      method === 'nextTick' &&
+      callee.object.type === 'Identifier' &&
+      callee.object.name === 'process'
+    )
+      return 'process.nextTick';
+    if (
+      TIMERS.has(method) &&
+      callee.object.type === 'Identifier' &&
+      ['globalThis', 'global', 'window'].includes(callee.object.name)
+    )
+      return method;
     if (EMITTER_METHODS.has(method)) return `.${method}()`;
   }
   return undefined;
@@ -83,7 +124,13 @@ function downstreamCall(node, downstream) {
   const callee = node.callee;
   if (callee.type !== 'MemberExpression' || callee.computed) return undefined;
   const target = callee.object;
-  if (target.type === 'MemberExpression' && !target.computed && target.object.type === 'ThisExpression' && target.property.type === 'Identifier' && downstream.has(target.property.name)) {
+  if (
+    target.type === 'MemberExpression' &&
+    !target.computed &&
+    target.object.type === 'ThisExpression' &&
+    target.property.type === 'Identifier' &&
+    downstream.has(target.property.name)
+  ) {
     return `this.${target.property.name}.${callee.property.name}()`;
   }
   return undefined;
@@ -101,17 +148,32 @@ function downstreamProperties(body) {
         if (param.type !== 'TSParameterProperty') continue;
         const id = param.parameter;
         if (id.type !== 'Identifier') continue;
-        const injected = (param.decorators ?? []).some((d) => d.expression.type === 'CallExpression' && d.expression.callee.type === 'Identifier' && d.expression.callee.name === 'InjectGrpcClient');
-        if (injected || DOWNSTREAM_TYPE.test(typeName(id.typeAnnotation?.typeAnnotation))) names.add(id.name);
+        const injected = (param.decorators ?? []).some(
+          (d) =>
+            d.expression.type === 'CallExpression' &&
+            d.expression.callee.type === 'Identifier' &&
+            d.expression.callee.name === 'InjectGrpcClient',
+        );
+        if (
+          injected ||
+          DOWNSTREAM_TYPE.test(typeName(id.typeAnnotation?.typeAnnotation))
+        )
+          names.add(id.name);
       }
     }
-    if (member.type === 'PropertyDefinition' && member.key.type === 'Identifier' && DOWNSTREAM_TYPE.test(typeName(member.typeAnnotation?.typeAnnotation))) names.add(member.key.name);
+    if (
+      member.type === 'PropertyDefinition' &&
+      member.key.type === 'Identifier' &&
+      DOWNSTREAM_TYPE.test(typeName(member.typeAnnotation?.typeAnnotation))
+    )
+      names.add(member.key.name);
   }
   return names;
 }
 
 /** @param {any} type */
 function typeName(type) {
-  if (type?.type === 'TSTypeReference' && type.typeName.type === 'Identifier') return type.typeName.name;
+  if (type?.type === 'TSTypeReference' && type.typeName.type === 'Identifier')
+    return type.typeName.name;
   return '';
 }

@@ -25,21 +25,35 @@ export class OtlpReceiver {
         }
         const contentType = String(request.headers['content-type']);
         this.contentTypes.add(contentType);
-        if (contentType !== 'application/json' || request.headers['content-encoding']) {
+        if (
+          contentType !== 'application/json' ||
+          request.headers['content-encoding']
+        ) {
           response.writeHead(415).end();
           return;
         }
         // One "spanId" key per span (links aside): counting is enough, and cheap beside the tiers.
-        for (let at = body.indexOf('"spanId"'); at !== -1; at = body.indexOf('"spanId"', at + 8)) this.spanCount++;
+        for (
+          let at = body.indexOf('"spanId"');
+          at !== -1;
+          at = body.indexOf('"spanId"', at + 8)
+        )
+          this.spanCount++;
         onExport(body);
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{}');
       });
     });
   }
 
-  static async start(onExport: (body: string) => void = () => undefined): Promise<OtlpReceiver> {
+  static async start(
+    onExport: (body: string) => void = () => undefined,
+  ): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver(onExport);
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      receiver.server.listen(0, '127.0.0.1', resolve),
+    );
     return receiver;
   }
 

@@ -14,13 +14,27 @@ export interface HaproxyOptions {
 }
 
 /** The production config (deploy/haproxy/haproxy.cfg) with only its address, server and error files moved. */
-export function renderHaproxyConfig(options: Pick<HaproxyOptions, 'port' | 'gateway'>): string {
+export function renderHaproxyConfig(
+  options: Pick<HaproxyOptions, 'port' | 'gateway'>,
+): string {
   const deploy = join(repoRoot(), 'deploy/haproxy');
   let cfg = readFileSync(join(deploy, 'haproxy.cfg'), 'utf8');
   cfg = replaceOnce(cfg, 'bind :8080', `bind 127.0.0.1:${options.port}`);
-  cfg = replaceOnce(cfg, 'server gateway gateway:3000', `server gateway ${options.gateway}`);
-  cfg = replaceOnce(cfg, '/usr/local/etc/haproxy/errors/504.http', join(deploy, 'errors/504.http'));
-  return replaceOnce(cfg, '/usr/local/etc/haproxy/errors/503.http', join(deploy, 'errors/503.http'));
+  cfg = replaceOnce(
+    cfg,
+    'server gateway gateway:3000',
+    `server gateway ${options.gateway}`,
+  );
+  cfg = replaceOnce(
+    cfg,
+    '/usr/local/etc/haproxy/errors/504.http',
+    join(deploy, 'errors/504.http'),
+  );
+  return replaceOnce(
+    cfg,
+    '/usr/local/etc/haproxy/errors/503.http',
+    join(deploy, 'errors/503.http'),
+  );
 }
 
 /** A real HAProxy in the foreground (-db), logging to stdout, stopped by PID. */
@@ -29,7 +43,11 @@ export class Haproxy extends TempDirProxy {
     const { proxy, dir } = await TempDirProxy.launch('haproxy', (dir) => {
       const cfg = join(dir, 'haproxy.cfg');
       writeFileSync(cfg, renderHaproxyConfig(options));
-      return { command: options.binary ?? 'haproxy', args: ['-db', '-f', cfg], port: options.port };
+      return {
+        command: options.binary ?? 'haproxy',
+        args: ['-db', '-f', cfg],
+        port: options.port,
+      };
     });
     return new Haproxy(proxy, dir);
   }

@@ -14,10 +14,20 @@ export interface NginxOptions {
 }
 
 /** The production config (deploy/nginx/deadline-relay.conf) with only its address, upstream and log path moved. */
-export function renderNginxSite(options: Pick<NginxOptions, 'port' | 'gateway'>, logDir: string): string {
-  const site = readFileSync(join(repoRoot(), 'deploy/nginx/deadline-relay.conf'), 'utf8');
+export function renderNginxSite(
+  options: Pick<NginxOptions, 'port' | 'gateway'>,
+  logDir: string,
+): string {
+  const site = readFileSync(
+    join(repoRoot(), 'deploy/nginx/deadline-relay.conf'),
+    'utf8',
+  );
   return replaceOnce(
-    replaceOnce(replaceOnce(site, 'listen 8080;', `listen 127.0.0.1:${options.port};`), 'server gateway:3000;', `server ${options.gateway};`),
+    replaceOnce(
+      replaceOnce(site, 'listen 8080;', `listen 127.0.0.1:${options.port};`),
+      'server gateway:3000;',
+      `server ${options.gateway};`,
+    ),
     'access_log /var/log/nginx/access.log',
     `access_log ${join(logDir, 'access.log')}`,
   );
@@ -27,10 +37,25 @@ export function renderNginxSite(options: Pick<NginxOptions, 'port' | 'gateway'>,
 export class Nginx extends TempDirProxy {
   static async start(options: NginxOptions): Promise<Nginx> {
     const { proxy, dir } = await TempDirProxy.launch('nginx', (dir) => {
-      for (const sub of ['logs', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
-      writeFileSync(join(dir, 'deadline-relay.conf'), renderNginxSite(options, join(dir, 'logs')));
+      for (const sub of [
+        'logs',
+        'client_body',
+        'proxy',
+        'fastcgi',
+        'uwsgi',
+        'scgi',
+      ])
+        mkdirSync(join(dir, sub));
+      writeFileSync(
+        join(dir, 'deadline-relay.conf'),
+        renderNginxSite(options, join(dir, 'logs')),
+      );
       writeFileSync(join(dir, 'nginx.conf'), topLevelConfig(dir));
-      return { command: options.binary ?? 'nginx', args: ['-p', dir, '-c', join(dir, 'nginx.conf')], port: options.port };
+      return {
+        command: options.binary ?? 'nginx',
+        args: ['-p', dir, '-c', join(dir, 'nginx.conf')],
+        port: options.port,
+      };
     });
     return new Nginx(proxy, dir);
   }
@@ -64,5 +89,5 @@ function topLevelConfig(dir: string): string {
     `  include ${join(dir, 'deadline-relay.conf')};`,
     '}',
     '',
-].join('\n');
+  ].join('\n');
 }

@@ -30,7 +30,9 @@ export class ProxyProcess {
   }
 
   async start(timeoutMs = 10_000): Promise<void> {
-    const child = spawn(this.options.command, [...this.options.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.options.command, [...this.options.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     let exitCode: number | null | undefined;
     this.exited = new Promise((resolve) =>
@@ -39,14 +41,24 @@ export class ProxyProcess {
         resolve();
       }),
     );
-    child.once('error', (error) => this.lines.push(`spawn failed: ${error.message}`));
-    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => this.lines.push(line));
+    child.once('error', (error) =>
+      this.lines.push(`spawn failed: ${error.message}`),
+    );
+    for (const stream of [child.stdout, child.stderr])
+      createInterface({ input: stream }).on('line', (line) =>
+        this.lines.push(line),
+      );
     const until = Date.now() + timeoutMs;
     while (!(await accepts(this.options.port))) {
-      if (exitCode !== undefined) throw new Error(`${this.options.name} exited (${exitCode}) before listening:\n${this.lines.join('\n')}`);
+      if (exitCode !== undefined)
+        throw new Error(
+          `${this.options.name} exited (${exitCode}) before listening:\n${this.lines.join('\n')}`,
+        );
       if (Date.now() > until) {
         await this.stop();
-        throw new Error(`${this.options.name} not listening on ${this.options.port} within ${timeoutMs} ms:\n${this.lines.join('\n')}`);
+        throw new Error(
+          `${this.options.name} not listening on ${this.options.port} within ${timeoutMs} ms:\n${this.lines.join('\n')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -71,7 +83,10 @@ export abstract class TempDirProxy {
   ) {}
 
   /** Makes the dir, lets `prepare` write into it and say how to run the proxy, starts it; leaves nothing behind if any of that fails. */
-  protected static async launch(name: string, prepare: (dir: string) => Omit<ProxyProcessOptions, 'name'>): Promise<{ proxy: ProxyProcess; dir: string }> {
+  protected static async launch(
+    name: string,
+    prepare: (dir: string) => Omit<ProxyProcessOptions, 'name'>,
+  ): Promise<{ proxy: ProxyProcess; dir: string }> {
     const dir = mkdtempSync(join(tmpdir(), `deadline-relay-${name}-`));
     try {
       const proxy = new ProxyProcess({ name, ...prepare(dir) });

@@ -6,15 +6,37 @@ import { TierProcess } from './tier-process';
 
 export type TierName = 'auth' | 'inventory' | 'payment' | 'order' | 'gateway';
 /** Start order: leaves first, so every caller finds its downstreams up. */
-export const TIERS: readonly TierName[] = ['auth', 'inventory', 'payment', 'order', 'gateway'];
+export const TIERS: readonly TierName[] = [
+  'auth',
+  'inventory',
+  'payment',
+  'order',
+  'gateway',
+];
 
 export type GrpcTierName = Exclude<TierName, 'gateway'>;
-const GRPC_TIERS: readonly GrpcTierName[] = ['auth', 'inventory', 'payment', 'order'];
+const GRPC_TIERS: readonly GrpcTierName[] = [
+  'auth',
+  'inventory',
+  'payment',
+  'order',
+];
 
 /** The ports `npm run stack` and docker-compose use. */
-export const DEFAULT_PORTS: Readonly<Record<TierName, number>> = { gateway: 3000, auth: 50051, order: 50052, inventory: 50053, payment: 50054 };
+export const DEFAULT_PORTS: Readonly<Record<TierName, number>> = {
+  gateway: 3000,
+  auth: 50051,
+  order: 50052,
+  inventory: 50053,
+  payment: 50054,
+};
 /** HTTP admin ports (`GET /health`, …) of the gRPC tiers. */
-export const DEFAULT_ADMIN_PORTS: Readonly<Record<GrpcTierName, number>> = { auth: 8081, order: 8082, inventory: 8083, payment: 8084 };
+export const DEFAULT_ADMIN_PORTS: Readonly<Record<GrpcTierName, number>> = {
+  auth: 8081,
+  order: 8082,
+  inventory: 8083,
+  payment: 8084,
+};
 
 export interface StackOptions {
   /** `default` for the documented ports, `free` to pick free ones (tests). @default 'free' */
@@ -52,21 +74,32 @@ export class Stack {
   ) {}
 
   static async start(options: StackOptions = {}): Promise<Stack> {
-    const ports = options.ports === 'default' ? DEFAULT_PORTS : await freePorts(TIERS);
-    const adminPorts = options.ports === 'default' ? DEFAULT_ADMIN_PORTS : await freePorts(GRPC_TIERS, Object.values(ports));
+    const ports =
+      options.ports === 'default' ? DEFAULT_PORTS : await freePorts(TIERS);
+    const adminPorts =
+      options.ports === 'default'
+        ? DEFAULT_ADMIN_PORTS
+        : await freePorts(GRPC_TIERS, Object.values(ports));
     const dist = options.distDir ?? join(repoRoot(), 'dist');
     const forTests = options.ports !== 'default';
     const database = options.database ?? (forTests ? 'throwaway' : 'inherit');
     const throwaway =
       database === 'throwaway'
-        ? await createThrowawayDatabase(process.env.TEST_POSTGRES_URL).catch((error: unknown) => {
-            throw new Error(`the stack's throwaway database needs PostgreSQL (${process.env.TEST_POSTGRES_URL ?? '127.0.0.1:5432'}): ${String(error)}; start it, or pass database: 'inherit'`);
-          })
+        ? await createThrowawayDatabase(process.env.TEST_POSTGRES_URL).catch(
+            (error: unknown) => {
+              throw new Error(
+                `the stack's throwaway database needs PostgreSQL (${process.env.TEST_POSTGRES_URL ?? '127.0.0.1:5432'}): ${String(error)}; start it, or pass database: 'inherit'`,
+              );
+            },
+          )
         : undefined;
-    const databaseUrl = throwaway?.url ?? (database === 'inherit' ? undefined : database);
+    const databaseUrl =
+      throwaway?.url ?? (database === 'inherit' ? undefined : database);
     const shared: Record<string, string> = {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      ...((options.strictDeadlines ?? forTests) ? { DEADLINE_STRICT: 'true' } : {}),
+      ...((options.strictDeadlines ?? forTests)
+        ? { DEADLINE_STRICT: 'true' }
+        : {}),
       BIND_HOST: '127.0.0.1',
       LOG_FORMAT: 'json',
       GATEWAY_PORT: String(ports.gateway),
@@ -90,16 +123,34 @@ export class Stack {
         new TierProcess({
           name,
           script: join(dist, 'apps', name, 'src', 'main.js'),
-          env: { ...process.env, ...shared, ...options.env, ...options.tierEnv?.[name] },
+          env: {
+            ...process.env,
+            ...shared,
+            ...options.env,
+            ...options.tierEnv?.[name],
+          },
           onLine: options.onLine,
         }),
       );
     }
-    const stack = new Stack(ports, adminPorts, processes, databaseUrl, throwaway);
+    const stack = new Stack(
+      ports,
+      adminPorts,
+      processes,
+      databaseUrl,
+      throwaway,
+    );
     try {
-      const embedded = !(options.env?.DATABASE_URL ?? databaseUrl ?? process.env.DATABASE_URL);
-      const startTimeoutMs = options.startTimeoutMs ?? (embedded ? 120_000 : 30_000);
-      await Promise.all(TIERS.map((name) => processes.get(name)!.start(startTimeoutMs)));
+      const embedded = !(
+        options.env?.DATABASE_URL ??
+        databaseUrl ??
+        process.env.DATABASE_URL
+      );
+      const startTimeoutMs =
+        options.startTimeoutMs ?? (embedded ? 120_000 : 30_000);
+      await Promise.all(
+        TIERS.map((name) => processes.get(name)!.start(startTimeoutMs)),
+      );
       await stack.waitUntilReady(startTimeoutMs);
     } catch (error) {
       await stack.stop();
@@ -128,18 +179,24 @@ export class Stack {
   /** Polls every tier's health check (the gateway's readiness, each gRPC tier's admin `/health`) until all answer 200. */
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    const urls = [...GRPC_TIERS.map((t) => `${this.adminUrl(t)}/health`), `${this.gatewayUrl}/health`];
+    const urls = [
+      ...GRPC_TIERS.map((t) => `${this.adminUrl(t)}/health`),
+      `${this.gatewayUrl}/health`,
+    ];
     let last = '';
     for (const url of urls) {
       for (;;) {
         try {
-          const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+          const response = await fetch(url, {
+            signal: AbortSignal.timeout(2_000),
+          });
           if (response.ok) break;
           last = `${url}: ${response.status} ${await response.text()}`;
         } catch (error) {
           last = `${url}: ${String(error)}`;
         }
-        if (Date.now() > until) throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
+        if (Date.now() > until)
+          throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -147,12 +204,16 @@ export class Stack {
 
   /** Stops every tier by PID, callers first. */
   async stop(): Promise<void> {
-    for (const name of [...TIERS].reverse()) await this.processes.get(name)!.stop();
+    for (const name of [...TIERS].reverse())
+      await this.processes.get(name)!.stop();
     await this.throwaway?.drop();
   }
 }
 
-async function freePorts<K extends string>(names: readonly K[], avoid: readonly number[] = []): Promise<Record<K, number>> {
+async function freePorts<K extends string>(
+  names: readonly K[],
+  avoid: readonly number[] = [],
+): Promise<Record<K, number>> {
   const ports = {} as Record<K, number>;
   const taken = new Set<number>(avoid);
   for (const name of names) {
@@ -169,7 +230,8 @@ export function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above ' + __dirname);
+    if (parent === dir)
+      throw new Error('package.json not found above ' + __dirname);
     dir = parent;
   }
   return dir;

@@ -2,7 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /** One parsed JSON log line of a tier. */
-export type LogEvent = Record<string, unknown> & { msg?: string; service?: string; level?: string };
+export type LogEvent = Record<string, unknown> & {
+  msg?: string;
+  service?: string;
+  level?: string;
+};
 
 export interface TierProcessOptions {
   readonly name: string;
@@ -32,7 +36,11 @@ export class TierProcess {
 
   /** Another process of the same tier, configured alike except for `env` (ports, for one), not started. */
   replica(name: string, env: Record<string, string>): TierProcess {
-    return new TierProcess({ ...this.options, name, env: { ...this.options.env, ...env } });
+    return new TierProcess({
+      ...this.options,
+      name,
+      env: { ...this.options.env, ...env },
+    });
   }
 
   get pid(): number | undefined {
@@ -40,26 +48,45 @@ export class TierProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined &&
+      this.child.exitCode === null &&
+      this.child.signalCode === null
+    );
   }
 
   /** Starts the process and resolves once it logs that it is listening. */
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, [this.options.script], { env: this.options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.options.script], {
+      env: this.options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.onLine(line));
+      createInterface({ input: stream }).on('line', (line) =>
+        this.onLine(line),
+      );
     }
     const failed = this.exited.then((code) => {
-      throw new Error(`${this.name} exited with code ${code} before listening:\n${this.tail()}`);
+      throw new Error(
+        `${this.name} exited with code ${code} before listening:\n${this.tail()}`,
+      );
     });
-    await Promise.race([this.waitFor((e) => e.msg === 'listening', timeoutMs), failed]);
+    await Promise.race([
+      this.waitFor((e) => e.msg === 'listening', timeoutMs),
+      failed,
+    ]);
     failed.catch(() => undefined);
   }
 
   /** Resolves with the first log event (past or future) that matches, or rejects after `timeoutMs`. */
-  waitFor(match: (event: LogEvent) => boolean, timeoutMs = 10_000): Promise<LogEvent> {
+  waitFor(
+    match: (event: LogEvent) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<LogEvent> {
     const seen = this.events.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -72,20 +99,36 @@ export class TierProcess {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms; last lines:\n${this.tail()}`));
+        reject(
+          new Error(
+            `${this.name}: no matching log line within ${timeoutMs} ms; last lines:\n${this.tail()}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(waiter);
     });
   }
 
   /** Waits for the `request ended` log line (past or future) whose fields equal all of `fields`. */
-  requestEnded(fields: Readonly<Record<string, unknown>>, timeoutMs?: number): Promise<LogEvent> {
-    return this.waitFor((e) => e.msg === 'request ended' && Object.entries(fields).every(([key, value]) => e[key] === value), timeoutMs);
+  requestEnded(
+    fields: Readonly<Record<string, unknown>>,
+    timeoutMs?: number,
+  ): Promise<LogEvent> {
+    return this.waitFor(
+      (e) =>
+        e.msg === 'request ended' &&
+        Object.entries(fields).every(([key, value]) => e[key] === value),
+      timeoutMs,
+    );
   }
 
   /** Log events whose `msg` is `request ended`, optionally for one method. */
   requestsEnded(method?: string): LogEvent[] {
-    return this.events.filter((e) => e.msg === 'request ended' && (method === undefined || e.method === method));
+    return this.events.filter(
+      (e) =>
+        e.msg === 'request ended' &&
+        (method === undefined || e.method === method),
+    );
   }
 
   /** Stops the process by its PID (SIGTERM, then SIGKILL after `graceMs`). */
@@ -110,7 +153,10 @@ export class TierProcess {
     let event: LogEvent;
     try {
       const parsed: unknown = JSON.parse(line);
-      event = typeof parsed === 'object' && parsed !== null ? (parsed as LogEvent) : { msg: line };
+      event =
+        typeof parsed === 'object' && parsed !== null
+          ? (parsed as LogEvent)
+          : { msg: line };
     } catch {
       event = { msg: line, level: 'raw' };
     }

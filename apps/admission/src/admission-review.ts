@@ -49,26 +49,51 @@ const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
 
 /** Parses an untrusted body into a request, or says exactly what is wrong with it. */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
-  if (!isObject(body)) throw new InvalidAdmissionReviewError('body must be a JSON object (an AdmissionReview)');
+  if (!isObject(body))
+    throw new InvalidAdmissionReviewError(
+      'body must be a JSON object (an AdmissionReview)',
+    );
   if (body.apiVersion !== ADMISSION_API_VERSION) {
-    throw new InvalidAdmissionReviewError(`apiVersion must be "${ADMISSION_API_VERSION}", got ${JSON.stringify(body.apiVersion ?? null)}`);
+    throw new InvalidAdmissionReviewError(
+      `apiVersion must be "${ADMISSION_API_VERSION}", got ${JSON.stringify(body.apiVersion ?? null)}`,
+    );
   }
-  if (body.kind !== 'AdmissionReview') throw new InvalidAdmissionReviewError(`kind must be "AdmissionReview", got ${JSON.stringify(body.kind ?? null)}`);
+  if (body.kind !== 'AdmissionReview')
+    throw new InvalidAdmissionReviewError(
+      `kind must be "AdmissionReview", got ${JSON.stringify(body.kind ?? null)}`,
+    );
   const request = body.request;
-  if (!isObject(request)) throw new InvalidAdmissionReviewError('request is missing');
-  if (typeof request.uid !== 'string' || request.uid === '') throw new InvalidAdmissionReviewError('request.uid must be a non-empty string');
+  if (!isObject(request))
+    throw new InvalidAdmissionReviewError('request is missing');
+  if (typeof request.uid !== 'string' || request.uid === '')
+    throw new InvalidAdmissionReviewError(
+      'request.uid must be a non-empty string',
+    );
   const kind = request.kind;
-  if (!isObject(kind) || typeof kind.kind !== 'string' || typeof kind.version !== 'string' || typeof kind.group !== 'string') {
-    throw new InvalidAdmissionReviewError('request.kind must be {group, version, kind}');
+  if (
+    !isObject(kind) ||
+    typeof kind.kind !== 'string' ||
+    typeof kind.version !== 'string' ||
+    typeof kind.group !== 'string'
+  ) {
+    throw new InvalidAdmissionReviewError(
+      'request.kind must be {group, version, kind}',
+    );
   }
-  if (typeof request.operation !== 'string' || !OPERATIONS.has(request.operation)) {
-    throw new InvalidAdmissionReviewError(`request.operation must be one of ${[...OPERATIONS].join(', ')}`);
+  if (
+    typeof request.operation !== 'string' ||
+    !OPERATIONS.has(request.operation)
+  ) {
+    throw new InvalidAdmissionReviewError(
+      `request.operation must be one of ${[...OPERATIONS].join(', ')}`,
+    );
   }
   return {
     uid: request.uid,
     kind: { group: kind.group, version: kind.version, kind: kind.kind },
     operation: request.operation as AdmissionRequest['operation'],
-    namespace: typeof request.namespace === 'string' ? request.namespace : undefined,
+    namespace:
+      typeof request.namespace === 'string' ? request.namespace : undefined,
     name: typeof request.name === 'string' ? request.name : undefined,
     object: request.object,
     dryRun: request.dryRun === true,
@@ -76,7 +101,11 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
 }
 
 export function reviewReply(response: AdmissionResponse): AdmissionReviewReply {
-  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+  return {
+    apiVersion: ADMISSION_API_VERSION,
+    kind: 'AdmissionReview',
+    response,
+  };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

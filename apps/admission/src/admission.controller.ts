@@ -1,6 +1,13 @@
 import { Controller, Get, HttpCode, Logger, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { type AdmissionRequest, type AdmissionResponse, type AdmissionReviewReply, InvalidAdmissionReviewError, parseAdmissionReview, reviewReply } from './admission-review';
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReviewReply,
+  InvalidAdmissionReviewError,
+  parseAdmissionReview,
+  reviewReply,
+} from './admission-review';
 import { AdmissionPolicy } from './admission.policy';
 
 /** Kubernetes caps an object at about 1.5 MiB; an AdmissionReview carries it (twice on UPDATE). */
@@ -15,13 +22,17 @@ export class AdmissionController {
   @Post('validate')
   @HttpCode(200)
   async validate(@Req() req: Request): Promise<AdmissionReviewReply> {
-    return this.answer('validate', await readReview(req), (request) => this.policy.validate(request));
+    return this.answer('validate', await readReview(req), (request) =>
+      this.policy.validate(request),
+    );
   }
 
   @Post('mutate')
   @HttpCode(200)
   async mutate(@Req() req: Request): Promise<AdmissionReviewReply> {
-    return this.answer('mutate', await readReview(req), (request) => this.policy.mutate(request));
+    return this.answer('mutate', await readReview(req), (request) =>
+      this.policy.mutate(request),
+    );
   }
 
   /** Liveness and readiness (over the same TLS as the webhook). */
@@ -30,7 +41,11 @@ export class AdmissionController {
     return { status: 'ok' };
   }
 
-  private answer(webhook: 'validate' | 'mutate', request: AdmissionRequest, decide: (request: AdmissionRequest) => AdmissionResponse): AdmissionReviewReply {
+  private answer(
+    webhook: 'validate' | 'mutate',
+    request: AdmissionRequest,
+    decide: (request: AdmissionRequest) => AdmissionResponse,
+  ): AdmissionReviewReply {
     // The policy has no side effects, so a dry run gets exactly the answer a real request would.
     const response = decide(request);
     this.logger.log({
@@ -57,7 +72,10 @@ async function readReview(req: Request): Promise<AdmissionRequest> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new InvalidAdmissionReviewError(`body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new InvalidAdmissionReviewError(
+        `body is larger than ${MAX_BODY_BYTES} bytes`,
+      );
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -65,7 +83,9 @@ async function readReview(req: Request): Promise<AdmissionRequest> {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new InvalidAdmissionReviewError(`body is not JSON: ${(error as Error).message}`);
+    throw new InvalidAdmissionReviewError(
+      `body is not JSON: ${(error as Error).message}`,
+    );
   }
   return parseAdmissionReview(body);
 }

@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdmissionController } from './admission.controller';
-import { AdmissionPolicy, type AdmissionPolicyOptions } from './admission.policy';
+import {
+  AdmissionPolicy,
+  type AdmissionPolicyOptions,
+} from './admission.policy';
 import { InvalidReviewFilter } from './invalid-review.filter';
 
 @Module({})

@@ -1,8 +1,18 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
 import type { AdmissionRequest } from './admission-review';
-import { AdmissionPolicy, BUDGET_ANNOTATION, pointer, RESERVE_ANNOTATION, SERVICE_LABEL, SIDECAR_TIMEOUT_ANNOTATION } from './admission.policy';
+import {
+  AdmissionPolicy,
+  BUDGET_ANNOTATION,
+  pointer,
+  RESERVE_ANNOTATION,
+  SERVICE_LABEL,
+  SIDECAR_TIMEOUT_ANNOTATION,
+} from './admission.policy';
 
-function deployment(annotations?: Record<string, string>, env?: { name: string; value: string }[]): Record<string, unknown> {
+function deployment(
+  annotations?: Record<string, string>,
+  env?: { name: string; value: string }[],
+): Record<string, unknown> {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -10,14 +20,28 @@ function deployment(annotations?: Record<string, string>, env?: { name: string; 
     spec: {
       selector: { matchLabels: { app: 'payment' } },
       template: {
-        metadata: { labels: { app: 'payment', [SERVICE_LABEL]: 'payment' }, ...(annotations ? { annotations } : {}) },
-        spec: { containers: [{ name: 'payment', image: 'deadline-relay:1', ...(env ? { env } : {}) }] },
+        metadata: {
+          labels: { app: 'payment', [SERVICE_LABEL]: 'payment' },
+          ...(annotations ? { annotations } : {}),
+        },
+        spec: {
+          containers: [
+            {
+              name: 'payment',
+              image: 'deadline-relay:1',
+              ...(env ? { env } : {}),
+            },
+          ],
+        },
       },
     },
   };
 }
 
-const review = (object: unknown, overrides: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
+const review = (
+  object: unknown,
+  overrides: Partial<AdmissionRequest> = {},
+): AdmissionRequest => ({
   uid: 'u-1',
   kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
   operation: 'CREATE',
@@ -28,13 +52,31 @@ const review = (object: unknown, overrides: Partial<AdmissionRequest> = {}): Adm
 });
 
 const patched = (object: unknown, patch: string | undefined) =>
-  applyPatch(structuredClone(object), JSON.parse(Buffer.from(patch!, 'base64').toString('utf8')) as Operation[], true, false).newDocument;
+  applyPatch(
+    structuredClone(object),
+    JSON.parse(Buffer.from(patch!, 'base64').toString('utf8')) as Operation[],
+    true,
+    false,
+  ).newDocument;
 
 describe(AdmissionPolicy.name, () => {
-  const sut = new AdmissionPolicy({ maxBudgetMs: 30_000, defaultBudgetMs: 5_000, defaultReserveMs: 10 });
+  const sut = new AdmissionPolicy({
+    maxBudgetMs: 30_000,
+    defaultBudgetMs: 5_000,
+    defaultReserveMs: 10,
+  });
 
   it('admits a service that declares a budget within the maximum and a sidecar timeout within the budget', () => {
-    expect(sut.validate(review(deployment({ [BUDGET_ANNOTATION]: '29990', [SIDECAR_TIMEOUT_ANNOTATION]: '29990' })))).toEqual({ uid: 'u-1', allowed: true });
+    expect(
+      sut.validate(
+        review(
+          deployment({
+            [BUDGET_ANNOTATION]: '29990',
+            [SIDECAR_TIMEOUT_ANNOTATION]: '29990',
+          }),
+        ),
+      ),
+    ).toEqual({ uid: 'u-1', allowed: true });
   });
 
   it('refuses a service that declares no budget, saying where to declare it', () => {
@@ -49,66 +91,138 @@ describe(AdmissionPolicy.name, () => {
   });
 
   it('refuses a budget above the cluster maximum', () => {
-    expect(sut.validate(review(deployment({ [BUDGET_ANNOTATION]: '60000' }))).status!.message).toBe(
+    expect(
+      sut.validate(review(deployment({ [BUDGET_ANNOTATION]: '60000' }))).status!
+        .message,
+    ).toBe(
       `Deployment shop/payment: timeout budget 60000 ms exceeds the cluster maximum of 30000 ms; set ${BUDGET_ANNOTATION} to 30000 or less.`,
     );
   });
 
   it('refuses a sidecar timeout larger than the budget', () => {
-    expect(sut.validate(review(deployment({ [BUDGET_ANNOTATION]: '2000', [SIDECAR_TIMEOUT_ANNOTATION]: '15000' }))).status!.message).toBe(
+    expect(
+      sut.validate(
+        review(
+          deployment({
+            [BUDGET_ANNOTATION]: '2000',
+            [SIDECAR_TIMEOUT_ANNOTATION]: '15000',
+          }),
+        ),
+      ).status!.message,
+    ).toBe(
       `Deployment shop/payment: sidecar timeout 15000 ms (${SIDECAR_TIMEOUT_ANNOTATION}) is larger than the timeout budget 2000 ms, so the sidecar would hold calls the deadline has ended; set it to 2000 or less.`,
     );
   });
 
   it('refuses a budget written with a unit', () => {
-    expect(sut.validate(review(deployment({ [BUDGET_ANNOTATION]: '5s' }))).status!.message).toBe(
+    expect(
+      sut.validate(review(deployment({ [BUDGET_ANNOTATION]: '5s' }))).status!
+        .message,
+    ).toBe(
       `Deployment shop/payment: ${BUDGET_ANNOTATION} is "5s"; write a positive whole number of milliseconds, e.g. "5000".`,
     );
   });
 
   it('lets a workload that is not a Deadline Relay service through untouched', () => {
     const other = deployment();
-    delete ((other.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels)[SERVICE_LABEL];
+    delete (
+      other.spec as {
+        template: { metadata: { labels: Record<string, string> } };
+      }
+    ).template.metadata.labels[SERVICE_LABEL];
     expect(sut.validate(review(other))).toEqual({ uid: 'u-1', allowed: true });
     expect(sut.mutate(review(other))).toEqual({ uid: 'u-1', allowed: true });
   });
 
   it('lets unknown kinds and deletions through', () => {
-    expect(sut.validate(review({}, { kind: { group: '', version: 'v1', kind: 'ConfigMap' } }))).toEqual({ uid: 'u-1', allowed: true });
-    expect(sut.validate(review(null, { operation: 'DELETE' }))).toEqual({ uid: 'u-1', allowed: true });
+    expect(
+      sut.validate(
+        review({}, { kind: { group: '', version: 'v1', kind: 'ConfigMap' } }),
+      ),
+    ).toEqual({ uid: 'u-1', allowed: true });
+    expect(sut.validate(review(null, { operation: 'DELETE' }))).toEqual({
+      uid: 'u-1',
+      allowed: true,
+    });
   });
 
   it('answers 400 for a Deployment without a pod template', () => {
-    expect(sut.validate(review({ metadata: { name: 'x' }, spec: {} }))).toEqual({ uid: 'u-1', allowed: false, status: { code: 400, message: 'Deployment shop/payment: spec.template.spec is missing' } });
+    expect(sut.validate(review({ metadata: { name: 'x' }, spec: {} }))).toEqual(
+      {
+        uid: 'u-1',
+        allowed: false,
+        status: {
+          code: 400,
+          message: 'Deployment shop/payment: spec.template.spec is missing',
+        },
+      },
+    );
   });
 
   it('adds the default budget, reserve annotation and reserve env where all are missing', () => {
     const object = deployment();
     const response = sut.mutate(review(object));
     expect(response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
-    const result = patched(object, response.patch) as ReturnType<typeof deployment> & { spec: { template: { metadata: { annotations: object }; spec: { containers: { env: object[] }[] } } } };
-    expect(result.spec.template.metadata.annotations).toEqual({ [BUDGET_ANNOTATION]: '5000', [RESERVE_ANNOTATION]: '10' });
-    expect(result.spec.template.spec.containers[0].env).toEqual([{ name: 'DEADLINE_RESERVE_MS', value: '10' }]);
+    const result = patched(object, response.patch) as ReturnType<
+      typeof deployment
+    > & {
+      spec: {
+        template: {
+          metadata: { annotations: object };
+          spec: { containers: { env: object[] }[] };
+        };
+      };
+    };
+    expect(result.spec.template.metadata.annotations).toEqual({
+      [BUDGET_ANNOTATION]: '5000',
+      [RESERVE_ANNOTATION]: '10',
+    });
+    expect(result.spec.template.spec.containers[0].env).toEqual([
+      { name: 'DEADLINE_RESERVE_MS', value: '10' },
+    ]);
   });
 
   it('never changes what is already set', () => {
-    const object = deployment({ [BUDGET_ANNOTATION]: '1200', [RESERVE_ANNOTATION]: '25' }, [{ name: 'DEADLINE_RESERVE_MS', value: '40' }]);
+    const object = deployment(
+      { [BUDGET_ANNOTATION]: '1200', [RESERVE_ANNOTATION]: '25' },
+      [{ name: 'DEADLINE_RESERVE_MS', value: '40' }],
+    );
     expect(sut.mutate(review(object))).toEqual({ uid: 'u-1', allowed: true });
   });
 
   it('appends the reserve env to existing env, using the declared reserve', () => {
-    const object = deployment({ [RESERVE_ANNOTATION]: '25', other: 'kept' }, [{ name: 'LOG_FORMAT', value: 'json' }]);
-    const result = patched(object, sut.mutate(review(object)).patch) as { spec: { template: { metadata: { annotations: object }; spec: { containers: { env: object[] }[] } } } };
-    expect(result.spec.template.metadata.annotations).toEqual({ [RESERVE_ANNOTATION]: '25', other: 'kept', [BUDGET_ANNOTATION]: '5000' });
-    expect(result.spec.template.spec.containers[0].env).toEqual([{ name: 'LOG_FORMAT', value: 'json' }, { name: 'DEADLINE_RESERVE_MS', value: '25' }]);
+    const object = deployment({ [RESERVE_ANNOTATION]: '25', other: 'kept' }, [
+      { name: 'LOG_FORMAT', value: 'json' },
+    ]);
+    const result = patched(object, sut.mutate(review(object)).patch) as {
+      spec: {
+        template: {
+          metadata: { annotations: object };
+          spec: { containers: { env: object[] }[] };
+        };
+      };
+    };
+    expect(result.spec.template.metadata.annotations).toEqual({
+      [RESERVE_ANNOTATION]: '25',
+      other: 'kept',
+      [BUDGET_ANNOTATION]: '5000',
+    });
+    expect(result.spec.template.spec.containers[0].env).toEqual([
+      { name: 'LOG_FORMAT', value: 'json' },
+      { name: 'DEADLINE_RESERVE_MS', value: '25' },
+    ]);
   });
 
   it('escapes annotation keys as JSON Pointer tokens', () => {
-    expect(pointer('deadline-relay.dev/timeout-budget-ms')).toBe('deadline-relay.dev~1timeout-budget-ms');
+    expect(pointer('deadline-relay.dev/timeout-budget-ms')).toBe(
+      'deadline-relay.dev~1timeout-budget-ms',
+    );
     expect(pointer('a~b')).toBe('a~0b');
   });
 
   it('refuses a default budget above the maximum at construction', () => {
-    expect(() => new AdmissionPolicy({ maxBudgetMs: 1_000, defaultBudgetMs: 5_000 })).toThrow('default budget 5000 ms is above the maximum 1000 ms');
+    expect(
+      () => new AdmissionPolicy({ maxBudgetMs: 1_000, defaultBudgetMs: 5_000 }),
+    ).toThrow('default budget 5000 ms is above the maximum 1000 ms');
   });
 });

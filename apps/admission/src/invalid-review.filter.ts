@@ -1,4 +1,8 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { InvalidAdmissionReviewError } from './admission-review';
 

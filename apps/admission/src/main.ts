@@ -10,14 +10,26 @@ async function bootstrap(): Promise<void> {
   const logger = new JsonLogger('admission', env.LOG_FORMAT);
   let tls: { key: Buffer; cert: Buffer };
   try {
-    tls = { key: readFileSync(env.ADMISSION_TLS_KEY_FILE), cert: readFileSync(env.ADMISSION_TLS_CERT_FILE) };
+    tls = {
+      key: readFileSync(env.ADMISSION_TLS_KEY_FILE),
+      cert: readFileSync(env.ADMISSION_TLS_CERT_FILE),
+    };
   } catch (error) {
     // Kubernetes only calls webhooks over TLS: without a certificate there is nothing to serve.
-    logger.fatal({ msg: 'cannot read the TLS certificate or key', error: (error as Error).message, cert: env.ADMISSION_TLS_CERT_FILE, key: env.ADMISSION_TLS_KEY_FILE });
+    logger.fatal({
+      msg: 'cannot read the TLS certificate or key',
+      error: (error as Error).message,
+      cert: env.ADMISSION_TLS_CERT_FILE,
+      key: env.ADMISSION_TLS_KEY_FILE,
+    });
     process.exit(1);
   }
   const app = await NestFactory.create(
-    AdmissionModule.forRoot({ maxBudgetMs: env.ADMISSION_MAX_BUDGET_MS, defaultBudgetMs: env.ADMISSION_DEFAULT_BUDGET_MS, defaultReserveMs: env.ADMISSION_DEFAULT_RESERVE_MS }),
+    AdmissionModule.forRoot({
+      maxBudgetMs: env.ADMISSION_MAX_BUDGET_MS,
+      defaultBudgetMs: env.ADMISSION_DEFAULT_BUDGET_MS,
+      defaultReserveMs: env.ADMISSION_DEFAULT_RESERVE_MS,
+    }),
     { logger, abortOnError: false, bodyParser: false, httpsOptions: tls },
   );
   app.enableShutdownHooks();

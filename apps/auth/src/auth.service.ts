@@ -16,20 +16,46 @@ export class AuthService {
   private readonly audience: string;
 
   constructor(config: ConfigService<AuthEnv, true>) {
-    this.key = new TextEncoder().encode(config.get('AUTH_JWT_SECRET', { infer: true }));
+    this.key = new TextEncoder().encode(
+      config.get('AUTH_JWT_SECRET', { infer: true }),
+    );
     this.issuer = config.get('AUTH_JWT_ISSUER', { infer: true });
     this.audience = config.get('AUTH_JWT_AUDIENCE', { infer: true });
   }
 
   async verify(token: string): Promise<VerifyTokenReply> {
-    if (!token) throw new DomainError(GrpcStatus.UNAUTHENTICATED, 'missing_token', 'no bearer token');
-    if (token.length > MAX_TOKEN_LENGTH) throw new DomainError(GrpcStatus.UNAUTHENTICATED, 'invalid_token', 'token too long');
+    if (!token)
+      throw new DomainError(
+        GrpcStatus.UNAUTHENTICATED,
+        'missing_token',
+        'no bearer token',
+      );
+    if (token.length > MAX_TOKEN_LENGTH)
+      throw new DomainError(
+        GrpcStatus.UNAUTHENTICATED,
+        'invalid_token',
+        'token too long',
+      );
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: this.issuer, audience: this.audience, algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: this.issuer,
+        audience: this.audience,
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp'],
+      });
       return { subject: payload.sub!, expiresAt: payload.exp! };
     } catch (error) {
-      const reason = error instanceof errors.JWTExpired ? 'token expired' : error instanceof errors.JOSEError ? `token rejected (${error.code})` : 'token rejected';
-      throw new DomainError(GrpcStatus.UNAUTHENTICATED, 'invalid_token', reason);
+      const reason =
+        error instanceof errors.JWTExpired
+          ? 'token expired'
+          : error instanceof errors.JOSEError
+            ? `token rejected (${error.code})`
+            : 'token rejected';
+      throw new DomainError(
+        GrpcStatus.UNAUTHENTICATED,
+        'invalid_token',
+        reason,
+      );
     }
   }
 

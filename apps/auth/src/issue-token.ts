@@ -8,4 +8,6 @@ import { AuthService } from './auth.service';
 const env = parseEnv(AUTH_ENV);
 const auth = new AuthService(new ConfigService<AuthEnv, true>(env));
 const [subject = 'demo-user', ttl = '3600'] = process.argv.slice(2);
-void auth.issue(subject, Number(ttl)).then((token) => process.stdout.write(`${token}\n`));
+void auth
+  .issue(subject, Number(ttl))
+  .then((token) => process.stdout.write(`${token}\n`));

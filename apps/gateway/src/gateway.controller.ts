@@ -1,6 +1,18 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Post,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
-import { GatewayService, type PlacedOrder, type Readiness } from './gateway.service';
+import {
+  GatewayService,
+  type PlacedOrder,
+  type Readiness,
+} from './gateway.service';
 import { bearerToken, parsePlaceOrder } from './place-order.request';
 
 @Controller()
@@ -9,8 +21,14 @@ export class GatewayController {
 
   @Post('orders')
   @HttpCode(201)
-  placeOrder(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<PlacedOrder> {
-    return this.gateway.placeOrder(bearerToken(authorization), parsePlaceOrder(body));
+  placeOrder(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ): Promise<PlacedOrder> {
+    return this.gateway.placeOrder(
+      bearerToken(authorization),
+      parsePlaceOrder(body),
+    );
   }
 
   /** Liveness: the process answers. */
@@ -21,7 +39,9 @@ export class GatewayController {
 
   /** Readiness: the tiers it calls are serving. */
   @Get('health')
-  async health(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
+  async health(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Readiness> {
     const readiness = await this.gateway.readiness();
     if (readiness.status !== 'ok') response.status(503);
     return readiness;

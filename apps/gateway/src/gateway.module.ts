@@ -11,9 +11,15 @@ import { GatewayService } from './gateway.service';
       service: 'gateway',
       inbound: 'http',
       env: GATEWAY_ENV,
-      policy: (env) => ({ defaultBudgetMs: env.DEADLINE_DEFAULT_BUDGET_MS, maxBudgetMs: env.DEADLINE_MAX_BUDGET_MS, minBudgetMs: env.DEADLINE_MIN_BUDGET_MS }),
+      policy: (env) => ({
+        defaultBudgetMs: env.DEADLINE_DEFAULT_BUDGET_MS,
+        maxBudgetMs: env.DEADLINE_MAX_BUDGET_MS,
+        minBudgetMs: env.DEADLINE_MIN_BUDGET_MS,
+      }),
     }),
-    downstream('auth', AUTH, 'AUTH_GRPC_URL', { idempotentMethods: ['VerifyToken'] }),
+    downstream('auth', AUTH, 'AUTH_GRPC_URL', {
+      idempotentMethods: ['VerifyToken'],
+    }),
     downstream('order', ORDER, 'ORDER_GRPC_URL'),
     downstream('auth-health', HEALTH, 'AUTH_GRPC_URL'),
     downstream('order-health', HEALTH, 'ORDER_GRPC_URL'),

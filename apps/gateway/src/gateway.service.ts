@@ -1,13 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { currentScope, type DeadlineClient, type HopRecord, InjectGrpcClient } from '@lib/deadline';
-import type { AuthService, HealthService, Order, OrderService } from '@lib/contracts';
+import {
+  currentScope,
+  type DeadlineClient,
+  type HopRecord,
+  InjectGrpcClient,
+} from '@lib/deadline';
+import type {
+  AuthService,
+  HealthService,
+  Order,
+  OrderService,
+} from '@lib/contracts';
 import { HealthDetails } from '@lib/platform';
 import type { PlaceOrderBody } from './place-order.request';
 
 export interface PlacedOrder {
   readonly order: Order;
   /** The deadline's journey: the budget this request ran with and every hop's record. */
-  readonly deadline: { readonly budgetMs: number | null; readonly hops: readonly HopRecord[] };
+  readonly deadline: {
+    readonly budgetMs: number | null;
+    readonly hops: readonly HopRecord[];
+  };
 }
 
 export interface Readiness {
@@ -21,18 +34,35 @@ export interface Readiness {
 @Injectable()
 export class GatewayService {
   constructor(
-    @InjectGrpcClient('auth') private readonly auth: DeadlineClient<AuthService>,
-    @InjectGrpcClient('order') private readonly orders: DeadlineClient<OrderService>,
-    @InjectGrpcClient('auth-health') private readonly authHealth: DeadlineClient<HealthService>,
-    @InjectGrpcClient('order-health') private readonly orderHealth: DeadlineClient<HealthService>,
+    @InjectGrpcClient('auth')
+    private readonly auth: DeadlineClient<AuthService>,
+    @InjectGrpcClient('order')
+    private readonly orders: DeadlineClient<OrderService>,
+    @InjectGrpcClient('auth-health')
+    private readonly authHealth: DeadlineClient<HealthService>,
+    @InjectGrpcClient('order-health')
+    private readonly orderHealth: DeadlineClient<HealthService>,
     private readonly details: HealthDetails,
   ) {}
 
-  async placeOrder(token: string, { sku, quantity }: PlaceOrderBody): Promise<PlacedOrder> {
+  async placeOrder(
+    token: string,
+    { sku, quantity }: PlaceOrderBody,
+  ): Promise<PlacedOrder> {
     const { subject } = await this.auth.verifyToken({ token });
-    const order = await this.orders.placeOrder({ customerId: subject, sku, quantity });
+    const order = await this.orders.placeOrder({
+      customerId: subject,
+      sku,
+      quantity,
+    });
     const scope = currentScope();
-    return { order, deadline: { budgetMs: scope?.receivedBudgetMs ?? null, hops: scope?.hops('ok') ?? [] } };
+    return {
+      order,
+      deadline: {
+        budgetMs: scope?.receivedBudgetMs ?? null,
+        hops: scope?.hops('ok') ?? [],
+      },
+    };
   }
 
   /** Ready when the tiers it calls answer their standard health check. */
@@ -40,9 +70,17 @@ export class GatewayService {
     const check = (client: DeadlineClient<HealthService>): Promise<string> =>
       client.check({ service: '' }).then(
         (reply) => reply.status,
-        (error: unknown) => `DOWN: ${error instanceof Error ? error.message : String(error)}`,
+        (error: unknown) =>
+          `DOWN: ${error instanceof Error ? error.message : String(error)}`,
       );
-    const [auth, order] = await Promise.all([check(this.authHealth), check(this.orderHealth)]);
-    return { status: auth === 'SERVING' && order === 'SERVING' ? 'ok' : 'unavailable', downstream: { auth, order }, details: this.details.snapshot() };
+    const [auth, order] = await Promise.all([
+      check(this.authHealth),
+      check(this.orderHealth),
+    ]);
+    return {
+      status: auth === 'SERVING' && order === 'SERVING' ? 'ok' : 'unavailable',
+      downstream: { auth, order },
+      details: this.details.snapshot(),
+    };
   }
 }

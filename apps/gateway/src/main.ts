@@ -10,7 +10,10 @@ import { GatewayModule } from './gateway.module';
 async function bootstrap(): Promise<void> {
   const env = parseEnv(GATEWAY_ENV);
   const logger = new JsonLogger('gateway', env.LOG_FORMAT);
-  const app = await NestFactory.create(GatewayModule, { logger, abortOnError: false });
+  const app = await NestFactory.create(GatewayModule, {
+    logger,
+    abortOnError: false,
+  });
   app.enableShutdownHooks();
   await app.listen(env.GATEWAY_PORT, env.BIND_HOST);
   logger.log({ msg: 'listening', url: await app.getUrl(), protocol: 'http' });

@@ -10,22 +10,48 @@ const MAX_QUANTITY = 1_000;
 
 /** Validates the `POST /orders` body; a bad one is a 400 that names the field. */
 export function parsePlaceOrder(body: unknown): PlaceOrderBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('body', 'must be a JSON object');
   const { sku, quantity } = body as Record<string, unknown>;
-  if (typeof sku !== 'string' || !SKU.test(sku)) throw invalid('sku', 'must be 1-64 letters, digits, dots, dashes or underscores');
-  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
-    throw invalid('quantity', `must be a whole number from 1 to ${MAX_QUANTITY}`);
+  if (typeof sku !== 'string' || !SKU.test(sku))
+    throw invalid(
+      'sku',
+      'must be 1-64 letters, digits, dots, dashes or underscores',
+    );
+  if (
+    typeof quantity !== 'number' ||
+    !Number.isInteger(quantity) ||
+    quantity < 1 ||
+    quantity > MAX_QUANTITY
+  ) {
+    throw invalid(
+      'quantity',
+      `must be a whole number from 1 to ${MAX_QUANTITY}`,
+    );
   }
   return { sku, quantity };
 }
 
 /** Extracts the bearer token; a missing or malformed header is a 401. */
 export function bearerToken(authorization: string | undefined): string {
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization?.trim() ?? '');
-  if (!match) throw new DomainError(GrpcStatus.UNAUTHENTICATED, 'unauthenticated', 'send Authorization: Bearer <token>', 'authorization');
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(
+    authorization?.trim() ?? '',
+  );
+  if (!match)
+    throw new DomainError(
+      GrpcStatus.UNAUTHENTICATED,
+      'unauthenticated',
+      'send Authorization: Bearer <token>',
+      'authorization',
+    );
   return match[1];
 }
 
 function invalid(field: string, reason: string): DomainError {
-  return new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_body', `${field} ${reason}`, field);
+  return new DomainError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'invalid_body',
+    `${field} ${reason}`,
+    field,
+  );
 }

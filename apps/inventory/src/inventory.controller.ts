@@ -1,7 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { INVENTORY } from '@lib/contracts';
-import type { GetStockRequest, OrderRef, Reservation, ReserveRequest, Stock } from '@lib/contracts';
+import type {
+  GetStockRequest,
+  OrderRef,
+  Reservation,
+  ReserveRequest,
+  Stock,
+} from '@lib/contracts';
 import { InventoryService } from './inventory.service';
 
 @Controller()

@@ -6,16 +6,27 @@ import { HealthDetails, TierModule } from '@lib/platform';
 import { InventoryController } from './inventory.controller';
 import { INVENTORY_ENV, type InventoryEnv } from './inventory.env';
 import { INVENTORY_MIGRATIONS } from './inventory.migrations';
-import { InventoryRepository, SEED_CATALOG, SqlInventoryRepository } from './inventory.repository';
+import {
+  InventoryRepository,
+  SEED_CATALOG,
+  SqlInventoryRepository,
+} from './inventory.repository';
 import { InventoryService } from './inventory.service';
 import { ReservationSweeper } from './reservation.sweeper';
 
 @Module({
   imports: [
-    TierModule.forRoot({ service: 'inventory', inbound: 'grpc', env: INVENTORY_ENV }),
+    TierModule.forRoot({
+      service: 'inventory',
+      inbound: 'grpc',
+      env: INVENTORY_ENV,
+    }),
     DatabaseModule.forRootAsync({
       inject: [ConfigService, HealthDetails],
-      useFactory: (config: ConfigService<InventoryEnv, true>, health: HealthDetails) => ({
+      useFactory: (
+        config: ConfigService<InventoryEnv, true>,
+        health: HealthDetails,
+      ) => ({
         url: config.get('DATABASE_URL', { infer: true }),
         name: 'inventory',
         schema: 'inventory',
@@ -32,11 +43,22 @@ import { ReservationSweeper } from './reservation.sweeper';
     {
       provide: InventoryRepository,
       inject: [Database, ConfigService],
-      useFactory: async (db: Database, config: ConfigService<InventoryEnv, true>) => {
+      useFactory: async (
+        db: Database,
+        config: ConfigService<InventoryEnv, true>,
+      ) => {
         const repository = new SqlInventoryRepository(db);
         // Start-up has no request to inherit a deadline from: give the seeding its own.
         const deadline = Deadline.after(30_000);
-        await runWithDeadline(deadline, () => repository.seed(SEED_CATALOG, config.get('INVENTORY_SEED_STOCK', { infer: true })), { service: 'inventory', method: 'seed' }).finally(() => deadline.dispose());
+        await runWithDeadline(
+          deadline,
+          () =>
+            repository.seed(
+              SEED_CATALOG,
+              config.get('INVENTORY_SEED_STOCK', { infer: true }),
+            ),
+          { service: 'inventory', method: 'seed' },
+        ).finally(() => deadline.dispose());
         return repository;
       },
     },

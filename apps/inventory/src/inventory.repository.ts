@@ -16,7 +16,11 @@ export abstract class InventoryRepository {
    * current deadline expires; the sweeper releases it after that plus a grace period if nobody settled it.
    * Reserving an order id twice returns the first reservation.
    */
-  abstract reserve(orderId: string, item: CatalogItem, quantity: number): Promise<Reservation | undefined>;
+  abstract reserve(
+    orderId: string,
+    item: CatalogItem,
+    quantity: number,
+  ): Promise<Reservation | undefined>;
   /** Moves a reservation's units back to available (reserved → released). */
   abstract release(orderId: string): Promise<Reservation | undefined>;
   /** Moves a reservation's units to sold (reserved → committed). */
@@ -42,7 +46,13 @@ interface ReservationRow {
 }
 
 const RESERVATION_COLUMNS = 'order_id, sku, quantity, unit_price_cents, state';
-const toReservation = (row: ReservationRow): Reservation => ({ orderId: row.order_id, sku: row.sku, quantity: row.quantity, state: row.state, unitPriceCents: row.unit_price_cents });
+const toReservation = (row: ReservationRow): Reservation => ({
+  orderId: row.order_id,
+  sku: row.sku,
+  quantity: row.quantity,
+  state: row.state,
+  unitPriceCents: row.unit_price_cents,
+});
 
 /** Inventory in PostgreSQL (or the embedded engine): schema `inventory`, every query bound to the current deadline. */
 export class SqlInventoryRepository extends InventoryRepository {
@@ -51,7 +61,10 @@ export class SqlInventoryRepository extends InventoryRepository {
   }
 
   /** Puts each catalogue item on the shelf with `stockPerItem` units, unless it is already there. */
-  async seed(catalog: readonly CatalogItem[], stockPerItem: number): Promise<void> {
+  async seed(
+    catalog: readonly CatalogItem[],
+    stockPerItem: number,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       for (const item of catalog) {
         await tx.query(
@@ -63,16 +76,28 @@ export class SqlInventoryRepository extends InventoryRepository {
   }
 
   async findItem(sku: string): Promise<CatalogItem | undefined> {
-    const [row] = await this.db.query<{ sku: string; unit_price_cents: number }>('SELECT sku, unit_price_cents FROM inventory.items WHERE sku = $1', [sku]);
+    const [row] = await this.db.query<{
+      sku: string;
+      unit_price_cents: number;
+    }>('SELECT sku, unit_price_cents FROM inventory.items WHERE sku = $1', [
+      sku,
+    ]);
     return row && { sku: row.sku, unitPriceCents: row.unit_price_cents };
   }
 
   async findReservation(orderId: string): Promise<Reservation | undefined> {
-    const [row] = await this.db.query<ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1`, [orderId]);
+    const [row] = await this.db.query<ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1`,
+      [orderId],
+    );
     return row && toReservation(row);
   }
 
-  async reserve(orderId: string, item: CatalogItem, quantity: number): Promise<Reservation | undefined> {
+  async reserve(
+    orderId: string,
+    item: CatalogItem,
+    quantity: number,
+  ): Promise<Reservation | undefined> {
     // Held for as long as the caller's deadline; the database clock stamps it, the sweeper reads the same clock.
     const holdMs = Math.ceil(currentDeadline()?.remaining() ?? 0);
     return this.db
@@ -84,7 +109,10 @@ export class SqlInventoryRepository extends InventoryRepository {
           [orderId, item.sku, quantity, item.unitPriceCents, holdMs],
         );
         if (!created) return this.existing(tx, orderId);
-        const taken = await tx.query('UPDATE inventory.items SET available = available - $2, reserved = reserved + $2 WHERE sku = $1 AND available >= $2 RETURNING sku', [item.sku, quantity]);
+        const taken = await tx.query(
+          'UPDATE inventory.items SET available = available - $2, reserved = reserved + $2 WHERE sku = $1 AND available >= $2 RETURNING sku',
+          [item.sku, quantity],
+        );
         // Not enough: undo the reservation row with the transaction.
         if (taken.length === 0) throw OUT_OF_STOCK;
         return toReservation(created);
@@ -96,7 +124,9 @@ export class SqlInventoryRepository extends InventoryRepository {
   }
 
   async release(orderId: string): Promise<Reservation | undefined> {
-    return this.db.transaction((tx) => this.settle(tx, orderId, 'released', 'release'));
+    return this.db.transaction((tx) =>
+      this.settle(tx, orderId, 'released', 'release'),
+    );
   }
 
   async commit(orderId: string): Promise<Reservation | undefined> {
@@ -105,7 +135,10 @@ export class SqlInventoryRepository extends InventoryRepository {
       if (settled?.state !== 'released') return settled;
       // The sweeper gave the units back before the outcome arrived (the order tier was down longer than
       // the grace period), yet the order was paid: sell it from what is available, if it still is.
-      const retaken = await tx.query('UPDATE inventory.items SET available = available - $2, sold = sold + $2 WHERE sku = $1 AND available >= $2 RETURNING sku', [settled.sku, settled.quantity]);
+      const retaken = await tx.query(
+        'UPDATE inventory.items SET available = available - $2, sold = sold + $2 WHERE sku = $1 AND available >= $2 RETURNING sku',
+        [settled.sku, settled.quantity],
+      );
       if (retaken.length === 0) return settled;
       const [row] = await tx.query<ReservationRow>(
         `UPDATE inventory.reservations SET state = 'committed', settled_at = now(), settled_by = 'commit-after-sweep' WHERE order_id = $1 RETURNING ${RESERVATION_COLUMNS}`,
@@ -116,8 +149,18 @@ export class SqlInventoryRepository extends InventoryRepository {
   }
 
   async stock(sku: string): Promise<Stock | undefined> {
-    const [row] = await this.db.query<Stock>('SELECT sku, available, reserved, sold FROM inventory.items WHERE sku = $1', [sku]);
-    return row && { sku: row.sku, available: row.available, reserved: row.reserved, sold: row.sold };
+    const [row] = await this.db.query<Stock>(
+      'SELECT sku, available, reserved, sold FROM inventory.items WHERE sku = $1',
+      [sku],
+    );
+    return (
+      row && {
+        sku: row.sku,
+        available: row.available,
+        reserved: row.reserved,
+        sold: row.sold,
+      }
+    );
   }
 
   async releaseExpired(graceMs: number, limit: number): Promise<number> {
@@ -132,14 +175,22 @@ export class SqlInventoryRepository extends InventoryRepository {
         [graceMs, limit],
       );
       for (const { sku, quantity } of released) {
-        await tx.query('UPDATE inventory.items SET reserved = reserved - $2, available = available + $2 WHERE sku = $1', [sku, quantity]);
+        await tx.query(
+          'UPDATE inventory.items SET reserved = reserved - $2, available = available + $2 WHERE sku = $1',
+          [sku, quantity],
+        );
       }
       return released.length;
     });
   }
 
   /** reserved → `state`, moving the units; any other state is returned as it is (settling twice changes nothing). */
-  private async settle(tx: QueryRunner, orderId: string, state: 'released' | 'committed', by: string): Promise<Reservation | undefined> {
+  private async settle(
+    tx: QueryRunner,
+    orderId: string,
+    state: 'released' | 'committed',
+    by: string,
+  ): Promise<Reservation | undefined> {
     const [row] = await tx.query<ReservationRow>(
       `UPDATE inventory.reservations SET state = $2, settled_at = now(), settled_by = $3 WHERE order_id = $1 AND state = 'reserved' RETURNING ${RESERVATION_COLUMNS}`,
       [orderId, state, by],
@@ -153,8 +204,14 @@ export class SqlInventoryRepository extends InventoryRepository {
     return toReservation(row);
   }
 
-  private async existing(tx: QueryRunner, orderId: string): Promise<Reservation | undefined> {
-    const [row] = await tx.query<ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1`, [orderId]);
+  private async existing(
+    tx: QueryRunner,
+    orderId: string,
+  ): Promise<Reservation | undefined> {
+    const [row] = await tx.query<ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1`,
+      [orderId],
+    );
     return row && toReservation(row);
   }
 }

@@ -1,11 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { currentDeadline, delay, DomainError, GrpcStatus } from '@lib/deadline';
-import type { GetStockRequest, OrderRef, Reservation, ReserveRequest, Stock } from '@lib/contracts';
+import type {
+  GetStockRequest,
+  OrderRef,
+  Reservation,
+  ReserveRequest,
+  Stock,
+} from '@lib/contracts';
 import type { InventoryEnv } from './inventory.env';
 import { InventoryRepository } from './inventory.repository';
 
-const NONE = (orderId: string): Reservation => ({ orderId, sku: '', quantity: 0, state: 'none', unitPriceCents: 0 });
+const NONE = (orderId: string): Reservation => ({
+  orderId,
+  sku: '',
+  quantity: 0,
+  state: 'none',
+  unitPriceCents: 0,
+});
 
 /** Reserves, releases and commits stock. */
 @Injectable()
@@ -19,17 +31,44 @@ export class InventoryService {
     this.latencyMs = config.get('INVENTORY_LATENCY_MS', { infer: true });
   }
 
-  async reserve({ orderId, sku, quantity }: ReserveRequest): Promise<Reservation> {
-    if (!orderId) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'order_id is required', 'order_id');
-    if (!Number.isInteger(quantity) || quantity <= 0) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'quantity must be a positive integer', 'quantity');
+  async reserve({
+    orderId,
+    sku,
+    quantity,
+  }: ReserveRequest): Promise<Reservation> {
+    if (!orderId)
+      throw new DomainError(
+        GrpcStatus.INVALID_ARGUMENT,
+        'invalid_argument',
+        'order_id is required',
+        'order_id',
+      );
+    if (!Number.isInteger(quantity) || quantity <= 0)
+      throw new DomainError(
+        GrpcStatus.INVALID_ARGUMENT,
+        'invalid_argument',
+        'quantity must be a positive integer',
+        'quantity',
+      );
     // Simulated slow storage; abandoned the moment our caller's deadline aborts, before any write.
-    if (this.latencyMs > 0) await delay(this.latencyMs, currentDeadline()?.signal);
+    if (this.latencyMs > 0)
+      await delay(this.latencyMs, currentDeadline()?.signal);
     const item = await this.repository.findItem(sku);
-    if (!item) throw new DomainError(GrpcStatus.NOT_FOUND, 'unknown_sku', `no such sku: ${sku.slice(0, 64)}`);
+    if (!item)
+      throw new DomainError(
+        GrpcStatus.NOT_FOUND,
+        'unknown_sku',
+        `no such sku: ${sku.slice(0, 64)}`,
+      );
     // Last check before the write: a caller that has gone must not leave stock held.
     currentDeadline()?.throwIfExpired();
     const reservation = await this.repository.reserve(orderId, item, quantity);
-    if (!reservation) throw new DomainError(GrpcStatus.FAILED_PRECONDITION, 'out_of_stock', `not enough ${sku} in stock for ${quantity}`);
+    if (!reservation)
+      throw new DomainError(
+        GrpcStatus.FAILED_PRECONDITION,
+        'out_of_stock',
+        `not enough ${sku} in stock for ${quantity}`,
+      );
     return reservation;
   }
 
@@ -43,7 +82,12 @@ export class InventoryService {
 
   async getStock({ sku }: GetStockRequest): Promise<Stock> {
     const stock = await this.repository.stock(sku);
-    if (!stock) throw new DomainError(GrpcStatus.NOT_FOUND, 'unknown_sku', `no such sku: ${sku.slice(0, 64)}`);
+    if (!stock)
+      throw new DomainError(
+        GrpcStatus.NOT_FOUND,
+        'unknown_sku',
+        `no such sku: ${sku.slice(0, 64)}`,
+      );
     return stock;
   }
 }

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Deadline, runWithDeadline } from '@lib/deadline';
 import type { InventoryEnv } from './inventory.env';
@@ -13,7 +18,9 @@ const SWEEP_BATCH = 500;
  * shelf. Each sweep runs under its own deadline; sweeps never overlap.
  */
 @Injectable()
-export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReservationSweeper
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(ReservationSweeper.name);
   private readonly intervalMs: number;
   private readonly graceMs: number;
@@ -25,7 +32,9 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     private readonly repository: InventoryRepository,
     config: ConfigService<InventoryEnv, true>,
   ) {
-    this.intervalMs = config.get('INVENTORY_SWEEP_INTERVAL_MS', { infer: true });
+    this.intervalMs = config.get('INVENTORY_SWEEP_INTERVAL_MS', {
+      infer: true,
+    });
     this.graceMs = config.get('INVENTORY_SWEEP_GRACE_MS', { infer: true });
   }
 
@@ -45,8 +54,17 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     const deadline = Deadline.after(Math.max(1_000, this.intervalMs));
     this.current = deadline;
     try {
-      const released = await runWithDeadline(deadline, () => this.repository.releaseExpired(this.graceMs, SWEEP_BATCH), { service: 'inventory', method: 'sweep' });
-      if (released > 0) this.logger.log({ msg: 'expired reservations released', released, graceMs: this.graceMs });
+      const released = await runWithDeadline(
+        deadline,
+        () => this.repository.releaseExpired(this.graceMs, SWEEP_BATCH),
+        { service: 'inventory', method: 'sweep' },
+      );
+      if (released > 0)
+        this.logger.log({
+          msg: 'expired reservations released',
+          released,
+          graceMs: this.graceMs,
+        });
       return released;
     } finally {
       deadline.dispose();
@@ -59,7 +77,8 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
       this.sweeping = this.sweep()
         .then(
           () => undefined,
-          (error: unknown) => this.logger.warn({ msg: 'sweep failed', error: String(error) }),
+          (error: unknown) =>
+            this.logger.warn({ msg: 'sweep failed', error: String(error) }),
         )
         .finally(() => {
           this.sweeping = undefined;

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Deadline, runWithDeadline } from '@lib/deadline';
 import type { OrderEnv } from './order.env';
@@ -14,7 +19,9 @@ const RECOVERY_BATCH = 100;
  * (inventory unreachable at the time) are settled again. Each order under its own deadline.
  */
 @Injectable()
-export class OrderRecoverySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OrderRecoverySweeper
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(OrderRecoverySweeper.name);
   private readonly intervalMs: number;
   private readonly graceMs: number;
@@ -46,26 +53,49 @@ export class OrderRecoverySweeper implements OnApplicationBootstrap, OnApplicati
 
   /** One pass now; returns how many sagas it finished. */
   async recover(): Promise<number> {
-    const found = await this.bounded('find-unsettled', () => this.orders.unsettled(this.graceMs, RECOVERY_BATCH));
+    const found = await this.bounded('find-unsettled', () =>
+      this.orders.unsettled(this.graceMs, RECOVERY_BATCH),
+    );
     let finished = 0;
     for (const order of found) {
       if (this.stopping.signal.aborted) break;
-      const how: SettleHow = order.status === 'pending' ? 'by-payment' : order.status === 'confirmed' ? 'commit' : 'release';
+      const how: SettleHow =
+        order.status === 'pending'
+          ? 'by-payment'
+          : order.status === 'confirmed'
+            ? 'commit'
+            : 'release';
       try {
-        const action = await this.bounded('recover', () => this.service.settle(order.id, how));
+        const action = await this.bounded('recover', () =>
+          this.service.settle(order.id, how),
+        );
         finished++;
-        this.logger.log({ msg: 'saga recovered', orderId: order.id, status: order.status, action });
+        this.logger.log({
+          msg: 'saga recovered',
+          orderId: order.id,
+          status: order.status,
+          action,
+        });
       } catch (error) {
-        this.logger.warn({ msg: 'saga recovery failed; will retry', orderId: order.id, error: String(error) });
+        this.logger.warn({
+          msg: 'saga recovery failed; will retry',
+          orderId: order.id,
+          error: String(error),
+        });
       }
     }
     return finished;
   }
 
   private async bounded<T>(method: string, work: () => Promise<T>): Promise<T> {
-    const deadline = Deadline.after(this.settleBudgetMs, { signal: this.stopping.signal });
+    const deadline = Deadline.after(this.settleBudgetMs, {
+      signal: this.stopping.signal,
+    });
     try {
-      return await runWithDeadline(deadline, work, { service: 'order', method });
+      return await runWithDeadline(deadline, work, {
+        service: 'order',
+        method,
+      });
     } finally {
       deadline.dispose();
     }
@@ -76,7 +106,11 @@ export class OrderRecoverySweeper implements OnApplicationBootstrap, OnApplicati
       this.running = this.recover()
         .then(
           () => undefined,
-          (error: unknown) => this.logger.warn({ msg: 'recovery pass failed', error: String(error) }),
+          (error: unknown) =>
+            this.logger.warn({
+              msg: 'recovery pass failed',
+              error: String(error),
+            }),
         )
         .finally(() => {
           this.running = undefined;

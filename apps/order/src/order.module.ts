@@ -15,7 +15,10 @@ import { OrderService } from './order.service';
     TierModule.forRoot({ service: 'order', inbound: 'grpc', env: ORDER_ENV }),
     DatabaseModule.forRootAsync({
       inject: [ConfigService, HealthDetails],
-      useFactory: (config: ConfigService<OrderEnv, true>, health: HealthDetails) => ({
+      useFactory: (
+        config: ConfigService<OrderEnv, true>,
+        health: HealthDetails,
+      ) => ({
         url: config.get('DATABASE_URL', { infer: true }),
         name: 'order',
         schema: 'orders',
@@ -25,10 +28,22 @@ import { OrderService } from './order.service';
       }),
     }),
     // Idempotent (keyed by order id), so a breaker-guarded retry may repeat them within the budget.
-    downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL', { idempotentMethods: ['Release', 'Commit', 'GetStock'] }),
-    downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL', { idempotentMethods: ['Charge', 'GetCharge'] }),
+    downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL', {
+      idempotentMethods: ['Release', 'Commit', 'GetStock'],
+    }),
+    downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL', {
+      idempotentMethods: ['Charge', 'GetCharge'],
+    }),
   ],
   controllers: [OrderController],
-  providers: [OrderService, OrderRecoverySweeper, { provide: OrderRepository, inject: [Database], useFactory: (db: Database) => new SqlOrderRepository(db) }],
+  providers: [
+    OrderService,
+    OrderRecoverySweeper,
+    {
+      provide: OrderRepository,
+      inject: [Database],
+      useFactory: (db: Database) => new SqlOrderRepository(db),
+    },
+  ],
 })
 export class OrderModule {}

@@ -13,9 +13,18 @@ export interface UnsettledOrder {
 /** Where the order tier keeps orders, from the moment they are placed. */
 export abstract class OrderRepository {
   /** Records a new order as pending, until the current deadline. */
-  abstract begin(order: { readonly id: string; readonly customerId: string; readonly sku: string; readonly quantity: number }): Promise<void>;
+  abstract begin(order: {
+    readonly id: string;
+    readonly customerId: string;
+    readonly sku: string;
+    readonly quantity: number;
+  }): Promise<void>;
   /** pending → confirmed with its charge; an order already decided stays as it is. Returns the order as stored. */
-  abstract confirm(id: string, amountCents: number, chargeId: string): Promise<Order | undefined>;
+  abstract confirm(
+    id: string,
+    amountCents: number,
+    chargeId: string,
+  ): Promise<Order | undefined>;
   /** pending → failed (nothing was charged); an order already decided stays as it is. */
   abstract fail(id: string): Promise<OrderStatus | undefined>;
   /** Inventory has heard the outcome: the saga is over. */
@@ -35,7 +44,14 @@ interface OrderRow {
 }
 
 const COLUMNS = 'id, status, sku, quantity, amount_cents, charge_id';
-const toOrder = (row: OrderRow): Order => ({ id: row.id, status: row.status, sku: row.sku, quantity: row.quantity, amountCents: row.amount_cents ?? 0, chargeId: row.charge_id ?? '' });
+const toOrder = (row: OrderRow): Order => ({
+  id: row.id,
+  status: row.status,
+  sku: row.sku,
+  quantity: row.quantity,
+  amountCents: row.amount_cents ?? 0,
+  chargeId: row.charge_id ?? '',
+});
 
 /** Orders in PostgreSQL (or the embedded engine): schema `orders`, every query bound to the current deadline. */
 export class SqlOrderRepository extends OrderRepository {
@@ -43,7 +59,12 @@ export class SqlOrderRepository extends OrderRepository {
     super();
   }
 
-  async begin(order: { readonly id: string; readonly customerId: string; readonly sku: string; readonly quantity: number }): Promise<void> {
+  async begin(order: {
+    readonly id: string;
+    readonly customerId: string;
+    readonly sku: string;
+    readonly quantity: number;
+  }): Promise<void> {
     const holdMs = Math.ceil(currentDeadline()?.remaining() ?? 0);
     await this.db.query(
       `INSERT INTO orders.orders (id, status, customer_id, sku, quantity, expires_at) VALUES ($1, 'pending', $2, $3, $4, now() + $5 * interval '1 millisecond')`,
@@ -51,7 +72,11 @@ export class SqlOrderRepository extends OrderRepository {
     );
   }
 
-  async confirm(id: string, amountCents: number, chargeId: string): Promise<Order | undefined> {
+  async confirm(
+    id: string,
+    amountCents: number,
+    chargeId: string,
+  ): Promise<Order | undefined> {
     const [row] = await this.db.query<OrderRow>(
       `UPDATE orders.orders SET status = 'confirmed', amount_cents = $2, charge_id = $3, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
       [id, amountCents, chargeId],
@@ -60,16 +85,27 @@ export class SqlOrderRepository extends OrderRepository {
   }
 
   async fail(id: string): Promise<OrderStatus | undefined> {
-    const [row] = await this.db.query<{ status: OrderStatus }>(`UPDATE orders.orders SET status = 'failed', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING status`, [id]);
-    return row?.status ?? (await this.find(id))?.status as OrderStatus | undefined;
+    const [row] = await this.db.query<{ status: OrderStatus }>(
+      `UPDATE orders.orders SET status = 'failed', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING status`,
+      [id],
+    );
+    return (
+      row?.status ?? ((await this.find(id))?.status as OrderStatus | undefined)
+    );
   }
 
   async markSettled(id: string): Promise<void> {
-    await this.db.query('UPDATE orders.orders SET settled = true, updated_at = now() WHERE id = $1', [id]);
+    await this.db.query(
+      'UPDATE orders.orders SET settled = true, updated_at = now() WHERE id = $1',
+      [id],
+    );
   }
 
   async find(id: string): Promise<Order | undefined> {
-    const [row] = await this.db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders.orders WHERE id = $1`, [id]);
+    const [row] = await this.db.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders.orders WHERE id = $1`,
+      [id],
+    );
     return row && toOrder(row);
   }
 

@@ -1,8 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { type Charge, type InventoryService, type Order, type PaymentService, type PlaceOrderRequest } from '@lib/contracts';
-import { currentDeadline, Deadline, type DeadlineClient, delay, DomainError, DownstreamError, GrpcStatus, InjectGrpcClient, runWithDeadline } from '@lib/deadline';
+import {
+  type Charge,
+  type InventoryService,
+  type Order,
+  type PaymentService,
+  type PlaceOrderRequest,
+} from '@lib/contracts';
+import {
+  currentDeadline,
+  Deadline,
+  type DeadlineClient,
+  delay,
+  DomainError,
+  DownstreamError,
+  GrpcStatus,
+  InjectGrpcClient,
+  runWithDeadline,
+} from '@lib/deadline';
 import type { OrderEnv } from './order.env';
 import { OrderRepository } from './order.repository';
 
@@ -26,7 +47,9 @@ const SETTLE_AFTER_CANCEL_MS = 1_000;
  * unsettled in the database, and {@link OrderRecoverySweeper} finishes it later.
  */
 @Injectable()
-export class OrderService implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class OrderService
+  implements BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(OrderService.name);
   private readonly settleBudgetMs: number;
   private readonly drainMs: number;
@@ -36,8 +59,10 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
   private readonly stopping = new AbortController();
 
   constructor(
-    @InjectGrpcClient('inventory') private readonly inventory: DeadlineClient<InventoryService>,
-    @InjectGrpcClient('payment') private readonly payment: DeadlineClient<PaymentService>,
+    @InjectGrpcClient('inventory')
+    private readonly inventory: DeadlineClient<InventoryService>,
+    @InjectGrpcClient('payment')
+    private readonly payment: DeadlineClient<PaymentService>,
     private readonly orders: OrderRepository,
     config: ConfigService<OrderEnv, true>,
   ) {
@@ -45,19 +70,40 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
     this.drainMs = config.get('SHUTDOWN_DRAIN_MS', { infer: true });
   }
 
-  async placeOrder({ customerId, sku, quantity }: PlaceOrderRequest): Promise<Order> {
-    if (!sku) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'sku is required', 'sku');
-    if (!Number.isInteger(quantity) || quantity <= 0) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'quantity must be a positive integer', 'quantity');
+  async placeOrder({
+    customerId,
+    sku,
+    quantity,
+  }: PlaceOrderRequest): Promise<Order> {
+    if (!sku)
+      throw new DomainError(
+        GrpcStatus.INVALID_ARGUMENT,
+        'invalid_argument',
+        'sku is required',
+        'sku',
+      );
+    if (!Number.isInteger(quantity) || quantity <= 0)
+      throw new DomainError(
+        GrpcStatus.INVALID_ARGUMENT,
+        'invalid_argument',
+        'quantity must be a positive integer',
+        'quantity',
+      );
 
     const orderId = `ord_${randomUUID()}`;
     // The order is recorded (so that a saga cut short by this process dying is found and finished
     // later) while the stock is reserved: nothing is charged before both have succeeded, and a
     // reservation without its order row is released by inventory's sweeper.
-    const [recorded, reserved] = await Promise.allSettled([this.orders.begin({ id: orderId, customerId, sku, quantity }), this.inventory.reserve({ orderId, sku, quantity })]);
+    const [recorded, reserved] = await Promise.allSettled([
+      this.orders.begin({ id: orderId, customerId, sku, quantity }),
+      this.inventory.reserve({ orderId, sku, quantity }),
+    ]);
     if (recorded.status === 'rejected' || reserved.status === 'rejected') {
       // Nothing was charged. Timed out or cancelled: inventory may still have reserved; releasing is idempotent.
       this.settleLater(orderId, 'release');
-      throw reserved.status === 'rejected' ? reserved.reason : (recorded as PromiseRejectedResult).reason;
+      throw reserved.status === 'rejected'
+        ? reserved.reason
+        : (recorded as PromiseRejectedResult).reason;
     }
     const reservation = reserved.value;
     const amountCents = reservation.unitPriceCents * quantity;
@@ -65,13 +111,25 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
     try {
       charge = await this.payment.charge({ orderId, customerId, amountCents });
     } catch (error) {
-      this.settleLater(orderId, isBusinessError(error) ? 'release' : 'by-payment');
+      this.settleLater(
+        orderId,
+        isBusinessError(error) ? 'release' : 'by-payment',
+      );
       throw error;
     }
     try {
       const order = await this.orders.confirm(orderId, amountCents, charge.id);
       this.settleLater(orderId, 'commit');
-      return order ?? { id: orderId, status: 'confirmed', sku, quantity, amountCents, chargeId: charge.id };
+      return (
+        order ?? {
+          id: orderId,
+          status: 'confirmed',
+          sku,
+          quantity,
+          amountCents,
+          chargeId: charge.id,
+        }
+      );
     } catch (error) {
       // Charged, but the confirmation did not land (time ran out): the follow-up confirms from payment's record.
       this.settleLater(orderId, 'by-payment');
@@ -86,19 +144,30 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
   async settle(orderId: string, how: SettleHow): Promise<'commit' | 'release'> {
     let action: 'commit' | 'release' = how === 'commit' ? 'commit' : 'release';
     if (how === 'by-payment') {
-      const charge = await this.payment.getCharge({ orderId }).catch((error: unknown) => {
-        if (DownstreamError.is(error) && error.code === GrpcStatus.NOT_FOUND) return undefined;
-        throw error;
-      });
+      const charge = await this.payment
+        .getCharge({ orderId })
+        .catch((error: unknown) => {
+          if (DownstreamError.is(error) && error.code === GrpcStatus.NOT_FOUND)
+            return undefined;
+          throw error;
+        });
       if (charge) {
         await this.orders.confirm(orderId, charge.amountCents, charge.id);
         action = 'commit';
       }
     }
     if (action === 'release') await this.orders.fail(orderId);
-    const reservation = action === 'commit' ? await this.inventory.commit({ orderId }) : await this.inventory.release({ orderId });
+    const reservation =
+      action === 'commit'
+        ? await this.inventory.commit({ orderId })
+        : await this.inventory.release({ orderId });
     await this.orders.markSettled(orderId);
-    this.logger.log({ msg: 'reservation settled', orderId, action, state: reservation.state });
+    this.logger.log({
+      msg: 'reservation settled',
+      orderId,
+      action,
+      state: reservation.state,
+    });
     return action;
   }
 
@@ -112,7 +181,12 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
     // left then stops, and recovery finishes those sagas after the restart.
     const settled = Promise.allSettled([...this.settling]);
     const drain = this.drain ?? Deadline.after(0);
-    await Promise.race([settled, new Promise((resolve) => drain.signal.addEventListener('abort', resolve, { once: true }))]);
+    await Promise.race([
+      settled,
+      new Promise((resolve) =>
+        drain.signal.addEventListener('abort', resolve, { once: true }),
+      ),
+    ]);
     drain.dispose();
     this.stopping.abort(new Error('order tier shutting down'));
     await settled;
@@ -125,17 +199,35 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
   private settleLater(orderId: string, how: SettleHow): void {
     const request = currentDeadline();
     // Ask payment only once nothing can still be charged under the request's deadline.
-    const waitMs = how === 'by-payment' ? Math.min(Math.max(0, request ? request.budgetMs - request.elapsed() : 0), SETTLE_AFTER_CANCEL_MS) + SETTLE_AFTER_EXPIRY_MS : 0;
+    const waitMs =
+      how === 'by-payment'
+        ? Math.min(
+            Math.max(0, request ? request.budgetMs - request.elapsed() : 0),
+            SETTLE_AFTER_CANCEL_MS,
+          ) + SETTLE_AFTER_EXPIRY_MS
+        : 0;
     const work = (async () => {
       if (waitMs > 0) await delay(waitMs, this.stopping.signal);
-      const deadline = Deadline.after(this.settleBudgetMs, { signal: this.stopping.signal });
+      const deadline = Deadline.after(this.settleBudgetMs, {
+        signal: this.stopping.signal,
+      });
       try {
-        await runWithDeadline(deadline, () => this.settle(orderId, how), { service: 'order', method: 'settle' });
+        await runWithDeadline(deadline, () => this.settle(orderId, how), {
+          service: 'order',
+          method: 'settle',
+        });
       } finally {
         deadline.dispose();
       }
     })()
-      .catch((error: unknown) => this.logger.warn({ msg: 'saga left unsettled; recovery will finish it', orderId, how, error: String(error) }))
+      .catch((error: unknown) =>
+        this.logger.warn({
+          msg: 'saga left unsettled; recovery will finish it',
+          orderId,
+          how,
+          error: String(error),
+        }),
+      )
       .finally(() => this.settling.delete(work));
     this.settling.add(work);
   }
@@ -143,5 +235,12 @@ export class OrderService implements BeforeApplicationShutdown, OnApplicationShu
 
 /** A downstream's definite "no" (declined, invalid): nothing was charged. */
 function isBusinessError(error: unknown): boolean {
-  return DownstreamError.is(error) && [GrpcStatus.FAILED_PRECONDITION, GrpcStatus.INVALID_ARGUMENT, GrpcStatus.NOT_FOUND].includes(error.code);
+  return (
+    DownstreamError.is(error) &&
+    [
+      GrpcStatus.FAILED_PRECONDITION,
+      GrpcStatus.INVALID_ARGUMENT,
+      GrpcStatus.NOT_FOUND,
+    ].includes(error.code)
+  );
 }

@@ -10,10 +10,17 @@ import { PaymentService } from './payment.service';
 
 @Module({
   imports: [
-    TierModule.forRoot({ service: 'payment', inbound: 'grpc', env: PAYMENT_ENV }),
+    TierModule.forRoot({
+      service: 'payment',
+      inbound: 'grpc',
+      env: PAYMENT_ENV,
+    }),
     DatabaseModule.forRootAsync({
       inject: [ConfigService, HealthDetails],
-      useFactory: (config: ConfigService<PaymentEnv, true>, health: HealthDetails) => ({
+      useFactory: (
+        config: ConfigService<PaymentEnv, true>,
+        health: HealthDetails,
+      ) => ({
         url: config.get('DATABASE_URL', { infer: true }),
         name: 'payment',
         schema: 'payment',
@@ -24,6 +31,13 @@ import { PaymentService } from './payment.service';
     }),
   ],
   controllers: [PaymentController],
-  providers: [PaymentService, { provide: PaymentRepository, inject: [Database], useFactory: (db: Database) => new SqlPaymentRepository(db) }],
+  providers: [
+    PaymentService,
+    {
+      provide: PaymentRepository,
+      inject: [Database],
+      useFactory: (db: Database) => new SqlPaymentRepository(db),
+    },
+  ],
 })
 export class PaymentModule {}

@@ -16,7 +16,12 @@ interface ChargeRow {
 }
 
 const COLUMNS = 'id, order_id, amount_cents, status';
-const toCharge = (row: ChargeRow): Charge => ({ id: row.id, orderId: row.order_id, amountCents: row.amount_cents, status: row.status });
+const toCharge = (row: ChargeRow): Charge => ({
+  id: row.id,
+  orderId: row.order_id,
+  amountCents: row.amount_cents,
+  status: row.status,
+});
 
 /** Charges in PostgreSQL (or the embedded engine): schema `payment`, every query bound to the current deadline. */
 export class SqlPaymentRepository extends PaymentRepository {
@@ -25,7 +30,10 @@ export class SqlPaymentRepository extends PaymentRepository {
   }
 
   async findByOrder(orderId: string): Promise<Charge | undefined> {
-    const [row] = await this.db.query<ChargeRow>(`SELECT ${COLUMNS} FROM payment.charges WHERE order_id = $1`, [orderId]);
+    const [row] = await this.db.query<ChargeRow>(
+      `SELECT ${COLUMNS} FROM payment.charges WHERE order_id = $1`,
+      [orderId],
+    );
     return row && toCharge(row);
   }
 
@@ -37,7 +45,10 @@ export class SqlPaymentRepository extends PaymentRepository {
     if (inserted) return toCharge(inserted);
     // Another attempt for the same order got there first (and has committed: ON CONFLICT waited for it).
     const existing = await this.findByOrder(charge.orderId);
-    if (!existing) throw new Error(`charge for ${charge.orderId} conflicted but cannot be found`);
+    if (!existing)
+      throw new Error(
+        `charge for ${charge.orderId} conflicted but cannot be found`,
+      );
     return existing;
   }
 }

@@ -19,40 +19,80 @@ export class PaymentService {
     private readonly repository: PaymentRepository,
     config: ConfigService<PaymentEnv, true>,
   ) {
-    this.providerLatencyMs = config.get('PAYMENT_PROVIDER_LATENCY_MS', { infer: true });
-    this.declineAboveCents = config.get('PAYMENT_DECLINE_ABOVE_CENTS', { infer: true });
+    this.providerLatencyMs = config.get('PAYMENT_PROVIDER_LATENCY_MS', {
+      infer: true,
+    });
+    this.declineAboveCents = config.get('PAYMENT_DECLINE_ABOVE_CENTS', {
+      infer: true,
+    });
   }
 
   async charge(request: ChargeRequest): Promise<Charge> {
-    if (!request.orderId) throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'order_id is required', 'order_id');
-    if (!Number.isSafeInteger(request.amountCents) || request.amountCents <= 0) {
-      throw new DomainError(GrpcStatus.INVALID_ARGUMENT, 'invalid_argument', 'amount_cents must be a positive integer', 'amount_cents');
+    if (!request.orderId)
+      throw new DomainError(
+        GrpcStatus.INVALID_ARGUMENT,
+        'invalid_argument',
+        'order_id is required',
+        'order_id',
+      );
+    if (
+      !Number.isSafeInteger(request.amountCents) ||
+      request.amountCents <= 0
+    ) {
+      throw new DomainError(
+        GrpcStatus.INVALID_ARGUMENT,
+        'invalid_argument',
+        'amount_cents must be a positive integer',
+        'amount_cents',
+      );
     }
     const existing = await this.repository.findByOrder(request.orderId);
     if (existing) return existing;
     const pending = this.inFlight.get(request.orderId);
     if (pending) return pending;
-    const attempt = this.capture(request).finally(() => this.inFlight.delete(request.orderId));
+    const attempt = this.capture(request).finally(() =>
+      this.inFlight.delete(request.orderId),
+    );
     this.inFlight.set(request.orderId, attempt);
     return attempt;
   }
 
   async getCharge({ orderId }: GetChargeRequest): Promise<Charge> {
     const charge = await this.repository.findByOrder(orderId);
-    if (!charge) throw new DomainError(GrpcStatus.NOT_FOUND, 'charge_not_found', `no charge for order ${orderId.slice(0, 64)}`);
+    if (!charge)
+      throw new DomainError(
+        GrpcStatus.NOT_FOUND,
+        'charge_not_found',
+        `no charge for order ${orderId.slice(0, 64)}`,
+      );
     return charge;
   }
 
   private async capture(request: ChargeRequest): Promise<Charge> {
     if (request.amountCents > this.declineAboveCents) {
-      throw new DomainError(GrpcStatus.FAILED_PRECONDITION, 'payment_declined', `card declined for ${request.amountCents} cents`);
+      throw new DomainError(
+        GrpcStatus.FAILED_PRECONDITION,
+        'payment_declined',
+        `card declined for ${request.amountCents} cents`,
+      );
     }
     const deadline = currentDeadline();
-    this.logger.log({ msg: 'capturing', orderId: request.orderId, amountCents: request.amountCents, remainingMs: deadline && Math.round(deadline.remaining()) });
+    this.logger.log({
+      msg: 'capturing',
+      orderId: request.orderId,
+      amountCents: request.amountCents,
+      remainingMs: deadline && Math.round(deadline.remaining()),
+    });
     // The card provider's round trip; abandoned the moment our caller's deadline aborts.
-    if (this.providerLatencyMs > 0) await delay(this.providerLatencyMs, deadline?.signal);
+    if (this.providerLatencyMs > 0)
+      await delay(this.providerLatencyMs, deadline?.signal);
     // Never capture for a caller that has gone: it will release the stock.
     deadline?.throwIfExpired();
-    return this.repository.insertOnce({ id: `ch_${randomUUID()}`, orderId: request.orderId, amountCents: request.amountCents, status: 'captured' });
+    return this.repository.insertOnce({
+      id: `ch_${randomUUID()}`,
+      orderId: request.orderId,
+      amountCents: request.amountCents,
+      status: 'captured',
+    });
   }
 }

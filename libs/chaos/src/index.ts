@@ -2,10 +2,30 @@
 // User-facing API first; framework-free core, then gRPC (grpc-js internals), then the Nest adapters.
 
 // Core (no framework)
-export { parseFaultSpec, describeFault, FAULT_KINDS, GRPC_STATUS_NAMES, type FaultSpec, type FaultKind } from './core/fault-spec';
-export { FaultRegistry, TooManyFaultsError, type FaultSnapshot, type FaultLease, type FaultEvent, type FaultRegistryOptions, type MethodLoad } from './core/fault-registry';
+export {
+  parseFaultSpec,
+  describeFault,
+  FAULT_KINDS,
+  GRPC_STATUS_NAMES,
+  type FaultSpec,
+  type FaultKind,
+} from './core/fault-spec';
+export {
+  FaultRegistry,
+  TooManyFaultsError,
+  type FaultSnapshot,
+  type FaultLease,
+  type FaultEvent,
+  type FaultRegistryOptions,
+  type MethodLoad,
+} from './core/fault-registry';
 export { injectFault, type InjectOptions } from './core/inject-fault';
-export { FaultProxy, type FaultProxyOptions, type NetworkFaults, type FaultProxyStats } from './core/fault-proxy';
+export {
+  FaultProxy,
+  type FaultProxyOptions,
+  type NetworkFaults,
+  type FaultProxyStats,
+} from './core/fault-proxy';
 export { InjectedFaultError } from './core/injected-fault.error';
 export { CallDroppedError } from './core/call-dropped.error';
 
@@ -16,4 +36,7 @@ export { dropCall } from './grpc/drop-call';
 export { ChaosModule } from './nest/chaos.module';
 export { ChaosInterceptor } from './nest/chaos.interceptor';
 export { ChaosController } from './nest/chaos.controller';
-export { CHAOS_MODULE_OPTIONS, type ChaosModuleOptions } from './nest/chaos.options';
+export {
+  CHAOS_MODULE_OPTIONS,
+  type ChaosModuleOptions,
+} from './nest/chaos.options';

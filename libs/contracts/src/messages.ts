@@ -1,23 +1,58 @@
 // TypeScript shapes of proto/*.proto as @grpc/proto-loader delivers them (camelCase, longs as numbers).
 
-export interface VerifyTokenRequest { token: string }
-export interface VerifyTokenReply { subject: string; expiresAt: number }
+export interface VerifyTokenRequest {
+  token: string;
+}
+export interface VerifyTokenReply {
+  subject: string;
+  expiresAt: number;
+}
 export interface AuthService {
   verifyToken(request: VerifyTokenRequest): Promise<VerifyTokenReply>;
 }
 
-export interface PlaceOrderRequest { customerId: string; sku: string; quantity: number }
-export interface Order { id: string; status: string; sku: string; quantity: number; amountCents: number; chargeId: string }
+export interface PlaceOrderRequest {
+  customerId: string;
+  sku: string;
+  quantity: number;
+}
+export interface Order {
+  id: string;
+  status: string;
+  sku: string;
+  quantity: number;
+  amountCents: number;
+  chargeId: string;
+}
 export interface OrderService {
   placeOrder(request: PlaceOrderRequest): Promise<Order>;
 }
 
-export interface ReserveRequest { orderId: string; sku: string; quantity: number }
-export interface OrderRef { orderId: string }
+export interface ReserveRequest {
+  orderId: string;
+  sku: string;
+  quantity: number;
+}
+export interface OrderRef {
+  orderId: string;
+}
 export type ReservationState = 'reserved' | 'released' | 'committed' | 'none';
-export interface Reservation { orderId: string; sku: string; quantity: number; state: ReservationState; unitPriceCents: number }
-export interface GetStockRequest { sku: string }
-export interface Stock { sku: string; available: number; reserved: number; sold: number }
+export interface Reservation {
+  orderId: string;
+  sku: string;
+  quantity: number;
+  state: ReservationState;
+  unitPriceCents: number;
+}
+export interface GetStockRequest {
+  sku: string;
+}
+export interface Stock {
+  sku: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
 export interface InventoryService {
   reserve(request: ReserveRequest): Promise<Reservation>;
   release(request: OrderRef): Promise<Reservation>;
@@ -25,17 +60,33 @@ export interface InventoryService {
   getStock(request: GetStockRequest): Promise<Stock>;
 }
 
-export interface ChargeRequest { orderId: string; customerId: string; amountCents: number }
-export interface GetChargeRequest { orderId: string }
-export interface Charge { id: string; orderId: string; amountCents: number; status: string }
+export interface ChargeRequest {
+  orderId: string;
+  customerId: string;
+  amountCents: number;
+}
+export interface GetChargeRequest {
+  orderId: string;
+}
+export interface Charge {
+  id: string;
+  orderId: string;
+  amountCents: number;
+  status: string;
+}
 export interface PaymentService {
   charge(request: ChargeRequest): Promise<Charge>;
   getCharge(request: GetChargeRequest): Promise<Charge>;
 }
 
-export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
-export interface HealthCheckRequest { service: string }
-export interface HealthCheckResponse { status: ServingStatus }
+export type ServingStatus =
+  'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+export interface HealthCheckRequest {
+  service: string;
+}
+export interface HealthCheckResponse {
+  status: ServingStatus;
+}
 export interface HealthService {
   check(request: HealthCheckRequest): Promise<HealthCheckResponse>;
 }

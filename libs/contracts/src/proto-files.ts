@@ -9,8 +9,10 @@ import type { Options } from '@grpc/proto-loader';
 export function protoDir(): string {
   if (process.env.PROTO_DIR) return resolve(process.env.PROTO_DIR);
   for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'proto', 'health.proto'))) return join(dir, 'proto');
-    if (dirname(dir) === dir) throw new Error(`no proto/ folder above ${__dirname}; set PROTO_DIR`);
+    if (existsSync(join(dir, 'proto', 'health.proto')))
+      return join(dir, 'proto');
+    if (dirname(dir) === dir)
+      throw new Error(`no proto/ folder above ${__dirname}; set PROTO_DIR`);
   }
 }
 

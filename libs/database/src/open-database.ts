@@ -17,10 +17,19 @@ export interface OpenDatabaseOptions {
 }
 
 /** Opens the database a URL names: a PostgreSQL server, or the embedded default when there is none. */
-export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+export async function openDatabase(
+  options: OpenDatabaseOptions,
+): Promise<Database> {
   const { url, ...rest } = options;
-  if (/^postgres(ql)?:\/\//.test(url)) return new PgDatabase({ connectionString: url, ...rest });
+  if (/^postgres(ql)?:\/\//.test(url))
+    return new PgDatabase({ connectionString: url, ...rest });
   if (url === '' || url === 'pglite:memory') return PgliteDatabase.open(rest);
-  if (url.startsWith('pglite:')) return PgliteDatabase.open({ ...rest, dataDir: url.slice('pglite:'.length) });
-  throw new TypeError(`database URL must start with postgres://, postgresql:// or pglite: (got "${url.replace(/\/\/[^@/]*@/, '//…@')}")`);
+  if (url.startsWith('pglite:'))
+    return PgliteDatabase.open({
+      ...rest,
+      dataDir: url.slice('pglite:'.length),
+    });
+  throw new TypeError(
+    `database URL must start with postgres://, postgresql:// or pglite: (got "${url.replace(/\/\/[^@/]*@/, '//…@')}")`,
+  );
 }

@@ -44,8 +44,17 @@ const CASES: readonly Case[] = [
       return () => deadline.dispose();
     },
   },
-  { name: 'AbortSignal.timeout (its timer cannot be cleared)', start: () => (AbortSignal.timeout(1_000), noop) },
-  { name: 'AbortSignal.any([server, AbortSignal.timeout])', start: (server) => (AbortSignal.any([server, AbortSignal.timeout(1_000)]), noop) },
+  {
+    name: 'AbortSignal.timeout (its timer cannot be cleared)',
+    start: () => (AbortSignal.timeout(1_000), noop),
+  },
+  {
+    name: 'AbortSignal.any([server, AbortSignal.timeout])',
+    start: (server) => (
+      AbortSignal.any([server, AbortSignal.timeout(1_000)]),
+      noop
+    ),
+  },
 ];
 
 function measure(c: Case): { usPerRequest: number; heldMb: number } {
@@ -56,7 +65,9 @@ function measure(c: Case): { usPerRequest: number; heldMb: number } {
     setMaxListeners(0, server.signal);
     gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    const live: ((() => void) | undefined)[] = new Array<(() => void) | undefined>(CONCURRENCY);
+    const live: ((() => void) | undefined)[] = new Array<
+      (() => void) | undefined
+    >(CONCURRENCY);
     const started = process.hrtime.bigint();
     for (let i = 0; i < N; i++) {
       const slot = i % CONCURRENCY;
@@ -66,23 +77,41 @@ function measure(c: Case): { usPerRequest: number; heldMb: number } {
     for (const release of live) release?.();
     samples.push(Number(process.hrtime.bigint() - started) / N / 1_000);
     gc?.();
-    heldMb = Math.max(heldMb, (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024);
+    heldMb = Math.max(
+      heldMb,
+      (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024,
+    );
   }
   samples.sort((a, b) => a - b);
   return { usPerRequest: samples[Math.floor(samples.length / 2)], heldMb };
 }
 
 function main(): void {
-  if (!gc) process.stderr.write('note: run with --expose-gc for the heap column (npm run bench:deadline does)\n');
-  process.stdout.write(`deadline core: ${N.toLocaleString('en')} requests, ${CONCURRENCY} alive at once, median of ${ROUNDS} rounds, Node ${process.version}\n\n`);
+  if (!gc)
+    process.stderr.write(
+      'note: run with --expose-gc for the heap column (npm run bench:deadline does)\n',
+    );
+  process.stdout.write(
+    `deadline core: ${N.toLocaleString('en')} requests, ${CONCURRENCY} alive at once, median of ${ROUNDS} rounds, Node ${process.version}\n\n`,
+  );
   const rows = CASES.map((c) => ({ name: c.name, ...measure(c) }));
   const base = rows[0];
   const table = [
     ['case', 'µs / request', 'ratio', 'heap held after N'],
-    ...rows.map((r) => [r.name, r.usPerRequest.toFixed(3), `${(r.usPerRequest / base.usPerRequest).toFixed(1)}×`, gc ? `${r.heldMb.toFixed(1)} MB` : 'n/a']),
+    ...rows.map((r) => [
+      r.name,
+      r.usPerRequest.toFixed(3),
+      `${(r.usPerRequest / base.usPerRequest).toFixed(1)}×`,
+      gc ? `${r.heldMb.toFixed(1)} MB` : 'n/a',
+    ]),
   ];
-  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`);
+  const widths = table[0].map((_, i) =>
+    Math.max(...table.map((row) => row[i].length)),
+  );
+  for (const row of table)
+    process.stdout.write(
+      `${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`,
+    );
 }
 
 main();

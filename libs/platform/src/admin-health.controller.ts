@@ -11,7 +11,15 @@ export class AdminHealthController {
   ) {}
 
   @Get('health')
-  health(): { status: 'ok'; service: string; details: Record<string, unknown> } {
-    return { status: 'ok', service: this.service, details: this.details.snapshot() };
+  health(): {
+    status: 'ok';
+    service: string;
+    details: Record<string, unknown>;
+  } {
+    return {
+      status: 'ok',
+      service: this.service,
+      details: this.details.snapshot(),
+    };
   }
 }

@@ -1,42 +1,119 @@
-import { parseResilienceOverrides, type ResilienceOptions } from '@lib/resilience';
+import {
+  parseResilienceOverrides,
+  type ResilienceOptions,
+} from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
 import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
 export const COMMON_ENV = {
   BIND_HOST: str('address the tier listens on', { default: '0.0.0.0' }),
-  ADMIN_HOST: str('address of a gRPC tier\'s HTTP admin server (health, metrics, chaos); keep it private', { default: '127.0.0.1' }),
-  LOG_FORMAT: oneOf('log lines as JSON or short human text', ['json', 'pretty'] as const, { default: 'json' }),
-  SHUTDOWN_DRAIN_MS: int('on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest', { default: 5_000, min: 0, max: 600_000 }),
-  DEADLINE_RESERVE_MS: int('time each hop keeps back from the budget it forwards, for the reply to travel home', { default: 10, min: 0, max: 10_000 }),
-  DEADLINE_STRICT: bool('a gRPC call or query made with no deadline in scope throws instead of being logged and counted (on in tests)', { default: false }),
-  DEADLINE_FALLBACK_BUDGET_MS: int('budget for a gRPC call that arrives with no deadline', { default: 10_000, min: 1, max: 3_600_000 }),
+  ADMIN_HOST: str(
+    "address of a gRPC tier's HTTP admin server (health, metrics, chaos); keep it private",
+    { default: '127.0.0.1' },
+  ),
+  LOG_FORMAT: oneOf(
+    'log lines as JSON or short human text',
+    ['json', 'pretty'] as const,
+    { default: 'json' },
+  ),
+  SHUTDOWN_DRAIN_MS: int(
+    'on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest',
+    { default: 5_000, min: 0, max: 600_000 },
+  ),
+  DEADLINE_RESERVE_MS: int(
+    'time each hop keeps back from the budget it forwards, for the reply to travel home',
+    { default: 10, min: 0, max: 10_000 },
+  ),
+  DEADLINE_STRICT: bool(
+    'a gRPC call or query made with no deadline in scope throws instead of being logged and counted (on in tests)',
+    { default: false },
+  ),
+  DEADLINE_FALLBACK_BUDGET_MS: int(
+    'budget for a gRPC call that arrives with no deadline',
+    { default: 10_000, min: 1, max: 3_600_000 },
+  ),
   // Read by startTelemetry() before the app starts; listed here so they are validated and documented with the rest.
-  OTEL_SDK_DISABLED: bool('turn OpenTelemetry spans off (metrics, logs and the tracer page stay)', { default: false }),
-  OTEL_EXPORTER_OTLP_ENDPOINT: str('OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): turns on the HTTP, gRPC and Nest instrumentations and exports their spans; empty records no spans (W3C trace context still travels and reaches the logs)', { default: '' }),
-  OTEL_TRACES_SAMPLER: str(`which traces are recorded and exported when OTEL_EXPORTER_OTLP_ENDPOINT is set: ${SAMPLER_NAMES.join(', ')}; empty = parentbased_always_on`, {
-    default: '',
-    pattern: new RegExp(`^\\s*(${SAMPLER_NAMES.join('|')})?\\s*$`),
-  }),
-  OTEL_TRACES_SAMPLER_ARG: str('share of new traces the ratio samplers keep, 0 to 1 (e.g. 0.1); empty = 1', { default: '', pattern: new RegExp(`^\\s*(${SAMPLER_RATIO_PATTERN.source.slice(1, -1)})?\\s*$`) }),
+  OTEL_SDK_DISABLED: bool(
+    'turn OpenTelemetry spans off (metrics, logs and the tracer page stay)',
+    { default: false },
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: str(
+    'OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): turns on the HTTP, gRPC and Nest instrumentations and exports their spans; empty records no spans (W3C trace context still travels and reaches the logs)',
+    { default: '' },
+  ),
+  OTEL_TRACES_SAMPLER: str(
+    `which traces are recorded and exported when OTEL_EXPORTER_OTLP_ENDPOINT is set: ${SAMPLER_NAMES.join(', ')}; empty = parentbased_always_on`,
+    {
+      default: '',
+      pattern: new RegExp(`^\\s*(${SAMPLER_NAMES.join('|')})?\\s*$`),
+    },
+  ),
+  OTEL_TRACES_SAMPLER_ARG: str(
+    'share of new traces the ratio samplers keep, 0 to 1 (e.g. 0.1); empty = 1',
+    {
+      default: '',
+      pattern: new RegExp(
+        `^\\s*(${SAMPLER_RATIO_PATTERN.source.slice(1, -1)})?\\s*$`,
+      ),
+    },
+  ),
   // Circuit breakers on every downstream a tier calls (libs/resilience); per-downstream tuning in RESILIENCE_OVERRIDES.
-  BREAKER_WINDOW_MS: int('circuit breakers: window over which failures are counted', { default: 60_000, min: 1_000, max: 3_600_000 }),
-  BREAKER_MIN_CALLS: int('circuit breakers: fewest counted calls in the window before a breaker may open', { default: 20, min: 1, max: 1_000_000 }),
-  BREAKER_FAILURE_RATIO_PCT: int('circuit breakers: share of failed calls (our deadline fired, downstream unavailable) that opens a breaker, in percent', { default: 50, min: 1, max: 100 }),
-  BREAKER_OPEN_MS: int('circuit breakers: how long an open breaker fails fast (503, Retry-After) before one probe may pass', { default: 5_000, min: 1, max: 600_000 }),
-  BREAKER_ACTIVE_PROBE: bool('circuit breakers: probe an open downstream with the standard gRPC health check instead of waiting for a request', { default: false }),
+  BREAKER_WINDOW_MS: int(
+    'circuit breakers: window over which failures are counted',
+    { default: 60_000, min: 1_000, max: 3_600_000 },
+  ),
+  BREAKER_MIN_CALLS: int(
+    'circuit breakers: fewest counted calls in the window before a breaker may open',
+    { default: 20, min: 1, max: 1_000_000 },
+  ),
+  BREAKER_FAILURE_RATIO_PCT: int(
+    'circuit breakers: share of failed calls (our deadline fired, downstream unavailable) that opens a breaker, in percent',
+    { default: 50, min: 1, max: 100 },
+  ),
+  BREAKER_OPEN_MS: int(
+    'circuit breakers: how long an open breaker fails fast (503, Retry-After) before one probe may pass',
+    { default: 5_000, min: 1, max: 600_000 },
+  ),
+  BREAKER_ACTIVE_PROBE: bool(
+    'circuit breakers: probe an open downstream with the standard gRPC health check instead of waiting for a request',
+    { default: false },
+  ),
   RESILIENCE_OVERRIDES: resilienceOverrides(),
   // Fault injection and the comparison modes (libs/chaos, npm run bench).
-  CHAOS_ENABLED: bool('fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)', { default: false }),
-  RESILIENCE_MODE: oneOf('full = deadline propagation + breakers + budget-aware retry; deadline = propagation only; naive = neither, each hop a fixed NAIVE_TIMEOUT_MS (for comparison)', ['full', 'deadline', 'naive'] as const, { default: 'full' }),
-  NAIVE_TIMEOUT_MS: int('fixed timeout of every outgoing gRPC call when RESILIENCE_MODE=naive', { default: 3_000, min: 1, max: 3_600_000 }),
-  OTEL_NODE_DISABLED_INSTRUMENTATIONS: str('with an exporter, OpenTelemetry instrumentations to leave off, comma-separated: http, grpc, nestjs-core', { default: '', pattern: /^(\s*(http|grpc|nestjs-core)\s*)(,\s*(http|grpc|nestjs-core)\s*)*$|^$/ }),
-  TRACER_RECENT_REQUESTS: int('how many recent requests the gateway keeps for the ContextTracer page and npm run trace', { default: 200, min: 1, max: 100_000 }),
+  CHAOS_ENABLED: bool(
+    'fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)',
+    { default: false },
+  ),
+  RESILIENCE_MODE: oneOf(
+    'full = deadline propagation + breakers + budget-aware retry; deadline = propagation only; naive = neither, each hop a fixed NAIVE_TIMEOUT_MS (for comparison)',
+    ['full', 'deadline', 'naive'] as const,
+    { default: 'full' },
+  ),
+  NAIVE_TIMEOUT_MS: int(
+    'fixed timeout of every outgoing gRPC call when RESILIENCE_MODE=naive',
+    { default: 3_000, min: 1, max: 3_600_000 },
+  ),
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: str(
+    'with an exporter, OpenTelemetry instrumentations to leave off, comma-separated: http, grpc, nestjs-core',
+    {
+      default: '',
+      pattern:
+        /^(\s*(http|grpc|nestjs-core)\s*)(,\s*(http|grpc|nestjs-core)\s*)*$|^$/,
+    },
+  ),
+  TRACER_RECENT_REQUESTS: int(
+    'how many recent requests the gateway keeps for the ContextTracer page and npm run trace',
+    { default: 200, min: 1, max: 100_000 },
+  ),
 };
 
-function resilienceOverrides(): EnvVar<Readonly<Record<string, ResilienceOptions>>> {
+function resilienceOverrides(): EnvVar<
+  Readonly<Record<string, ResilienceOptions>>
+> {
   return {
-    description: 'per-downstream breaker, retry and bulkhead settings, e.g. inventory.attemptTimeoutMs=1500,inventory.minimumCalls=10,*.maxConcurrent=50 (options in libs/resilience/README.md)',
+    description:
+      'per-downstream breaker, retry and bulkhead settings, e.g. inventory.attemptTimeoutMs=1500,inventory.minimumCalls=10,*.maxConcurrent=50 (options in libs/resilience/README.md)',
     default: {},
     parse: (raw) => {
       const parsed = parseResilienceOverrides(raw);

@@ -1,9 +1,20 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { currentDeadline, DeadlineGrpcClientModule } from '@lib/deadline';
-import { BreakerRegistry, grpcHealthProbe, resilienceMiddleware, ResilienceModule, type ResilienceOptions } from '@lib/resilience';
+import {
+  BreakerRegistry,
+  grpcHealthProbe,
+  resilienceMiddleware,
+  ResilienceModule,
+  type ResilienceOptions,
+} from '@lib/resilience';
 import { deadlineTracing, telemetry } from '@lib/telemetry';
-import { HEALTH, PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
+import {
+  HEALTH,
+  PROTO_LOADER_OPTIONS,
+  protoPath,
+  type ServiceContract,
+} from '@lib/contracts';
 import { HealthDetails } from './health-details';
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
@@ -12,11 +23,14 @@ import { HealthDetails } from './health-details';
     ResilienceModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => {
-        const { '*': all, ...downstreams } = config.getOrThrow<Readonly<Record<string, ResilienceOptions>>>('RESILIENCE_OVERRIDES');
+        const { '*': all, ...downstreams } = config.getOrThrow<
+          Readonly<Record<string, ResilienceOptions>>
+        >('RESILIENCE_OVERRIDES');
         const defaults: ResilienceOptions = {
           windowMs: config.getOrThrow<number>('BREAKER_WINDOW_MS'),
           minimumCalls: config.getOrThrow<number>('BREAKER_MIN_CALLS'),
-          failureRatio: config.getOrThrow<number>('BREAKER_FAILURE_RATIO_PCT') / 100,
+          failureRatio:
+            config.getOrThrow<number>('BREAKER_FAILURE_RATIO_PCT') / 100,
           openMs: config.getOrThrow<number>('BREAKER_OPEN_MS'),
           reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS'),
           ...all,
@@ -35,20 +49,38 @@ class TierResilienceModule {}
  * admission and, for `idempotentMethods`, budget-aware retry) whose state shows in `GET /health`.
  * Inject it with `@InjectGrpcClient(name)`.
  */
-export function downstream(name: string, contract: ServiceContract, urlEnv: string, resilience: Pick<ResilienceOptions, 'idempotentMethods'> = {}): DynamicModule {
+export function downstream(
+  name: string,
+  contract: ServiceContract,
+  urlEnv: string,
+  resilience: Pick<ResilienceOptions, 'idempotentMethods'> = {},
+): DynamicModule {
   return DeadlineGrpcClientModule.registerAsync({
     name,
     imports: [TierResilienceModule],
     inject: [ConfigService, BreakerRegistry, HealthDetails],
-    useFactory: (config: ConfigService, breakers: BreakerRegistry, health: HealthDetails) => {
+    useFactory: (
+      config: ConfigService,
+      breakers: BreakerRegistry,
+      health: HealthDetails,
+    ) => {
       const url = config.getOrThrow<string>(urlEnv);
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
       // Outermost: puts the budget and the time left on the client span.
-      const middleware = [deadlineTracing({ remainingMs: () => currentDeadline()?.remaining(), reserveMs })];
+      const middleware = [
+        deadlineTracing({
+          remainingMs: () => currentDeadline()?.remaining(),
+          reserveMs,
+        }),
+      ];
       // Health checks stay unguarded: readiness must report the downstream's own answer, not a breaker's memory.
-      const mode = config.getOrThrow<'full' | 'deadline' | 'naive'>('RESILIENCE_MODE');
+      const mode = config.getOrThrow<'full' | 'deadline' | 'naive'>(
+        'RESILIENCE_MODE',
+      );
       if (contract.package !== HEALTH.package && mode === 'full') {
-        const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE') ? grpcHealthProbe(name, url) : undefined;
+        const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE')
+          ? grpcHealthProbe(name, url)
+          : undefined;
         // Inside tracing, so a breaker's fast refusal is traced too.
         const guard = breakers.get(name, { ...resilience, activeProbe });
         middleware.push(resilienceMiddleware(guard));
@@ -70,14 +102,23 @@ export function downstream(name: string, contract: ServiceContract, urlEnv: stri
         reserveMs,
         middleware,
         // RESILIENCE_MODE=naive: the same code as an unprotected stack, for the benchmark's comparison.
-        fixedTimeoutMs: mode === 'naive' ? config.getOrThrow<number>('NAIVE_TIMEOUT_MS') : undefined,
+        fixedTimeoutMs:
+          mode === 'naive'
+            ? config.getOrThrow<number>('NAIVE_TIMEOUT_MS')
+            : undefined,
         channelOptions: {
           // A downstream that comes back is reconnected to within 2 s (grpc-js backs off up to 120 s by
           // default), so a breaker's probe finds it instead of failing on a channel still waiting.
           'grpc.initial_reconnect_backoff_ms': 200,
           'grpc.max_reconnect_backoff_ms': 2_000,
           // Several addresses (`ipv4:127.0.0.1:p1,127.0.0.1:p2`): balance calls across them.
-          ...(url.includes(',') ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : {}),
+          ...(url.includes(',')
+            ? {
+                'grpc.service_config': JSON.stringify({
+                  loadBalancingConfig: [{ round_robin: {} }],
+                }),
+              }
+            : {}),
         },
       };
     },

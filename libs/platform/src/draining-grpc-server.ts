@@ -34,7 +34,11 @@ export class DrainingGrpcServer extends ServerGrpc {
           resolve(false);
         });
       });
-      this.log.log({ msg: 'drained', elapsedMs: Math.round(performance.now() - started), forced });
+      this.log.log({
+        msg: 'drained',
+        elapsedMs: Math.round(performance.now() - started),
+        forced,
+      });
     }
     await super.close();
   }

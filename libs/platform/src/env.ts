@@ -11,35 +11,53 @@ export class EnvProblem {
 }
 
 export type EnvSpec = Record<string, EnvVar<unknown>>;
-export type EnvOf<S extends EnvSpec> = { readonly [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never };
+export type EnvOf<S extends EnvSpec> = {
+  readonly [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never;
+};
 
-export function int(description: string, options: { default?: number; min?: number; max?: number } = {}): EnvVar<number> {
-  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+export function int(
+  description: string,
+  options: { default?: number; min?: number; max?: number } = {},
+): EnvVar<number> {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } =
+    options;
   return {
     description,
     default: options.default,
     parse: (raw) => {
-      if (!/^-?\d+$/.test(raw.trim())) return new EnvProblem(`"${raw}" is not a whole number`);
+      if (!/^-?\d+$/.test(raw.trim()))
+        return new EnvProblem(`"${raw}" is not a whole number`);
       const value = Number(raw);
-      if (value < min || value > max) return new EnvProblem(`${value} is outside ${min}..${max}`);
+      if (value < min || value > max)
+        return new EnvProblem(`${value} is outside ${min}..${max}`);
       return value;
     },
   };
 }
 
-export function str(description: string, options: { default?: string; pattern?: RegExp; minLength?: number } = {}): EnvVar<string> {
+export function str(
+  description: string,
+  options: { default?: string; pattern?: RegExp; minLength?: number } = {},
+): EnvVar<string> {
   return {
     description,
     default: options.default,
     parse: (raw) => {
-      if (options.minLength !== undefined && raw.length < options.minLength) return new EnvProblem(`must be at least ${options.minLength} characters`);
-      if (options.pattern && !options.pattern.test(raw)) return new EnvProblem(`"${raw}" does not match ${options.pattern}`);
+      if (options.minLength !== undefined && raw.length < options.minLength)
+        return new EnvProblem(
+          `must be at least ${options.minLength} characters`,
+        );
+      if (options.pattern && !options.pattern.test(raw))
+        return new EnvProblem(`"${raw}" does not match ${options.pattern}`);
       return raw;
     },
   };
 }
 
-export function bool(description: string, options: { default?: boolean } = {}): EnvVar<boolean> {
+export function bool(
+  description: string,
+  options: { default?: boolean } = {},
+): EnvVar<boolean> {
   return {
     description,
     default: options.default,
@@ -52,11 +70,18 @@ export function bool(description: string, options: { default?: boolean } = {}): 
   };
 }
 
-export function oneOf<T extends string>(description: string, values: readonly T[], options: { default?: T } = {}): EnvVar<T> {
+export function oneOf<T extends string>(
+  description: string,
+  values: readonly T[],
+  options: { default?: T } = {},
+): EnvVar<T> {
   return {
     description,
     default: options.default,
-    parse: (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : new EnvProblem(`"${raw}" is not one of ${values.join(', ')}`)),
+    parse: (raw) =>
+      (values as readonly string[]).includes(raw)
+        ? (raw as T)
+        : new EnvProblem(`"${raw}" is not one of ${values.join(', ')}`),
   };
 }
 
@@ -64,20 +89,28 @@ export function oneOf<T extends string>(description: string, values: readonly T[
  * Parses the environment once, against a spec, reporting every bad variable at once.
  * Usable as `ConfigModule.forRoot({ validate: (env) => parseEnv(spec, env) })`.
  */
-export function parseEnv<S extends EnvSpec>(spec: S, env: Record<string, unknown> = process.env): EnvOf<S> {
+export function parseEnv<S extends EnvSpec>(
+  spec: S,
+  env: Record<string, unknown> = process.env,
+): EnvOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(spec)) {
     const raw = env[name];
     if (raw === undefined || raw === '') {
-      if (variable.default === undefined) problems.push(`${name} is required: ${variable.description}`);
+      if (variable.default === undefined)
+        problems.push(`${name} is required: ${variable.description}`);
       else out[name] = variable.default;
       continue;
     }
-    const parsed = variable.parse(typeof raw === 'string' ? raw : JSON.stringify(raw));
-    if (parsed instanceof EnvProblem) problems.push(`${name}: ${parsed.reason} (${variable.description})`);
+    const parsed = variable.parse(
+      typeof raw === 'string' ? raw : JSON.stringify(raw),
+    );
+    if (parsed instanceof EnvProblem)
+      problems.push(`${name}: ${parsed.reason} (${variable.description})`);
     else out[name] = parsed;
   }
-  if (problems.length) throw new Error(`invalid environment:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new Error(`invalid environment:\n  ${problems.join('\n  ')}`);
   return out as EnvOf<S>;
 }

@@ -1,7 +1,12 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy, GrpcOptions } from '@nestjs/microservices';
-import { HEALTH, PROTO_LOADER_OPTIONS, protoPath, type ServiceContract } from '@lib/contracts';
+import {
+  HEALTH,
+  PROTO_LOADER_OPTIONS,
+  protoPath,
+  type ServiceContract,
+} from '@lib/contracts';
 import { DrainingGrpcServer } from './draining-grpc-server';
 import { JsonLogger } from './json-logger';
 
@@ -25,7 +30,10 @@ export interface GrpcTierOptions {
  * and a small HTTP admin server, sharing one module, one set of interceptors, JSON logs and
  * a bounded drain on shutdown.
  */
-export async function startGrpcTier(module: Type<unknown>, options: GrpcTierOptions): Promise<INestApplication> {
+export async function startGrpcTier(
+  module: Type<unknown>,
+  options: GrpcTierOptions,
+): Promise<INestApplication> {
   const logger = new JsonLogger(options.name, options.logFormat);
   const app = await NestFactory.create(module, { logger, abortOnError: false });
   const grpcOptions: GrpcOptions['options'] = {
@@ -34,10 +42,18 @@ export async function startGrpcTier(module: Type<unknown>, options: GrpcTierOpti
     protoPath: [protoPath(options.contract.proto), protoPath(HEALTH.proto)],
     loader: PROTO_LOADER_OPTIONS,
   };
-  app.connectMicroservice<CustomStrategy>({ strategy: new DrainingGrpcServer(grpcOptions, options.drainMs, logger) }, { inheritAppConfig: true });
+  app.connectMicroservice<CustomStrategy>(
+    { strategy: new DrainingGrpcServer(grpcOptions, options.drainMs, logger) },
+    { inheritAppConfig: true },
+  );
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   await app.listen(options.adminPort, options.adminHost);
-  logger.log({ msg: 'listening', url: options.grpcUrl, protocol: 'grpc', admin: `http://${options.adminHost}:${options.adminPort}` });
+  logger.log({
+    msg: 'listening',
+    url: options.grpcUrl,
+    protocol: 'grpc',
+    admin: `http://${options.adminHost}:${options.adminPort}`,
+  });
   return app;
 }

@@ -5,5 +5,15 @@ export { downstream } from './downstream';
 export { TierModule, type TierModuleOptions } from './tier.module';
 export { GrpcHealthController } from './grpc-health.controller';
 export { JsonLogger } from './json-logger';
-export { parseEnv, int, str, bool, oneOf, EnvProblem, type EnvSpec, type EnvOf, type EnvVar } from './env';
+export {
+  parseEnv,
+  int,
+  str,
+  bool,
+  oneOf,
+  EnvProblem,
+  type EnvSpec,
+  type EnvOf,
+  type EnvVar,
+} from './env';
 export { COMMON_ENV } from './common-env';

@@ -9,7 +9,12 @@ export class JsonLogger implements LoggerService {
   constructor(
     private readonly service: string,
     private readonly format: 'json' | 'pretty' = 'json',
-    private readonly levels: ReadonlySet<LogLevel> = new Set<LogLevel>(['log', 'warn', 'error', 'fatal']),
+    private readonly levels: ReadonlySet<LogLevel> = new Set<LogLevel>([
+      'log',
+      'warn',
+      'error',
+      'fatal',
+    ]),
   ) {}
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -34,15 +39,26 @@ export class JsonLogger implements LoggerService {
   private write(level: LogLevel, message: unknown, rest: unknown[]): void {
     if (!this.levels.has(level)) return;
     // Nest passes the context as the last string argument.
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
-    const fields = typeof message === 'object' && message !== null ? (message as Record<string, unknown>) : { msg: String(message) };
-    const stream = level === 'error' || level === 'fatal' ? process.stderr : process.stdout;
+    const context =
+      typeof rest[rest.length - 1] === 'string'
+        ? (rest[rest.length - 1] as string)
+        : undefined;
+    const fields =
+      typeof message === 'object' && message !== null
+        ? (message as Record<string, unknown>)
+        : { msg: String(message) };
+    const stream =
+      level === 'error' || level === 'fatal' ? process.stderr : process.stdout;
     if (this.format === 'pretty') {
       const { msg, ...extra } = fields;
       const tail = Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';
-      stream.write(`${level.toUpperCase().padEnd(5)} [${context ?? this.service}] ${typeof msg === 'string' ? msg : JSON.stringify(msg ?? '')}${tail}\n`);
+      stream.write(
+        `${level.toUpperCase().padEnd(5)} [${context ?? this.service}] ${typeof msg === 'string' ? msg : JSON.stringify(msg ?? '')}${tail}\n`,
+      );
       return;
     }
-    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, context, ...fields })}\n`);
+    stream.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, context, ...fields })}\n`,
+    );
   }
 }

@@ -1,8 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { configureLostDeadlineGuard, GrpcDeadlineInterceptor, HttpDeadlineInterceptor, lostDeadlineStrict } from '@lib/deadline';
-import { DeadlineSpanInterceptor, TraceContextInterceptor } from '@lib/telemetry';
+import {
+  configureLostDeadlineGuard,
+  GrpcDeadlineInterceptor,
+  HttpDeadlineInterceptor,
+  lostDeadlineStrict,
+} from '@lib/deadline';
+import {
+  DeadlineSpanInterceptor,
+  TraceContextInterceptor,
+} from '@lib/telemetry';
 import { COMMON_ENV } from './common-env';
 import { TierModule } from './tier.module';
 
@@ -16,39 +24,57 @@ describe(TierModule.name, () => {
   it.each([
     ['http', HttpDeadlineInterceptor.name],
     ['grpc', GrpcDeadlineInterceptor.name],
-  ] as const)('wraps the %s deadline interceptor in the trace context and puts the span attributes inside it', async (inbound, deadlineInterceptor) => {
-    const moduleRef = await Test.createTestingModule({ imports: [TierModule.forRoot({ service: 'edge', inbound, env: COMMON_ENV })] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    try {
-      await app.init();
-      const order = interceptorOrder(app);
-      const at = (name: string): number => order.indexOf(name);
-      expect(at(TraceContextInterceptor.name)).toBeGreaterThanOrEqual(0);
-      // The trace context must be in place when the deadline (and its timer) starts…
-      expect(at(TraceContextInterceptor.name)).toBeLessThan(at(deadlineInterceptor));
-      // …and the span interceptor reads the deadline's scope, so it must run inside it.
-      expect(at(DeadlineSpanInterceptor.name)).toBeGreaterThan(at(deadlineInterceptor));
-    } finally {
-      await app.close();
-    }
-  });
+  ] as const)(
+    'wraps the %s deadline interceptor in the trace context and puts the span attributes inside it',
+    async (inbound, deadlineInterceptor) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          TierModule.forRoot({ service: 'edge', inbound, env: COMMON_ENV }),
+        ],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      try {
+        await app.init();
+        const order = interceptorOrder(app);
+        const at = (name: string): number => order.indexOf(name);
+        expect(at(TraceContextInterceptor.name)).toBeGreaterThanOrEqual(0);
+        // The trace context must be in place when the deadline (and its timer) starts…
+        expect(at(TraceContextInterceptor.name)).toBeLessThan(
+          at(deadlineInterceptor),
+        );
+        // …and the span interceptor reads the deadline's scope, so it must run inside it.
+        expect(at(DeadlineSpanInterceptor.name)).toBeGreaterThan(
+          at(deadlineInterceptor),
+        );
+      } finally {
+        await app.close();
+      }
+    },
+  );
 
   it.each([
     ['http', 'true', true],
     ['grpc', 'true', true],
     ['http', 'false', false],
-  ] as const)('sets the lost-deadline guard of a %s tier from DEADLINE_STRICT=%s', async (inbound, raw, strict) => {
-    const saved = process.env.DEADLINE_STRICT;
-    process.env.DEADLINE_STRICT = raw;
-    configureLostDeadlineGuard({ strict: !strict });
-    const moduleRef = await Test.createTestingModule({ imports: [TierModule.forRoot({ service: 'edge', inbound, env: COMMON_ENV })] }).compile();
-    try {
-      expect(lostDeadlineStrict()).toBe(strict);
-    } finally {
-      await moduleRef.close();
-      if (saved === undefined) delete process.env.DEADLINE_STRICT;
-      else process.env.DEADLINE_STRICT = saved;
-      configureLostDeadlineGuard({ strict: false });
-    }
-  });
+  ] as const)(
+    'sets the lost-deadline guard of a %s tier from DEADLINE_STRICT=%s',
+    async (inbound, raw, strict) => {
+      const saved = process.env.DEADLINE_STRICT;
+      process.env.DEADLINE_STRICT = raw;
+      configureLostDeadlineGuard({ strict: !strict });
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          TierModule.forRoot({ service: 'edge', inbound, env: COMMON_ENV }),
+        ],
+      }).compile();
+      try {
+        expect(lostDeadlineStrict()).toBe(strict);
+      } finally {
+        await moduleRef.close();
+        if (saved === undefined) delete process.env.DEADLINE_STRICT;
+        else process.env.DEADLINE_STRICT = saved;
+        configureLostDeadlineGuard({ strict: false });
+      }
+    },
+  );
 });

@@ -1,8 +1,20 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { type BudgetPolicy, configureLostDeadlineGuard, currentScope, DeadlineModule, onLostDeadline } from '@lib/deadline';
-import { DeadlineSpanInterceptor, requestEndHook, TelemetryModule, telemetry, TraceContextModule } from '@lib/telemetry';
+import {
+  type BudgetPolicy,
+  configureLostDeadlineGuard,
+  currentScope,
+  DeadlineModule,
+  onLostDeadline,
+} from '@lib/deadline';
+import {
+  DeadlineSpanInterceptor,
+  requestEndHook,
+  TelemetryModule,
+  telemetry,
+  TraceContextModule,
+} from '@lib/telemetry';
 import { ChaosModule, FaultRegistry } from '@lib/chaos';
 import type { COMMON_ENV } from './common-env';
 import { type EnvOf, type EnvSpec, parseEnv } from './env';
@@ -29,11 +41,17 @@ export interface TierModuleOptions<S extends EnvSpec> {
  */
 @Module({})
 export class TierModule {
-  static forRoot<S extends EnvSpec>(options: TierModuleOptions<S>): DynamicModule {
+  static forRoot<S extends EnvSpec>(
+    options: TierModuleOptions<S>,
+  ): DynamicModule {
     return {
       module: TierModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (raw) => parseEnv(options.env, raw) }),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          validate: (raw) => parseEnv(options.env, raw),
+        }),
         // Global interceptors run in the order Nest scans modules: a module's own providers, then its
         // imports in order. So TraceContextModule (before DeadlineModule) wraps the deadline interceptor:
         // the request's trace context is in place when its deadline starts…
@@ -41,14 +59,22 @@ export class TierModule {
         DeadlineModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => {
-            const env = Object.fromEntries(Object.keys(options.env).map((key) => [key, config.get(key)])) as EnvOf<S>;
+            const env = Object.fromEntries(
+              Object.keys(options.env).map((key) => [key, config.get(key)]),
+            ) as EnvOf<S>;
             return {
               service: options.service,
               inbound: options.inbound,
-              fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>).DEADLINE_FALLBACK_BUDGET_MS,
+              fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>)
+                .DEADLINE_FALLBACK_BUDGET_MS,
               policy: options.policy?.(env),
               // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
-              onRequestEnd: requestEndHook({ telemetry: telemetry(), reserveMs: (env as EnvOf<typeof COMMON_ENV>).DEADLINE_RESERVE_MS, keepRecent: options.inbound === 'http' }),
+              onRequestEnd: requestEndHook({
+                telemetry: telemetry(),
+                reserveMs: (env as EnvOf<typeof COMMON_ENV>)
+                  .DEADLINE_RESERVE_MS,
+                keepRecent: options.inbound === 'http',
+              }),
             };
           },
         }),
@@ -57,7 +83,10 @@ export class TierModule {
         TelemetryModule.forRoot({ tracerPage: options.inbound === 'http' }),
         ...(options.inbound === 'grpc' ? [chaosModule()] : []),
       ],
-      controllers: options.inbound === 'grpc' ? [GrpcHealthController, AdminHealthController] : [],
+      controllers:
+        options.inbound === 'grpc'
+          ? [GrpcHealthController, AdminHealthController]
+          : [],
       providers: [
         HealthDetails,
         { provide: TIER_NAME, useValue: options.service },
@@ -78,7 +107,12 @@ export class TierModule {
     {
       provide: APP_INTERCEPTOR,
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => new DeadlineSpanInterceptor({ telemetry: telemetry(), currentScope, reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS') }),
+      useFactory: (config: ConfigService) =>
+        new DeadlineSpanInterceptor({
+          telemetry: telemetry(),
+          currentScope,
+          reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS'),
+        }),
     },
   ],
 })
@@ -105,7 +139,11 @@ const LOST_DEADLINE_GUARD = {
   inject: [ConfigService],
   useFactory: (config: ConfigService) => {
     const logger = new Logger('Deadline');
-    configureLostDeadlineGuard({ strict: config.getOrThrow<boolean>('DEADLINE_STRICT'), log: (message, lost) => logger.warn({ msg: 'deadline lost', ...lost, detail: message }) });
+    configureLostDeadlineGuard({
+      strict: config.getOrThrow<boolean>('DEADLINE_STRICT'),
+      log: (message, lost) =>
+        logger.warn({ msg: 'deadline lost', ...lost, detail: message }),
+    });
     return true;
   },
 };
@@ -115,8 +153,16 @@ const CHAOS_PROVIDERS = [
   {
     provide: CHAOS_HEALTH,
     inject: [ConfigService, HealthDetails, FaultRegistry],
-    useFactory: (config: ConfigService, health: HealthDetails, registry: FaultRegistry) => {
-      if (config.getOrThrow<boolean>('CHAOS_ENABLED')) health.register('chaos', () => ({ enabled: true, faults: registry.list() }));
+    useFactory: (
+      config: ConfigService,
+      health: HealthDetails,
+      registry: FaultRegistry,
+    ) => {
+      if (config.getOrThrow<boolean>('CHAOS_ENABLED'))
+        health.register('chaos', () => ({
+          enabled: true,
+          faults: registry.list(),
+        }));
       return true;
     },
   },
@@ -125,7 +171,13 @@ const CHAOS_PROVIDERS = [
 const LOST_DEADLINE_METRICS = Symbol('LOST_DEADLINE_METRICS');
 const TELEMETRY_PROVIDERS = [
   // Work started with no deadline in scope, counted per kind and target (deadline_missing_total).
-  { provide: LOST_DEADLINE_METRICS, useFactory: () => onLostDeadline((lost) => telemetry().metrics.missingDeadline(lost.kind, lost.target)) },
+  {
+    provide: LOST_DEADLINE_METRICS,
+    useFactory: () =>
+      onLostDeadline((lost) =>
+        telemetry().metrics.missingDeadline(lost.kind, lost.target),
+      ),
+  },
 ];
 const CHAOS_METRICS = {
   provide: Symbol('CHAOS_METRICS'),

@@ -3,8 +3,18 @@
 // case, gets its own caller signal with one listener on it already, as a request's deadline signal
 // has; so the baseline pays for that and the other rows show only what the guard adds. Reports the
 // median µs per call over ROUNDS.
-import { bulkhead, circuitBreaker, handleAll, SamplingBreaker, wrap } from 'cockatiel';
-import { AttemptTimeoutError, DeadlineBreaker, ResilientDownstream } from '@lib/resilience';
+import {
+  bulkhead,
+  circuitBreaker,
+  handleAll,
+  SamplingBreaker,
+  wrap,
+} from 'cockatiel';
+import {
+  AttemptTimeoutError,
+  DeadlineBreaker,
+  ResilientDownstream,
+} from '@lib/resilience';
 
 const N = Number(process.env.BENCH_N ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -22,7 +32,11 @@ function requestSignal(): AbortSignal {
 }
 
 const CASES: readonly { readonly name: string; readonly make: () => Call }[] = [
-  { name: 'no guard (baseline)', make: () => (signal) => (signal.aborted ? Promise.reject(signal.reason) : answer()) },
+  {
+    name: 'no guard (baseline)',
+    make: () => (signal) =>
+      signal.aborted ? Promise.reject(signal.reason) : answer(),
+  },
   {
     name: 'DeadlineBreaker.execute (closed)',
     make: () => {
@@ -34,22 +48,38 @@ const CASES: readonly { readonly name: string; readonly make: () => Call }[] = [
     name: 'ResilientDownstream.execute (breaker + bulkhead + admission)',
     make: () => {
       const guard = new ResilientDownstream('bench');
-      return (signal) => guard.execute({ method: 'Reserve', budgetMs: 1_000, signal }, answer);
+      return (signal) =>
+        guard.execute({ method: 'Reserve', budgetMs: 1_000, signal }, answer);
     },
   },
   {
     // Fail fast: what a caller waits for an answer from an open breaker.
     name: 'DeadlineBreaker.execute, open (refusal)',
     make: () => {
-      const breaker = new DeadlineBreaker({ name: 'bench', minimumCalls: 1, openMs: 3_600_000 });
-      void breaker.execute(() => Promise.reject(new AttemptTimeoutError('bench', 1))).catch(() => undefined);
-      return (signal) => breaker.execute(answer, { signal, budgetMs: 1_000 }).catch(() => undefined);
+      const breaker = new DeadlineBreaker({
+        name: 'bench',
+        minimumCalls: 1,
+        openMs: 3_600_000,
+      });
+      void breaker
+        .execute(() => Promise.reject(new AttemptTimeoutError('bench', 1)))
+        .catch(() => undefined);
+      return (signal) =>
+        breaker
+          .execute(answer, { signal, budgetMs: 1_000 })
+          .catch(() => undefined);
     },
   },
   {
     name: 'cockatiel wrap(bulkhead, circuitBreaker(SamplingBreaker))',
     make: () => {
-      const policy = wrap(bulkhead(100, 100), circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new SamplingBreaker({ threshold: 0.5, duration: 60_000 }) }));
+      const policy = wrap(
+        bulkhead(100, 100),
+        circuitBreaker(handleAll, {
+          halfOpenAfter: 5_000,
+          breaker: new SamplingBreaker({ threshold: 0.5, duration: 60_000 }),
+        }),
+      );
       return (signal) => policy.execute(answer, signal);
     },
   },
@@ -72,13 +102,23 @@ async function measure(make: () => Call): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`resilience guard: ${N.toLocaleString('en')} calls, ${CONCURRENCY} at a time, median of ${ROUNDS} rounds, Node ${process.version}\n\n`);
+  process.stdout.write(
+    `resilience guard: ${N.toLocaleString('en')} calls, ${CONCURRENCY} at a time, median of ${ROUNDS} rounds, Node ${process.version}\n\n`,
+  );
   const rows: { name: string; us: number }[] = [];
   for (const c of CASES) rows.push({ name: c.name, us: await measure(c.make) });
   const base = rows[0].us;
-  const table = [['case', 'µs / call', 'added µs'], ...rows.map((r) => [r.name, r.us.toFixed(3), (r.us - base).toFixed(3)])];
-  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`);
+  const table = [
+    ['case', 'µs / call', 'added µs'],
+    ...rows.map((r) => [r.name, r.us.toFixed(3), (r.us - base).toFixed(3)]),
+  ];
+  const widths = table[0].map((_, i) =>
+    Math.max(...table.map((row) => row[i].length)),
+  );
+  for (const row of table)
+    process.stdout.write(
+      `${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`,
+    );
 }
 
 void main();

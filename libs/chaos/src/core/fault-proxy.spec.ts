@@ -4,24 +4,34 @@ import { FaultProxy } from './fault-proxy';
 /** A real TCP echo server on a free port: the proxy's upstream. */
 async function echoServer(): Promise<{ server: Server; port: number }> {
   // A reset from the proxy is expected in some tests; the echo side just lets go.
-  const server = createServer((socket) => socket.on('error', () => socket.destroy()).pipe(socket));
+  const server = createServer((socket) =>
+    socket.on('error', () => socket.destroy()).pipe(socket),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as { port: number }).port };
 }
 
 /** Sends `bytes` through the proxy and resolves once all came back, with the time it took. */
-function roundTrip(port: number, bytes: Buffer): Promise<{ ms: number; echoed: Buffer }> {
+function roundTrip(
+  port: number,
+  bytes: Buffer,
+): Promise<{ ms: number; echoed: Buffer }> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     const chunks: Buffer[] = [];
     let received = 0;
-    const socket: Socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    const socket: Socket = connect(port, '127.0.0.1', () =>
+      socket.write(bytes),
+    );
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       received += chunk.length;
       if (received >= bytes.length) {
         socket.destroy();
-        resolve({ ms: performance.now() - startedAt, echoed: Buffer.concat(chunks) });
+        resolve({
+          ms: performance.now() - startedAt,
+          echoed: Buffer.concat(chunks),
+        });
       }
     });
     socket.on('error', reject);
@@ -34,7 +44,10 @@ describe(FaultProxy.name, () => {
 
   beforeEach(async () => {
     upstream = await echoServer();
-    sut = new FaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: upstream.port });
+    sut = new FaultProxy({
+      upstreamHost: '127.0.0.1',
+      upstreamPort: upstream.port,
+    });
     await sut.start();
   });
 
@@ -44,7 +57,9 @@ describe(FaultProxy.name, () => {
   });
 
   it('passes bytes through unchanged', async () => {
-    const bytes = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
+    const bytes = Buffer.from(
+      Array.from({ length: 100_000 }, (_, i) => i % 251),
+    );
     const { echoed } = await roundTrip(sut.port, bytes);
     expect(echoed.equals(bytes)).toBe(true);
   });
@@ -57,19 +72,27 @@ describe(FaultProxy.name, () => {
 
   it('limits bandwidth, keeping the bytes in order', async () => {
     sut.set({ bandwidthBytesPerSec: 100_000 });
-    const bytes = Buffer.from(Array.from({ length: 40_000 }, (_, i) => i % 256));
+    const bytes = Buffer.from(
+      Array.from({ length: 40_000 }, (_, i) => i % 256),
+    );
     const { ms, echoed } = await roundTrip(sut.port, bytes);
     expect(echoed.equals(bytes)).toBe(true);
     expect(ms).toBeGreaterThanOrEqual(380);
   });
 
   it('refuses bad settings with a reason', () => {
-    expect(() => sut.set({ upstreamLatencyMs: -1 })).toThrow('latency must be a finite number of ms ≥ 0');
-    expect(() => sut.set({ bandwidthBytesPerSec: 0 })).toThrow('bandwidthBytesPerSec must be > 0');
+    expect(() => sut.set({ upstreamLatencyMs: -1 })).toThrow(
+      'latency must be a finite number of ms ≥ 0',
+    );
+    expect(() => sut.set({ bandwidthBytesPerSec: 0 })).toThrow(
+      'bandwidthBytesPerSec must be > 0',
+    );
   });
 
   it('resets new connections in reset mode', async () => {
     sut.set({ mode: 'reset' });
-    await expect(roundTrip(sut.port, Buffer.from('x'))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(roundTrip(sut.port, Buffer.from('x'))).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
   });
 });

@@ -42,8 +42,12 @@ export interface FaultProxyStats {
  */
 export class FaultProxy {
   private server: Server | undefined;
-  private faults: Required<Omit<NetworkFaults, 'bandwidthBytesPerSec'>> & Pick<NetworkFaults, 'bandwidthBytesPerSec'>;
-  private readonly connections = new Set<{ client: Socket; upstream: Socket | undefined }>();
+  private faults: Required<Omit<NetworkFaults, 'bandwidthBytesPerSec'>> &
+    Pick<NetworkFaults, 'bandwidthBytesPerSec'>;
+  private readonly connections = new Set<{
+    client: Socket;
+    upstream: Socket | undefined;
+  }>();
   private accepted = 0;
   private bytesUp = 0;
   private bytesDown = 0;
@@ -58,17 +62,22 @@ export class FaultProxy {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.listenPort ?? 0, this.options.listenHost ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+      server.listen(
+        this.options.listenPort ?? 0,
+        this.options.listenHost ?? '127.0.0.1',
+        () => {
+          server.off('error', reject);
+          resolve();
+        },
+      );
     });
     return this.port;
   }
 
   get port(): number {
     const address = this.server?.address();
-    if (!address || typeof address === 'string') throw new Error('FaultProxy is not listening');
+    if (!address || typeof address === 'string')
+      throw new Error('FaultProxy is not listening');
     return address.port;
   }
 
@@ -82,21 +91,30 @@ export class FaultProxy {
   }
 
   stats(): FaultProxyStats {
-    return { openConnections: this.connections.size, acceptedConnections: this.accepted, bytesUp: this.bytesUp, bytesDown: this.bytesDown };
+    return {
+      openConnections: this.connections.size,
+      acceptedConnections: this.accepted,
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+    };
   }
 
   /** Replaces the faults (omitted fields go back to their defaults). `reset` resets open connections at once. */
   set(faults: NetworkFaults): void {
     this.faults = normalise(faults);
-    if (this.faults.mode === 'reset') for (const connection of [...this.connections]) this.resetConnection(connection);
+    if (this.faults.mode === 'reset')
+      for (const connection of [...this.connections])
+        this.resetConnection(connection);
   }
 
   /** Stops listening and closes every connection. */
   async stop(): Promise<void> {
-    for (const connection of [...this.connections]) this.resetConnection(connection);
+    for (const connection of [...this.connections])
+      this.resetConnection(connection);
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server)
+      await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private accept(client: Socket): void {
@@ -105,7 +123,10 @@ export class FaultProxy {
       client.resetAndDestroy();
       return;
     }
-    const connection: { client: Socket; upstream: Socket | undefined } = { client, upstream: undefined };
+    const connection: { client: Socket; upstream: Socket | undefined } = {
+      client,
+      upstream: undefined,
+    };
     this.connections.add(connection);
     client.setNoDelay(true);
     const close = (): void => {
@@ -120,7 +141,10 @@ export class FaultProxy {
       client.on('data', () => undefined);
       return;
     }
-    const upstream = connect({ host: this.options.upstreamHost, port: this.options.upstreamPort });
+    const upstream = connect({
+      host: this.options.upstreamHost,
+      port: this.options.upstreamPort,
+    });
     connection.upstream = upstream;
     upstream.setNoDelay(true);
     upstream.on('error', close);
@@ -146,7 +170,8 @@ export class FaultProxy {
         if (!to.destroyed) to.write(chunk);
       }
       if (queuedBytes < highWater && from.isPaused()) from.resume();
-      if (queue.length) timer = setTimeout(flush, Math.max(0, queue[0].releaseAt - now));
+      if (queue.length)
+        timer = setTimeout(flush, Math.max(0, queue[0].releaseAt - now));
     };
 
     from.on('data', (chunk: Buffer) => {
@@ -154,19 +179,26 @@ export class FaultProxy {
       else this.bytesDown += chunk.length;
       const { mode, bandwidthBytesPerSec } = this.faults;
       if (mode === 'blackhole') return;
-      const latencyMs = direction === 'up' ? this.faults.upstreamLatencyMs : this.faults.downstreamLatencyMs;
+      const latencyMs =
+        direction === 'up'
+          ? this.faults.upstreamLatencyMs
+          : this.faults.downstreamLatencyMs;
       const now = performance.now();
       if (!latencyMs && !bandwidthBytesPerSec && !queue.length) {
         to.write(chunk);
         return;
       }
-      const paced = bandwidthBytesPerSec ? Math.max(now, lastReleaseAt) + (chunk.length / bandwidthBytesPerSec) * 1_000 : now;
+      const paced = bandwidthBytesPerSec
+        ? Math.max(now, lastReleaseAt) +
+          (chunk.length / bandwidthBytesPerSec) * 1_000
+        : now;
       const releaseAt = Math.max(now + latencyMs, paced);
       lastReleaseAt = releaseAt;
       queue.push({ releaseAt, chunk });
       queuedBytes += chunk.length;
       if (queuedBytes >= highWater) from.pause();
-      if (!timer) timer = setTimeout(flush, Math.max(0, queue[0].releaseAt - now));
+      if (!timer)
+        timer = setTimeout(flush, Math.max(0, queue[0].releaseAt - now));
     });
     from.on('end', () => {
       // Half-close after the queued bytes have gone.
@@ -182,18 +214,38 @@ export class FaultProxy {
     });
   }
 
-  private resetConnection(connection: { client: Socket; upstream: Socket | undefined }): void {
+  private resetConnection(connection: {
+    client: Socket;
+    upstream: Socket | undefined;
+  }): void {
     this.connections.delete(connection);
     if (!connection.client.destroyed) connection.client.resetAndDestroy();
-    if (connection.upstream && !connection.upstream.destroyed) connection.upstream.resetAndDestroy();
+    if (connection.upstream && !connection.upstream.destroyed)
+      connection.upstream.resetAndDestroy();
   }
 }
 
-function normalise(faults: NetworkFaults = {}): Required<Omit<NetworkFaults, 'bandwidthBytesPerSec'>> & Pick<NetworkFaults, 'bandwidthBytesPerSec'> {
-  const bad = (value: number | undefined): boolean => value !== undefined && (!Number.isFinite(value) || value < 0);
-  if (bad(faults.upstreamLatencyMs) || bad(faults.downstreamLatencyMs)) throw new RangeError('latency must be a finite number of ms ≥ 0');
-  if (faults.bandwidthBytesPerSec !== undefined && !(faults.bandwidthBytesPerSec > 0 && Number.isFinite(faults.bandwidthBytesPerSec))) throw new RangeError('bandwidthBytesPerSec must be > 0');
-  if (faults.mode !== undefined && !['pass', 'blackhole', 'reset'].includes(faults.mode)) throw new RangeError('mode must be pass, blackhole or reset');
+function normalise(
+  faults: NetworkFaults = {},
+): Required<Omit<NetworkFaults, 'bandwidthBytesPerSec'>> &
+  Pick<NetworkFaults, 'bandwidthBytesPerSec'> {
+  const bad = (value: number | undefined): boolean =>
+    value !== undefined && (!Number.isFinite(value) || value < 0);
+  if (bad(faults.upstreamLatencyMs) || bad(faults.downstreamLatencyMs))
+    throw new RangeError('latency must be a finite number of ms ≥ 0');
+  if (
+    faults.bandwidthBytesPerSec !== undefined &&
+    !(
+      faults.bandwidthBytesPerSec > 0 &&
+      Number.isFinite(faults.bandwidthBytesPerSec)
+    )
+  )
+    throw new RangeError('bandwidthBytesPerSec must be > 0');
+  if (
+    faults.mode !== undefined &&
+    !['pass', 'blackhole', 'reset'].includes(faults.mode)
+  )
+    throw new RangeError('mode must be pass, blackhole or reset');
   return {
     upstreamLatencyMs: faults.upstreamLatencyMs ?? 0,
     downstreamLatencyMs: faults.downstreamLatencyMs ?? 0,

@@ -27,10 +27,19 @@ describe(FaultRegistry.name, () => {
     const sut = new FaultRegistry();
     sut.add({ kind: 'hang', method: '*', percent: 100, maxConcurrent: 2 });
     const leases = [1, 2, 3].map(() => sut.enter('M'));
-    expect(leases.map((l) => l.fault !== undefined)).toEqual([true, true, false]);
+    expect(leases.map((l) => l.fault !== undefined)).toEqual([
+      true,
+      true,
+      false,
+    ]);
     leases[0].release();
     expect(sut.enter('M').fault).toBeDefined();
-    expect(sut.list()[0]).toMatchObject({ active: 2, peakActive: 2, injected: 3, matched: 4 });
+    expect(sut.list()[0]).toMatchObject({
+      active: 2,
+      peakActive: 2,
+      injected: 3,
+      matched: 4,
+    });
   });
 
   it('counts a lease released twice once', () => {
@@ -46,7 +55,10 @@ describe(FaultRegistry.name, () => {
   it('clears itself when its duration ends, and says so', () => {
     const clock = new ManualClock();
     const events: string[] = [];
-    const sut = new FaultRegistry({ clock, onChange: (e) => events.push(`${e.type} ${e.fault.id}`) });
+    const sut = new FaultRegistry({
+      clock,
+      onChange: (e) => events.push(`${e.type} ${e.fault.id}`),
+    });
     sut.add({ kind: 'abort', method: '*', percent: 100, durationMs: 1_000 });
     clock.advance(400);
     expect(sut.list()[0].expiresInMs).toBe(600);
@@ -57,7 +69,11 @@ describe(FaultRegistry.name, () => {
 
   it('catches nothing once its expiry has passed even before its timer fires', () => {
     let now = 0;
-    const clock: Clock = { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined };
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: () => ({}),
+      clearTimeout: () => undefined,
+    };
     const sut = new FaultRegistry({ clock });
     sut.add({ kind: 'abort', method: '*', percent: 100, durationMs: 10 });
     now = 10;
@@ -77,7 +93,9 @@ describe(FaultRegistry.name, () => {
   it('refuses more faults than its limit', () => {
     const sut = new FaultRegistry({ maxFaults: 1 });
     sut.add({ kind: 'abort', method: '*', percent: 100 });
-    expect(() => sut.add({ kind: 'abort', method: '*', percent: 100 })).toThrow(TooManyFaultsError);
+    expect(() => sut.add({ kind: 'abort', method: '*', percent: 100 })).toThrow(
+      TooManyFaultsError,
+    );
   });
 
   it('tracks the peak of calls in flight per method until reset', () => {

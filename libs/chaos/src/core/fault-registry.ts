@@ -71,7 +71,10 @@ export class TooManyFaultsError extends Error {
  */
 export class FaultRegistry {
   private readonly entries = new Map<string, Entry>();
-  private readonly load = new Map<string, { inFlight: number; peakInFlight: number }>();
+  private readonly load = new Map<
+    string,
+    { inFlight: number; peakInFlight: number }
+  >();
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly maxFaults: number;
@@ -84,10 +87,31 @@ export class FaultRegistry {
   }
 
   add(spec: FaultSpec): FaultSnapshot {
-    if (this.entries.size >= this.maxFaults) throw new TooManyFaultsError(`at most ${this.maxFaults} faults may be active at once; clear some first`);
+    if (this.entries.size >= this.maxFaults)
+      throw new TooManyFaultsError(
+        `at most ${this.maxFaults} faults may be active at once; clear some first`,
+      );
     const id = `f${this.nextId++}`;
-    const timer = spec.durationMs === undefined ? undefined : this.clock.setTimeout(() => this.remove(id, 'expired'), spec.durationMs);
-    const entry: Entry = { id, spec, expiresAt: spec.durationMs === undefined ? undefined : this.clock.now() + spec.durationMs, timer, matched: 0, injected: 0, active: 0, peakActive: 0 };
+    const timer =
+      spec.durationMs === undefined
+        ? undefined
+        : this.clock.setTimeout(
+            () => this.remove(id, 'expired'),
+            spec.durationMs,
+          );
+    const entry: Entry = {
+      id,
+      spec,
+      expiresAt:
+        spec.durationMs === undefined
+          ? undefined
+          : this.clock.now() + spec.durationMs,
+      timer,
+      matched: 0,
+      injected: 0,
+      active: 0,
+      peakActive: 0,
+    };
     this.entries.set(id, entry);
     const fault = this.snapshotOf(entry);
     this.options.onChange?.({ type: 'added', fault });
@@ -117,7 +141,9 @@ export class FaultRegistry {
 
   /** Calls in flight per method, and the most seen at once since the last {@link resetLoad}. */
   loadByMethod(): Record<string, MethodLoad> {
-    return Object.fromEntries([...this.load].map(([method, load]) => [method, { ...load }]));
+    return Object.fromEntries(
+      [...this.load].map(([method, load]) => [method, { ...load }]),
+    );
   }
 
   /** Restarts the peaks from the current in-flight counts (between benchmark runs). */
@@ -155,7 +181,11 @@ export class FaultRegistry {
       if (entry.expiresAt !== undefined && now >= entry.expiresAt) continue;
       entry.matched++;
       if (this.random() * 100 >= entry.spec.percent) continue;
-      if (entry.spec.maxConcurrent !== undefined && entry.active >= entry.spec.maxConcurrent) continue;
+      if (
+        entry.spec.maxConcurrent !== undefined &&
+        entry.active >= entry.spec.maxConcurrent
+      )
+        continue;
       entry.injected++;
       entry.active++;
       entry.peakActive = Math.max(entry.peakActive, entry.active);
@@ -166,7 +196,19 @@ export class FaultRegistry {
 
   private snapshotOf(entry: Entry): FaultSnapshot {
     const { id, spec, matched, injected, active, peakActive } = entry;
-    const expiresInMs = entry.expiresAt === undefined ? undefined : Math.max(0, Math.round(entry.expiresAt - this.clock.now()));
-    return { id, ...spec, description: describeFault(spec), ...(expiresInMs === undefined ? {} : { expiresInMs }), matched, injected, active, peakActive };
+    const expiresInMs =
+      entry.expiresAt === undefined
+        ? undefined
+        : Math.max(0, Math.round(entry.expiresAt - this.clock.now()));
+    return {
+      id,
+      ...spec,
+      description: describeFault(spec),
+      ...(expiresInMs === undefined ? {} : { expiresInMs }),
+      matched,
+      injected,
+      active,
+      peakActive,
+    };
   }
 }

@@ -1,11 +1,31 @@
 /** What a handler fault does to a call it catches. */
 export type FaultKind = 'delay' | 'error' | 'abort' | 'hang';
-export const FAULT_KINDS: readonly FaultKind[] = ['delay', 'error', 'abort', 'hang'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'delay',
+  'error',
+  'abort',
+  'hang',
+];
 
 /** gRPC status names, by code (1..16), so a fault can be given `UNAVAILABLE` or `14`. */
 export const GRPC_STATUS_NAMES: readonly string[] = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 
 /**
@@ -32,7 +52,16 @@ export interface FaultSpec {
 
 const MAX_DELAY_MS = 600_000;
 const MAX_DURATION_MS = 24 * 3_600_000;
-const KNOWN_FIELDS = new Set(['kind', 'method', 'percent', 'maxConcurrent', 'durationMs', 'delayMs', 'jitterMs', 'code']);
+const KNOWN_FIELDS = new Set([
+  'kind',
+  'method',
+  'percent',
+  'maxConcurrent',
+  'durationMs',
+  'delayMs',
+  'jitterMs',
+  'code',
+]);
 
 /**
  * Reads a fault from untrusted input (an admin request body): the spec, or a sentence saying
@@ -40,24 +69,49 @@ const KNOWN_FIELDS = new Set(['kind', 'method', 'percent', 'maxConcurrent', 'dur
  * silently becomes a default.
  */
 export function parseFaultSpec(input: unknown): FaultSpec | string {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'a fault must be a JSON object';
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return 'a fault must be a JSON object';
   const raw = input as Record<string, unknown>;
   const unknown = Object.keys(raw).filter((key) => !KNOWN_FIELDS.has(key));
-  if (unknown.length) return `unknown field ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')}; known: ${[...KNOWN_FIELDS].join(', ')}`;
+  if (unknown.length)
+    return `unknown field ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')}; known: ${[...KNOWN_FIELDS].join(', ')}`;
 
   const kind = raw.kind;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`;
+  if (
+    typeof kind !== 'string' ||
+    !(FAULT_KINDS as readonly string[]).includes(kind)
+  )
+    return `kind must be one of ${FAULT_KINDS.join(', ')}`;
   const method = raw.method ?? '*';
-  if (typeof method !== 'string' || !/^(\*|[A-Za-z_][A-Za-z0-9_]{0,99})$/.test(method)) return 'method must be a gRPC method name (e.g. "Reserve") or "*"';
+  if (
+    typeof method !== 'string' ||
+    !/^(\*|[A-Za-z_][A-Za-z0-9_]{0,99})$/.test(method)
+  )
+    return 'method must be a gRPC method name (e.g. "Reserve") or "*"';
 
-  const percent = number(raw, 'percent', { min: 0, max: 100, integer: false, fallback: 100 });
+  const percent = number(raw, 'percent', {
+    min: 0,
+    max: 100,
+    integer: false,
+    fallback: 100,
+  });
   if (typeof percent === 'string') return percent;
-  const maxConcurrent = number(raw, 'maxConcurrent', { min: 1, max: 1_000_000 });
+  const maxConcurrent = number(raw, 'maxConcurrent', {
+    min: 1,
+    max: 1_000_000,
+  });
   if (typeof maxConcurrent === 'string') return maxConcurrent;
-  const durationMs = number(raw, 'durationMs', { min: 1, max: MAX_DURATION_MS });
+  const durationMs = number(raw, 'durationMs', {
+    min: 1,
+    max: MAX_DURATION_MS,
+  });
   if (typeof durationMs === 'string') return durationMs;
 
-  const spec: { -readonly [K in keyof FaultSpec]: FaultSpec[K] } = { kind: kind as FaultKind, method, percent: percent! };
+  const spec: { -readonly [K in keyof FaultSpec]: FaultSpec[K] } = {
+    kind: kind as FaultKind,
+    method,
+    percent: percent!,
+  };
   if (maxConcurrent !== undefined) spec.maxConcurrent = maxConcurrent;
   if (durationMs !== undefined) spec.durationMs = durationMs;
 
@@ -65,7 +119,11 @@ export function parseFaultSpec(input: unknown): FaultSpec | string {
     const delayMs = number(raw, 'delayMs', { min: 0, max: MAX_DELAY_MS });
     if (typeof delayMs === 'string') return delayMs;
     if (delayMs === undefined) return 'delayMs is required for a delay fault';
-    const jitterMs = number(raw, 'jitterMs', { min: 0, max: MAX_DELAY_MS, fallback: 0 });
+    const jitterMs = number(raw, 'jitterMs', {
+      min: 0,
+      max: MAX_DELAY_MS,
+      fallback: 0,
+    });
     if (typeof jitterMs === 'string') return jitterMs;
     spec.delayMs = delayMs;
     spec.jitterMs = jitterMs;
@@ -83,17 +141,33 @@ export function parseFaultSpec(input: unknown): FaultSpec | string {
   return spec;
 }
 
-function number(raw: Record<string, unknown>, field: string, bounds: { min: number; max: number; integer?: boolean; fallback?: number }): number | undefined | string {
+function number(
+  raw: Record<string, unknown>,
+  field: string,
+  bounds: { min: number; max: number; integer?: boolean; fallback?: number },
+): number | undefined | string {
   const value = raw[field];
   if (value === undefined) return bounds.fallback;
   const integer = bounds.integer ?? true;
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) return `${field} must be ${integer ? 'a whole number' : 'a number'}`;
-  if (value < bounds.min || value > bounds.max) return `${field} must be within ${bounds.min}..${bounds.max}, got ${value}`;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value))
+  )
+    return `${field} must be ${integer ? 'a whole number' : 'a number'}`;
+  if (value < bounds.min || value > bounds.max)
+    return `${field} must be within ${bounds.min}..${bounds.max}, got ${value}`;
   return value;
 }
 
 function statusCode(value: unknown): number | string {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 16) return value;
+  if (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= 1 &&
+    value <= 16
+  )
+    return value;
   if (typeof value === 'string') {
     const index = GRPC_STATUS_NAMES.indexOf(value.toUpperCase());
     if (index >= 1) return index;
@@ -104,9 +178,17 @@ function statusCode(value: unknown): number | string {
 /** Short human form, for logs and the command line: `delay 800±50 ms on Reserve, 30 %, max 10, 30000 ms`. */
 export function describeFault(spec: FaultSpec): string {
   const what =
-    spec.kind === 'delay' ? `delay ${spec.delayMs}${spec.jitterMs ? `±${spec.jitterMs}` : ''} ms` : spec.kind === 'error' ? `error ${GRPC_STATUS_NAMES[spec.code ?? 14]}` : spec.kind;
-  const parts = [`${what} on ${spec.method === '*' ? 'every method' : spec.method}`, `${spec.percent} %`];
-  if (spec.maxConcurrent !== undefined) parts.push(`at most ${spec.maxConcurrent} at once`);
+    spec.kind === 'delay'
+      ? `delay ${spec.delayMs}${spec.jitterMs ? `±${spec.jitterMs}` : ''} ms`
+      : spec.kind === 'error'
+        ? `error ${GRPC_STATUS_NAMES[spec.code ?? 14]}`
+        : spec.kind;
+  const parts = [
+    `${what} on ${spec.method === '*' ? 'every method' : spec.method}`,
+    `${spec.percent} %`,
+  ];
+  if (spec.maxConcurrent !== undefined)
+    parts.push(`at most ${spec.maxConcurrent} at once`);
   if (spec.durationMs !== undefined) parts.push(`for ${spec.durationMs} ms`);
   return parts.join(', ');
 }

@@ -23,8 +23,16 @@ export interface InjectOptions {
  * (a delay that ran out), rejects with the fault's error, or with `signal`'s reason when the
  * caller gives up first. Its timer and listener are gone once it settles.
  */
-export function injectFault(fault: Pick<FaultSnapshot, 'id' | 'kind' | 'delayMs' | 'jitterMs' | 'code'>, options: InjectOptions = {}): Promise<void> {
-  const { signal, honourDeadline = true, clock = systemClock, random = Math.random } = options;
+export function injectFault(
+  fault: Pick<FaultSnapshot, 'id' | 'kind' | 'delayMs' | 'jitterMs' | 'code'>,
+  options: InjectOptions = {},
+): Promise<void> {
+  const {
+    signal,
+    honourDeadline = true,
+    clock = systemClock,
+    random = Math.random,
+  } = options;
   switch (fault.kind) {
     case 'error':
       return Promise.reject(new InjectedFaultError(fault.code ?? 14, fault.id));
@@ -34,13 +42,21 @@ export function injectFault(fault: Pick<FaultSnapshot, 'id' | 'kind' | 'delayMs'
       return wait(undefined, signal, clock);
     case 'delay': {
       const jitter = fault.jitterMs ? (random() * 2 - 1) * fault.jitterMs : 0;
-      return wait(Math.max(0, (fault.delayMs ?? 0) + jitter), honourDeadline ? signal : undefined, clock);
+      return wait(
+        Math.max(0, (fault.delayMs ?? 0) + jitter),
+        honourDeadline ? signal : undefined,
+        clock,
+      );
     }
   }
 }
 
 /** Resolves after `ms` (never, when `undefined`), or rejects as soon as `signal` aborts. */
-function wait(ms: number | undefined, signal: AbortSignal | undefined, clock: Clock): Promise<void> {
+function wait(
+  ms: number | undefined,
+  signal: AbortSignal | undefined,
+  clock: Clock,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);

@@ -14,7 +14,9 @@ export class InjectedFaultError extends Error {
     readonly code: number,
     readonly faultId: string,
   ) {
-    super(`${GRPC_STATUS_NAMES[code] ?? code} injected by chaos fault ${faultId}`);
+    super(
+      `${GRPC_STATUS_NAMES[code] ?? code} injected by chaos fault ${faultId}`,
+    );
   }
 
   /** What grpc-js error mapping reads as the status details. */

@@ -26,5 +26,11 @@ export function dropCall(serverCall: unknown): boolean {
 }
 
 function isStream(value: unknown): value is ResettableStream {
-  return typeof value === 'object' && value !== null && typeof (value as { close?: unknown }).close === 'function' && 'destroyed' in value && 'rstCode' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { close?: unknown }).close === 'function' &&
+    'destroyed' in value &&
+    'rstCode' in value
+  );
 }

@@ -1,5 +1,22 @@
-import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, Post, BadRequestException } from '@nestjs/common';
-import { FaultRegistry, type FaultSnapshot, type MethodLoad, TooManyFaultsError } from '../core/fault-registry';
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  BadRequestException,
+} from '@nestjs/common';
+import {
+  FaultRegistry,
+  type FaultSnapshot,
+  type MethodLoad,
+  TooManyFaultsError,
+} from '../core/fault-registry';
 import { parseFaultSpec } from '../core/fault-spec';
 import { CHAOS_MODULE_OPTIONS, type ChaosModuleOptions } from './chaos.options';
 
@@ -26,11 +43,13 @@ export class ChaosController {
   add(@Body() body: unknown): FaultSnapshot {
     this.assertEnabled();
     const spec = parseFaultSpec(body);
-    if (typeof spec === 'string') throw new BadRequestException(`invalid fault: ${spec}`);
+    if (typeof spec === 'string')
+      throw new BadRequestException(`invalid fault: ${spec}`);
     try {
       return this.registry.add(spec);
     } catch (error) {
-      if (TooManyFaultsError.is(error)) throw new BadRequestException(error.message);
+      if (TooManyFaultsError.is(error))
+        throw new BadRequestException(error.message);
       throw error;
     }
   }
@@ -44,7 +63,8 @@ export class ChaosController {
   @Delete('faults/:id')
   remove(@Param('id') id: string): { cleared: number } {
     this.assertEnabled();
-    if (!this.registry.remove(id)) throw new NotFoundException(`no active fault ${id.slice(0, 40)}`);
+    if (!this.registry.remove(id))
+      throw new NotFoundException(`no active fault ${id.slice(0, 40)}`);
     return { cleared: 1 };
   }
 
@@ -57,6 +77,9 @@ export class ChaosController {
   }
 
   private assertEnabled(): void {
-    if (!this.options.enabled) throw new ForbiddenException('chaos is disabled on this tier; start it with CHAOS_ENABLED=true');
+    if (!this.options.enabled)
+      throw new ForbiddenException(
+        'chaos is disabled on this tier; start it with CHAOS_ENABLED=true',
+      );
   }
 }

@@ -1,5 +1,19 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
-import { catchError, finalize, from, type Observable, switchMap, throwError } from 'rxjs';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+} from '@nestjs/common';
+import {
+  catchError,
+  finalize,
+  from,
+  type Observable,
+  switchMap,
+  throwError,
+} from 'rxjs';
 import { currentDeadline } from '@lib/deadline';
 import { CallDroppedError } from '../core/call-dropped.error';
 import { FaultRegistry } from '../core/fault-registry';
@@ -7,7 +21,10 @@ import { injectFault } from '../core/inject-fault';
 import { dropCall } from '../grpc/drop-call';
 import { CHAOS_MODULE_OPTIONS, type ChaosModuleOptions } from './chaos.options';
 
-type ServerCall = { getPath?: () => string; metadata?: { get(key: string): unknown[] } };
+type ServerCall = {
+  getPath?: () => string;
+  metadata?: { get(key: string): unknown[] };
+};
 
 /**
  * The gRPC server hook: a call caught by an active fault is delayed, answered with an error,
@@ -28,10 +45,15 @@ export class ChaosInterceptor implements NestInterceptor {
     this.honourDeadline = options.honourDeadline ?? true;
   }
 
-  intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
-    if (!this.options.enabled || context.getType() !== 'rpc') return next.handle();
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<unknown>,
+  ): Observable<unknown> {
+    if (!this.options.enabled || context.getType() !== 'rpc')
+      return next.handle();
     const call = context.getArgByIndex<ServerCall | undefined>(2);
-    const method = call?.getPath?.().split('/').pop() ?? context.getHandler().name;
+    const method =
+      call?.getPath?.().split('/').pop() ?? context.getHandler().name;
     const lease = this.registry.enter(method);
     const fault = lease.fault;
     // Bound to the request's scope now, while it is current.
@@ -45,7 +67,10 @@ export class ChaosInterceptor implements NestInterceptor {
       abortedAt = performance.now();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    const held = injectFault(fault, { signal, honourDeadline: this.honourDeadline }).finally(() => {
+    const held = injectFault(fault, {
+      signal,
+      honourDeadline: this.honourDeadline,
+    }).finally(() => {
       const endedAt = performance.now();
       signal?.removeEventListener('abort', onAbort);
       lease.release();

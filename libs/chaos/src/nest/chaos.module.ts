@@ -3,7 +3,11 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { FaultRegistry } from '../core/fault-registry';
 import { ChaosController } from './chaos.controller';
 import { ChaosInterceptor } from './chaos.interceptor';
-import { CHAOS_MODULE_OPTIONS, ConfigurableChaosModule, type ChaosModuleOptions } from './chaos.options';
+import {
+  CHAOS_MODULE_OPTIONS,
+  ConfigurableChaosModule,
+  type ChaosModuleOptions,
+} from './chaos.options';
 
 /**
  * Fault injection for a gRPC tier: the registry, the admin controller and the server hook (an
@@ -20,7 +24,8 @@ import { CHAOS_MODULE_OPTIONS, ConfigurableChaosModule, type ChaosModuleOptions 
         const logger = new Logger('chaos');
         return new FaultRegistry({
           maxFaults: options.maxFaults,
-          onChange: ({ type, fault }) => logger.warn({ msg: `chaos fault ${type}`, fault }),
+          onChange: ({ type, fault }) =>
+            logger.warn({ msg: `chaos fault ${type}`, fault }),
         });
       },
     },

@@ -12,6 +12,9 @@ export interface ChaosModuleOptions {
   readonly maxFaults?: number;
 }
 
-export const { ConfigurableModuleClass: ConfigurableChaosModule, MODULE_OPTIONS_TOKEN: CHAOS_MODULE_OPTIONS } = new ConfigurableModuleBuilder<ChaosModuleOptions>()
+export const {
+  ConfigurableModuleClass: ConfigurableChaosModule,
+  MODULE_OPTIONS_TOKEN: CHAOS_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<ChaosModuleOptions>()
   .setClassMethodName('forRoot')
   .build();

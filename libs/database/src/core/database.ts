@@ -1,4 +1,8 @@
-import { currentDeadline, type Deadline, reportLostDeadline } from '@lib/deadline';
+import {
+  currentDeadline,
+  type Deadline,
+  reportLostDeadline,
+} from '@lib/deadline';
 import { describeQuery } from './query-target';
 
 /** Parameters of one SQL statement, `$1`, `$2`, … in order. */
@@ -7,7 +11,10 @@ export type QueryParams = readonly unknown[];
 /** Something that runs SQL: the database itself, or one open transaction. */
 export interface QueryRunner {
   /** Runs one statement and returns its rows. */
-  query<R extends object = Record<string, unknown>>(text: string, params?: QueryParams): Promise<R[]>;
+  query<R extends object = Record<string, unknown>>(
+    text: string,
+    params?: QueryParams,
+  ): Promise<R[]>;
 }
 
 export interface QueryOptions {
@@ -19,7 +26,11 @@ export interface QueryOptions {
 export interface DatabaseStats {
   readonly kind: 'postgres' | 'pglite';
   /** Connections open / idle / callers waiting for one (postgres only). */
-  readonly connections?: { readonly total: number; readonly idle: number; readonly waiting: number };
+  readonly connections?: {
+    readonly total: number;
+    readonly idle: number;
+    readonly waiting: number;
+  };
   /** Queries stopped on the server because their deadline aborted or their statement_timeout fired. */
   readonly cancelledQueries: number;
 }
@@ -39,7 +50,11 @@ export abstract class Database implements QueryRunner {
   protected abstract readonly name: string;
 
   /** One statement in its own transaction, bound to the deadline. */
-  query<R extends object = Record<string, unknown>>(text: string, params: QueryParams = [], options: QueryOptions = {}): Promise<R[]> {
+  query<R extends object = Record<string, unknown>>(
+    text: string,
+    params: QueryParams = [],
+    options: QueryOptions = {},
+  ): Promise<R[]> {
     return this.bound(text, (tx) => tx.query<R>(text, params), options);
   }
 
@@ -47,18 +62,29 @@ export abstract class Database implements QueryRunner {
    * Runs `work` in one transaction bound to the deadline: committed when it resolves, rolled back
    * when it throws or the deadline aborts. Use only `tx` inside it.
    */
-  transaction<T>(work: (tx: QueryRunner) => Promise<T>, options: QueryOptions = {}): Promise<T> {
+  transaction<T>(
+    work: (tx: QueryRunner) => Promise<T>,
+    options: QueryOptions = {},
+  ): Promise<T> {
     return this.bound('transaction', work, options);
   }
 
   /** The engine's part: one transaction under `deadline` (statement timeout, cancel on abort). */
-  protected abstract run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T>;
+  protected abstract run<T>(
+    deadline: Deadline | undefined,
+    work: (tx: QueryRunner) => Promise<T>,
+  ): Promise<T>;
 
   // Not async: the lost-deadline report must run on the caller's stack, to name its call site.
-  private bound<T>(what: string, work: (tx: QueryRunner) => Promise<T>, options: QueryOptions): Promise<T> {
+  private bound<T>(
+    what: string,
+    work: (tx: QueryRunner) => Promise<T>,
+    options: QueryOptions,
+  ): Promise<T> {
     const deadline = options.deadline ?? currentDeadline();
     try {
-      if (!deadline) reportLostDeadline('query', describeQuery(this.name, what));
+      if (!deadline)
+        reportLostDeadline('query', describeQuery(this.name, what));
       deadline?.throwIfExpired();
     } catch (error) {
       return Promise.reject(error);

@@ -11,7 +11,11 @@ describe(migrate.name, () => {
   });
 
   it('refuses a schema name that is not a plain identifier (it is spliced into SQL)', async () => {
-    await expect(migrate(untouchable, 'shop; DROP TABLE x', [])).rejects.toThrow('migrate: "shop; DROP TABLE x" is not a plain lower-case SQL identifier');
+    await expect(
+      migrate(untouchable, 'shop; DROP TABLE x', []),
+    ).rejects.toThrow(
+      'migrate: "shop; DROP TABLE x" is not a plain lower-case SQL identifier',
+    );
   });
 
   it('refuses two migrations with the same id', async () => {
@@ -19,6 +23,8 @@ describe(migrate.name, () => {
       { id: '001', statements: ['SELECT 1'] },
       { id: '001', statements: ['SELECT 2'] },
     ];
-    await expect(migrate(untouchable, 'shop', twice)).rejects.toThrow('migrate(shop): duplicate migration ids');
+    await expect(migrate(untouchable, 'shop', twice)).rejects.toThrow(
+      'migrate(shop): duplicate migration ids',
+    );
   });
 });

@@ -12,6 +12,12 @@ export function isQueryCanceled(error: unknown): boolean {
  * The server stopped a query at its `statement_timeout`: the deadline ran out in the database.
  * A {@link DeadlineExceededError}, so it maps to DEADLINE_EXCEEDED / 504 like any other expiry.
  */
-export function queryTimedOut(timeoutMs: number, cause: unknown): DeadlineExceededError {
-  return new DeadlineExceededError(`query stopped by the database at its ${timeoutMs} ms statement_timeout`, { cause });
+export function queryTimedOut(
+  timeoutMs: number,
+  cause: unknown,
+): DeadlineExceededError {
+  return new DeadlineExceededError(
+    `query stopped by the database at its ${timeoutMs} ms statement_timeout`,
+    { cause },
+  );
 }

@@ -23,6 +23,8 @@ describe(statementTimeoutMs.name, () => {
 
 describe(beginWithTimeout.name, () => {
   it('opens the transaction and sets the timeout for it alone, in one round trip', () => {
-    expect(beginWithTimeout(1234.9)).toBe('BEGIN; SET LOCAL statement_timeout = 1234');
+    expect(beginWithTimeout(1234.9)).toBe(
+      'BEGIN; SET LOCAL statement_timeout = 1234',
+    );
   });
 });

@@ -4,7 +4,10 @@ import type { Deadline } from '@lib/deadline';
  * The `statement_timeout` to set for work under `deadline`: what is left, whole milliseconds,
  * at least 1 (`0` would mean "no timeout" to PostgreSQL).
  */
-export function statementTimeoutMs(deadline: Deadline | undefined, noDeadlineMs: number): number {
+export function statementTimeoutMs(
+  deadline: Deadline | undefined,
+  noDeadlineMs: number,
+): number {
   if (!deadline) return Math.max(1, Math.ceil(noDeadlineMs));
   return Math.max(1, Math.floor(deadline.remaining()));
 }

@@ -2,7 +2,10 @@
  * Settles with `work`, or rejects with the abort reason as soon as `signal` aborts. The work itself
  * goes on; whoever started it cleans it up (cancel, roll back, release).
  */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   if (!signal) return work;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

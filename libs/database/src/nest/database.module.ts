@@ -1,4 +1,12 @@
-import { type DynamicModule, Inject, Injectable, Logger, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type ModuleMetadata,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { lostDeadlineCount } from '@lib/deadline';
 import { Database } from '../core/database';
 import { migrate, type Migration } from '../core/migration';
@@ -13,8 +21,13 @@ export interface DatabaseModuleOptions extends OpenDatabaseOptions {
   readonly report?: (name: string, source: () => unknown) => void;
 }
 
-export interface DatabaseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  readonly useFactory: (...args: never[]) => DatabaseModuleOptions | Promise<DatabaseModuleOptions>;
+export interface DatabaseModuleAsyncOptions extends Pick<
+  ModuleMetadata,
+  'imports'
+> {
+  readonly useFactory: (
+    ...args: never[]
+  ) => DatabaseModuleOptions | Promise<DatabaseModuleOptions>;
   readonly inject?: unknown[];
 }
 
@@ -46,9 +59,21 @@ export class DatabaseModule {
             const logger = new Logger('Database');
             const db = await openDatabase(resolved);
             try {
-              const applied = await migrate(db, resolved.schema, resolved.migrations ?? []);
-              logger.log({ msg: 'database ready', kind: db.kind, schema: resolved.schema, migrationsApplied: applied });
-              resolved.report?.('database', () => ({ ...db.stats(), lostDeadlines: lostDeadlineCount() }));
+              const applied = await migrate(
+                db,
+                resolved.schema,
+                resolved.migrations ?? [],
+              );
+              logger.log({
+                msg: 'database ready',
+                kind: db.kind,
+                schema: resolved.schema,
+                migrationsApplied: applied,
+              });
+              resolved.report?.('database', () => ({
+                ...db.stats(),
+                lostDeadlines: lostDeadlineCount(),
+              }));
             } catch (error) {
               await db.close().catch(() => undefined);
               throw error;

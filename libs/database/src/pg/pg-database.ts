@@ -1,8 +1,16 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import type { Deadline } from '@lib/deadline';
-import { Database, type DatabaseStats, type QueryParams, type QueryRunner } from '../core/database';
+import {
+  Database,
+  type DatabaseStats,
+  type QueryParams,
+  type QueryRunner,
+} from '../core/database';
 import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
-import { beginWithTimeout, statementTimeoutMs } from '../core/statement-timeout';
+import {
+  beginWithTimeout,
+  statementTimeoutMs,
+} from '../core/statement-timeout';
 import { untilAborted } from '../core/until-aborted';
 
 export interface PgDatabaseOptions {
@@ -41,17 +49,25 @@ export class PgDatabase extends Database {
     this.noDeadlineTimeoutMs = options.noDeadlineTimeoutMs ?? 5_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     // No client-side query_timeout: it destroys the socket. The server-side timeout stops the work instead.
-    this.pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10, connectionTimeoutMillis: this.connectTimeoutMs, keepAlive: true });
+    this.pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+      keepAlive: true,
+    });
     // An idle connection dropped by the server (restart, admin kill) must not crash the process;
     // the pool discards it and opens a fresh one on demand.
     this.pool.on('error', () => undefined);
   }
 
-
   stats(): DatabaseStats {
     return {
       kind: this.kind,
-      connections: { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount },
+      connections: {
+        total: this.pool.totalCount,
+        idle: this.pool.idleCount,
+        waiting: this.pool.waitingCount,
+      },
       cancelledQueries: this.cancelledQueries,
     };
   }
@@ -61,8 +77,10 @@ export class PgDatabase extends Database {
     await this.pool.end();
   }
 
-
-  protected async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
+  protected async run<T>(
+    deadline: Deadline | undefined,
+    work: (tx: QueryRunner) => Promise<T>,
+  ): Promise<T> {
     const signal = deadline?.signal;
     const client = await this.checkout(signal);
     const timeoutMs = statementTimeoutMs(deadline, this.noDeadlineTimeoutMs);
@@ -72,7 +90,10 @@ export class PgDatabase extends Database {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const runner: QueryRunner = {
-      query: async <R extends object>(text: string, params: QueryParams = []): Promise<R[]> => {
+      query: async <R extends object>(
+        text: string,
+        params: QueryParams = [],
+      ): Promise<R[]> => {
         // Work inside a transaction must not start another statement once the deadline is gone.
         if (signal?.aborted) throw signal.reason;
         return (await client.query<R>(text, params as unknown[])).rows;
@@ -121,7 +142,11 @@ export class PgDatabase extends Database {
   }
 
   /** Once the statement has ended (finished or cancelled) and any cancel has landed: roll back if needed, then release. */
-  private async giveBack(client: PoolClient, body: Promise<unknown>, cancelling: () => Promise<void> | undefined): Promise<void> {
+  private async giveBack(
+    client: PoolClient,
+    body: Promise<unknown>,
+    cancelling: () => Promise<void> | undefined,
+  ): Promise<void> {
     const ok = await body.then(
       () => true,
       () => false,
@@ -142,11 +167,19 @@ export class PgDatabase extends Database {
 
   /** Stops the backend's current statement from a separate connection (the pool may be exhausted). */
   private async cancelBackend(pid: number): Promise<void> {
-    const canceller = new Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.connectTimeoutMs });
+    const canceller = new Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+    });
     canceller.on('error', () => undefined);
     try {
       await canceller.connect();
-      const [row] = (await canceller.query<{ cancelled: boolean }>('SELECT pg_cancel_backend($1) AS cancelled', [pid])).rows;
+      const [row] = (
+        await canceller.query<{ cancelled: boolean }>(
+          'SELECT pg_cancel_backend($1) AS cancelled',
+          [pid],
+        )
+      ).rows;
       if (row?.cancelled) this.cancelledQueries++;
     } catch {
       // Could not reach the server to cancel: the statement_timeout still stops the statement.

@@ -1,6 +1,11 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Deadline } from '@lib/deadline';
-import { Database, type DatabaseStats, type QueryParams, type QueryRunner } from '../core/database';
+import {
+  Database,
+  type DatabaseStats,
+  type QueryParams,
+  type QueryRunner,
+} from '../core/database';
 import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
 import { statementTimeoutMs } from '../core/statement-timeout';
 import { untilAborted } from '../core/until-aborted';
@@ -39,12 +44,13 @@ export class PgliteDatabase extends Database {
     this.noDeadlineTimeoutMs = options.noDeadlineTimeoutMs ?? 5_000;
   }
 
-  static async open(options: PgliteDatabaseOptions = {}): Promise<PgliteDatabase> {
+  static async open(
+    options: PgliteDatabaseOptions = {},
+  ): Promise<PgliteDatabase> {
     const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
     await db.waitReady;
     return new PgliteDatabase(db, options);
   }
-
 
   stats(): DatabaseStats {
     return { kind: this.kind, cancelledQueries: this.cancelledQueries };
@@ -55,8 +61,10 @@ export class PgliteDatabase extends Database {
     await this.db.close();
   }
 
-
-  protected async run<T>(deadline: Deadline | undefined, work: (tx: QueryRunner) => Promise<T>): Promise<T> {
+  protected async run<T>(
+    deadline: Deadline | undefined,
+    work: (tx: QueryRunner) => Promise<T>,
+  ): Promise<T> {
     const signal = deadline?.signal;
     const timeoutMs = statementTimeoutMs(deadline, this.noDeadlineTimeoutMs);
     const body = this.db.transaction(async (tx: Transaction) => {
@@ -64,7 +72,10 @@ export class PgliteDatabase extends Database {
       if (signal?.aborted) throw signal.reason;
       await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
       return work({
-        query: async <R extends object>(text: string, params: QueryParams = []): Promise<R[]> => {
+        query: async <R extends object>(
+          text: string,
+          params: QueryParams = [],
+        ): Promise<R[]> => {
           if (signal?.aborted) throw signal.reason;
           return (await tx.query<R>(text, params as unknown[])).rows;
         },

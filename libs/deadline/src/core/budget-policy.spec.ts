@@ -1,16 +1,36 @@
-import { type BudgetPolicy, resolveBudget, validateBudgetPolicy } from './budget-policy';
+import {
+  type BudgetPolicy,
+  resolveBudget,
+  validateBudgetPolicy,
+} from './budget-policy';
 import { InvalidTimeoutError } from './invalid-timeout.error';
 
-const policy: BudgetPolicy = { defaultBudgetMs: 5_000, maxBudgetMs: 30_000, minBudgetMs: 10 };
-const header = (raw: string | string[] | undefined) => [{ name: 'x-request-timeout', raw }];
+const policy: BudgetPolicy = {
+  defaultBudgetMs: 5_000,
+  maxBudgetMs: 30_000,
+  minBudgetMs: 10,
+};
+const header = (raw: string | string[] | undefined) => [
+  { name: 'x-request-timeout', raw },
+];
 
 describe(resolveBudget.name, () => {
   it('uses the default when no source is present', () => {
-    expect(resolveBudget(header(undefined), policy)).toEqual({ ok: true, value: { budgetMs: 5_000, source: 'default', belowMinimum: false } });
+    expect(resolveBudget(header(undefined), policy)).toEqual({
+      ok: true,
+      value: { budgetMs: 5_000, source: 'default', belowMinimum: false },
+    });
   });
 
   it('takes a valid header as is', () => {
-    expect(resolveBudget(header('2000'), policy)).toEqual({ ok: true, value: { budgetMs: 2_000, source: 'x-request-timeout', belowMinimum: false } });
+    expect(resolveBudget(header('2000'), policy)).toEqual({
+      ok: true,
+      value: {
+        budgetMs: 2_000,
+        source: 'x-request-timeout',
+        belowMinimum: false,
+      },
+    });
   });
 
   it('lets the smallest of several sources win', () => {
@@ -22,13 +42,21 @@ describe(resolveBudget.name, () => {
       ],
       policy,
     );
-    expect(result).toEqual({ ok: true, value: { budgetMs: 700, source: '?timeout', belowMinimum: false } });
+    expect(result).toEqual({
+      ok: true,
+      value: { budgetMs: 700, source: '?timeout', belowMinimum: false },
+    });
   });
 
   it('clamps a budget above the maximum and remembers what was asked', () => {
     expect(resolveBudget(header('99999999999999'), policy)).toEqual({
       ok: true,
-      value: { budgetMs: 30_000, source: 'x-request-timeout', requestedMs: 99_999_999_999_999, belowMinimum: false },
+      value: {
+        budgetMs: 30_000,
+        source: 'x-request-timeout',
+        requestedMs: 99_999_999_999_999,
+        belowMinimum: false,
+      },
     });
   });
 
@@ -61,11 +89,19 @@ describe(resolveBudget.name, () => {
 
   it('refuses a header sent twice', () => {
     const result = resolveBudget(header(['100', '200']), policy);
-    expect(!result.ok && result.error.message).toBe('invalid x-request-timeout: sent 2 times; send it once');
+    expect(!result.ok && result.error.message).toBe(
+      'invalid x-request-timeout: sent 2 times; send it once',
+    );
   });
 
   it('refuses when any source is malformed, even if another is valid', () => {
-    const result = resolveBudget([{ name: 'x-request-timeout', raw: '500' }, { name: '?timeout', raw: 'soon' }], policy);
+    const result = resolveBudget(
+      [
+        { name: 'x-request-timeout', raw: '500' },
+        { name: '?timeout', raw: 'soon' },
+      ],
+      policy,
+    );
     expect(!result.ok && result.error.source).toBe('?timeout');
   });
 });
@@ -76,7 +112,13 @@ describe(validateBudgetPolicy.name, () => {
   });
 
   it('lists every problem at once', () => {
-    expect(validateBudgetPolicy({ defaultBudgetMs: 40_000, maxBudgetMs: 30_000, minBudgetMs: -1 })).toEqual([
+    expect(
+      validateBudgetPolicy({
+        defaultBudgetMs: 40_000,
+        maxBudgetMs: 30_000,
+        minBudgetMs: -1,
+      }),
+    ).toEqual([
       'minBudgetMs must be a whole number of milliseconds ≥ 0, got -1',
       'defaultBudgetMs (40000) exceeds maxBudgetMs (30000)',
     ]);

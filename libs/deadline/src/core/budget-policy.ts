@@ -34,11 +34,23 @@ export interface ResolvedBudget {
 export function validateBudgetPolicy(policy: BudgetPolicy): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(policy)) {
-    if (!Number.isSafeInteger(value) || value < 0) problems.push(`${key} must be a whole number of milliseconds ≥ 0, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      problems.push(
+        `${key} must be a whole number of milliseconds ≥ 0, got ${value}`,
+      );
   }
-  if (policy.minBudgetMs > policy.maxBudgetMs) problems.push(`minBudgetMs (${policy.minBudgetMs}) exceeds maxBudgetMs (${policy.maxBudgetMs})`);
-  if (policy.defaultBudgetMs > policy.maxBudgetMs) problems.push(`defaultBudgetMs (${policy.defaultBudgetMs}) exceeds maxBudgetMs (${policy.maxBudgetMs})`);
-  if (policy.defaultBudgetMs < policy.minBudgetMs) problems.push(`defaultBudgetMs (${policy.defaultBudgetMs}) is below minBudgetMs (${policy.minBudgetMs})`);
+  if (policy.minBudgetMs > policy.maxBudgetMs)
+    problems.push(
+      `minBudgetMs (${policy.minBudgetMs}) exceeds maxBudgetMs (${policy.maxBudgetMs})`,
+    );
+  if (policy.defaultBudgetMs > policy.maxBudgetMs)
+    problems.push(
+      `defaultBudgetMs (${policy.defaultBudgetMs}) exceeds maxBudgetMs (${policy.maxBudgetMs})`,
+    );
+  if (policy.defaultBudgetMs < policy.minBudgetMs)
+    problems.push(
+      `defaultBudgetMs (${policy.defaultBudgetMs}) is below minBudgetMs (${policy.minBudgetMs})`,
+    );
   return problems;
 }
 
@@ -46,20 +58,39 @@ export function validateBudgetPolicy(policy: BudgetPolicy): string[] {
  * Applies the policy: every present source must be valid (a malformed one is an error even
  * when another is fine), the smallest wins, the result is clamped to the maximum.
  */
-export function resolveBudget(sources: readonly BudgetSource[], policy: BudgetPolicy): Result<ResolvedBudget, InvalidTimeoutError> {
+export function resolveBudget(
+  sources: readonly BudgetSource[],
+  policy: BudgetPolicy,
+): Result<ResolvedBudget, InvalidTimeoutError> {
   let smallest: { ms: number; source: string } | undefined;
   for (const { name, raw } of sources) {
     const parsed = parseTimeoutMs(name, raw);
     if (!parsed.ok) return parsed;
-    if (parsed.value !== undefined && (smallest === undefined || parsed.value < smallest.ms)) {
+    if (
+      parsed.value !== undefined &&
+      (smallest === undefined || parsed.value < smallest.ms)
+    ) {
       smallest = { ms: parsed.value, source: name };
     }
   }
   if (smallest === undefined) {
-    return ok({ budgetMs: policy.defaultBudgetMs, source: 'default', belowMinimum: false });
+    return ok({
+      budgetMs: policy.defaultBudgetMs,
+      source: 'default',
+      belowMinimum: false,
+    });
   }
   if (smallest.ms > policy.maxBudgetMs) {
-    return ok({ budgetMs: policy.maxBudgetMs, source: smallest.source, requestedMs: smallest.ms, belowMinimum: false });
+    return ok({
+      budgetMs: policy.maxBudgetMs,
+      source: smallest.source,
+      requestedMs: smallest.ms,
+      belowMinimum: false,
+    });
   }
-  return ok({ budgetMs: smallest.ms, source: smallest.source, belowMinimum: smallest.ms < policy.minBudgetMs });
+  return ok({
+    budgetMs: smallest.ms,
+    source: smallest.source,
+    belowMinimum: smallest.ms < policy.minBudgetMs,
+  });
 }

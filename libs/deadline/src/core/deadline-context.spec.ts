@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from './deadline';
-import { currentDeadline, currentScope, runInScope, runWithDeadline } from './deadline-context';
+import {
+  currentDeadline,
+  currentScope,
+  runInScope,
+  runWithDeadline,
+} from './deadline-context';
 import { DeadlineScope } from './deadline-scope';
 
 describe('deadline context', () => {
@@ -12,17 +17,27 @@ describe('deadline context', () => {
     const seen = await Promise.all(
       Array.from({ length: 50 }, (_, i) => {
         const deadline = Deadline.after(1_000 + i);
-        return runInScope(new DeadlineScope(deadline, 'svc', `m${i}`, 1_000 + i), async () => {
-          await sleep(Math.random() * 5);
-          await Promise.resolve();
-          const inTimer = await new Promise<Deadline | undefined>((resolve) => setTimeout(() => resolve(currentDeadline()), 1));
-          deadline.dispose();
-          return { same: inTimer === deadline && currentDeadline() === deadline, method: currentScope()?.method };
-        });
+        return runInScope(
+          new DeadlineScope(deadline, 'svc', `m${i}`, 1_000 + i),
+          async () => {
+            await sleep(Math.random() * 5);
+            await Promise.resolve();
+            const inTimer = await new Promise<Deadline | undefined>((resolve) =>
+              setTimeout(() => resolve(currentDeadline()), 1),
+            );
+            deadline.dispose();
+            return {
+              same: inTimer === deadline && currentDeadline() === deadline,
+              method: currentScope()?.method,
+            };
+          },
+        );
       }),
     );
     expect(seen.every((s) => s.same)).toBe(true);
-    expect(seen.map((s) => s.method)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(seen.map((s) => s.method)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `m${i}`),
+    );
   });
 
   it('runs explicit work with the deadline it is given, and only inside', async () => {

@@ -23,6 +23,18 @@ export function runInScope<T>(scope: DeadlineScope, fn: () => T): T {
  * Runs `fn` with an explicit deadline in scope: for work started outside a request
  * (a job, a script) that must still be bounded and cancellable.
  */
-export function runWithDeadline<T>(deadline: Deadline, fn: () => T, name: { service?: string; method?: string } = {}): T {
-  return storage.run(new DeadlineScope(deadline, name.service ?? 'local', name.method ?? 'run', deadline.budgetMs), fn);
+export function runWithDeadline<T>(
+  deadline: Deadline,
+  fn: () => T,
+  name: { service?: string; method?: string } = {},
+): T {
+  return storage.run(
+    new DeadlineScope(
+      deadline,
+      name.service ?? 'local',
+      name.method ?? 'run',
+      deadline.budgetMs,
+    ),
+    fn,
+  );
 }

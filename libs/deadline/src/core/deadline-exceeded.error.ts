@@ -8,6 +8,9 @@ export class DeadlineExceededError extends Error {
   }
 
   static is(error: unknown): error is DeadlineExceededError {
-    return error instanceof DeadlineExceededError || (error as { tag?: unknown } | null)?.tag === 'DeadlineExceededError';
+    return (
+      error instanceof DeadlineExceededError ||
+      (error as { tag?: unknown } | null)?.tag === 'DeadlineExceededError'
+    );
   }
 }

@@ -27,7 +27,8 @@ export class DeadlineScope {
 
   /** Called by outgoing clients around each call; a wide fan-out lifts the signal's listener warning once. */
   callStarted(): void {
-    if (++this.inFlight === FAN_OUT_WARNING_AT) this.deadline.allowManyListeners();
+    if (++this.inFlight === FAN_OUT_WARNING_AT)
+      this.deadline.allowManyListeners();
   }
 
   callEnded(): void {

@@ -84,7 +84,10 @@ describe(Deadline.name, () => {
 
   it('reports a foreign parent abort as a cancellation, keeping the cause', () => {
     const controller = new AbortController();
-    const deadline = Deadline.after(1_000, { clock, signal: controller.signal });
+    const deadline = Deadline.after(1_000, {
+      clock,
+      signal: controller.signal,
+    });
     const cause = new Error('socket closed');
     controller.abort(cause);
     expect(deadline.signal.reason).toBeInstanceOf(CancelledError);
@@ -94,8 +97,13 @@ describe(Deadline.name, () => {
   it('starts aborted when the parent already is', () => {
     const controller = new AbortController();
     controller.abort(new DeadlineExceededError('upstream gave up'));
-    const deadline = Deadline.after(1_000, { clock, signal: controller.signal });
-    expect(deadline.signal.reason).toEqual(new DeadlineExceededError('upstream gave up'));
+    const deadline = Deadline.after(1_000, {
+      clock,
+      signal: controller.signal,
+    });
+    expect(deadline.signal.reason).toEqual(
+      new DeadlineExceededError('upstream gave up'),
+    );
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -129,19 +137,31 @@ describe(Deadline.name, () => {
   it('leaves no timer and no abort listener behind after 10,000 deadlines on the real clock', async () => {
     const parent = new AbortController();
     setMaxListeners(0, parent.signal); // one long-lived parent shared by thousands of children
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'Timeout').length;
     const expiring: Promise<void>[] = [];
     for (let i = 0; i < 10_000; i++) {
-      const deadline = Deadline.after(i % 2 === 0 ? 60_000 : 1, { signal: parent.signal });
+      const deadline = Deadline.after(i % 2 === 0 ? 60_000 : 1, {
+        signal: parent.signal,
+      });
       if (i % 2 === 0) {
         if (i % 4 === 0) deadline.dispose();
         else deadline.cancel();
       } else {
-        expiring.push(new Promise((resolve) => deadline.signal.addEventListener('abort', () => resolve(), { once: true })));
+        expiring.push(
+          new Promise((resolve) =>
+            deadline.signal.addEventListener('abort', () => resolve(), {
+              once: true,
+            }),
+          ),
+        );
       }
     }
     await Promise.all(expiring); // the 1 ms half settle by expiring
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(timersBefore);
+    expect(
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length,
+    ).toBeLessThanOrEqual(timersBefore);
   });
 });

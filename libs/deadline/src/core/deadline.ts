@@ -51,7 +51,11 @@ export class Deadline {
       return;
     }
     if (!(budgetMs > 0)) {
-      this.abort(new DeadlineExceededError(`deadline exceeded: budget was ${formatMs(budgetMs)}`));
+      this.abort(
+        new DeadlineExceededError(
+          `deadline exceeded: budget was ${formatMs(budgetMs)}`,
+        ),
+      );
       return;
     }
     if (parent) {
@@ -59,7 +63,10 @@ export class Deadline {
       parent.addEventListener('abort', this.onParentAbort, { once: true });
     }
     if (Number.isFinite(budgetMs)) {
-      this.timer = clock.setTimeout(this.onTimeout, Math.min(budgetMs, MAX_TIMER_DELAY_MS));
+      this.timer = clock.setTimeout(
+        this.onTimeout,
+        Math.min(budgetMs, MAX_TIMER_DELAY_MS),
+      );
     }
   }
 
@@ -86,7 +93,8 @@ export class Deadline {
 
   /** Why the work should stop, once it should. */
   get reason(): DeadlineExceededError | CancelledError | undefined {
-    if (this.signal.aborted) return this.signal.reason as DeadlineExceededError | CancelledError;
+    if (this.signal.aborted)
+      return this.signal.reason as DeadlineExceededError | CancelledError;
     if (this.clock.now() >= this.expiresAt) return new DeadlineExceededError();
     return undefined;
   }
@@ -135,10 +143,17 @@ export class Deadline {
     // Timers cap at ~24.8 days (a longer delay fires at once): re-arm until the real expiry.
     const left = this.expiresAt - this.clock.now();
     if (left > EXPIRY_TOLERANCE_MS) {
-      this.timer = this.clock.setTimeout(this.onTimeout, Math.min(left, MAX_TIMER_DELAY_MS));
+      this.timer = this.clock.setTimeout(
+        this.onTimeout,
+        Math.min(left, MAX_TIMER_DELAY_MS),
+      );
       return;
     }
-    this.abort(new DeadlineExceededError(`deadline exceeded after ${formatMs(this.budgetMs)}`));
+    this.abort(
+      new DeadlineExceededError(
+        `deadline exceeded after ${formatMs(this.budgetMs)}`,
+      ),
+    );
   };
 
   private readonly onParentAbort = (): void => {
@@ -172,8 +187,11 @@ const EXPIRY_TOLERANCE_MS = 1;
 
 /** Keeps our own reasons as they are; anything else from a foreign signal becomes a cancellation. */
 function adoptReason(reason: unknown): Error {
-  if (DeadlineExceededError.is(reason) || CancelledError.is(reason)) return reason;
-  return new CancelledError('cancelled by the parent signal', { cause: reason });
+  if (DeadlineExceededError.is(reason) || CancelledError.is(reason))
+    return reason;
+  return new CancelledError('cancelled by the parent signal', {
+    cause: reason,
+  });
 }
 
 function formatMs(ms: number): string {

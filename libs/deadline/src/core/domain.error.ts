@@ -20,6 +20,9 @@ export class DomainError extends Error {
   }
 
   static is(error: unknown): error is DomainError {
-    return error instanceof DomainError || (error as { tag?: unknown } | null)?.tag === 'DomainError';
+    return (
+      error instanceof DomainError ||
+      (error as { tag?: unknown } | null)?.tag === 'DomainError'
+    );
   }
 }

@@ -1,8 +1,19 @@
 import fc from 'fast-check';
-import { formatGrpcTimeout, MAX_GRPC_TIMEOUT_MS, parseGrpcTimeout } from './grpc-timeout';
+import {
+  formatGrpcTimeout,
+  MAX_GRPC_TIMEOUT_MS,
+  parseGrpcTimeout,
+} from './grpc-timeout';
 import { InvalidTimeoutError } from './invalid-timeout.error';
 
-const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 };
+const UNIT_MS: Record<string, number> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1_000,
+  m: 1,
+  u: 1e-3,
+  n: 1e-6,
+};
 
 describe(parseGrpcTimeout.name, () => {
   it.each([
@@ -19,17 +30,31 @@ describe(parseGrpcTimeout.name, () => {
     expect(parseGrpcTimeout(wire)).toEqual({ ok: true, value: ms });
   });
 
-  it.each(['', 'm', '100', '100x', '123456789m', '-1m', '1.5S', ' 1S', '1S ', '1 S', '1s', '1h', '1e3m', '１S', '100mm', '500u500'])(
-    'refuses %j with a typed error',
-    (wire) => {
-      const result = parseGrpcTimeout(wire);
-      expect(result.ok).toBe(false);
-      if (!result.ok) {
-        expect(result.error).toBeInstanceOf(InvalidTimeoutError);
-        expect(result.error.source).toBe('grpc-timeout');
-      }
-    },
-  );
+  it.each([
+    '',
+    'm',
+    '100',
+    '100x',
+    '123456789m',
+    '-1m',
+    '1.5S',
+    ' 1S',
+    '1S ',
+    '1 S',
+    '1s',
+    '1h',
+    '1e3m',
+    '１S',
+    '100mm',
+    '500u500',
+  ])('refuses %j with a typed error', (wire) => {
+    const result = parseGrpcTimeout(wire);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error).toBeInstanceOf(InvalidTimeoutError);
+      expect(result.error.source).toBe('grpc-timeout');
+    }
+  });
 
   it('accepts exactly the spec grammar: 1-8 digits then one unit', () => {
     fc.assert(
@@ -75,24 +100,33 @@ describe(formatGrpcTimeout.name, () => {
 
   it('round-trips every value and unit: parse(format(parse(x))) = parse(x)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 99_999_999 }), fc.constantFrom(...Object.keys(UNIT_MS)), (value, unit) => {
-        const wire = `${value}${unit}`;
-        const ms = (parseGrpcTimeout(wire) as { value: number }).value;
-        const again = parseGrpcTimeout(formatGrpcTimeout(ms));
-        expect(again.ok).toBe(true);
-        expect((again as { value: number }).value).toBeCloseTo(ms, 9);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 99_999_999 }),
+        fc.constantFrom(...Object.keys(UNIT_MS)),
+        (value, unit) => {
+          const wire = `${value}${unit}`;
+          const ms = (parseGrpcTimeout(wire) as { value: number }).value;
+          const again = parseGrpcTimeout(formatGrpcTimeout(ms));
+          expect(again.ok).toBe(true);
+          expect((again as { value: number }).value).toBeCloseTo(ms, 9);
+        },
+      ),
       { numRuns: 5_000 },
     );
   });
 
   it('always emits a value the strict parser accepts, never less than asked', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: MAX_GRPC_TIMEOUT_MS, noNaN: true }), (ms) => {
-        const parsed = parseGrpcTimeout(formatGrpcTimeout(ms));
-        expect(parsed.ok).toBe(true);
-        expect((parsed as { value: number }).value).toBeGreaterThanOrEqual(ms * (1 - 1e-12));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: MAX_GRPC_TIMEOUT_MS, noNaN: true }),
+        (ms) => {
+          const parsed = parseGrpcTimeout(formatGrpcTimeout(ms));
+          expect(parsed.ok).toBe(true);
+          expect((parsed as { value: number }).value).toBeGreaterThanOrEqual(
+            ms * (1 - 1e-12),
+          );
+        },
+      ),
       { numRuns: 5_000 },
     );
   });

@@ -9,7 +9,14 @@ import { err, ok, type Result } from './result';
 export const GRPC_TIMEOUT_HEADER = 'grpc-timeout';
 
 const MAX_VALUE = 99_999_999;
-const UNIT_MS = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 } as const;
+const UNIT_MS = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1_000,
+  m: 1,
+  u: 1e-3,
+  n: 1e-6,
+} as const;
 type Unit = keyof typeof UNIT_MS;
 /** Finest first: formatting picks the first unit whose value fits in 8 digits. */
 const UNITS_FINEST_FIRST: readonly Unit[] = ['n', 'u', 'm', 'S', 'M', 'H'];
@@ -19,10 +26,17 @@ const GRPC_TIMEOUT = /^(\d{1,8})([HMSmun])$/;
 export const MAX_GRPC_TIMEOUT_MS = MAX_VALUE * UNIT_MS.H;
 
 /** Parses a `grpc-timeout` value into milliseconds (fractional for `u` and `n`). Anything else is refused. */
-export function parseGrpcTimeout(value: string): Result<number, InvalidTimeoutError> {
+export function parseGrpcTimeout(
+  value: string,
+): Result<number, InvalidTimeoutError> {
   const match = GRPC_TIMEOUT.exec(value);
   if (match === null) {
-    return err(new InvalidTimeoutError(GRPC_TIMEOUT_HEADER, `"${truncate(value)}" is not 1-8 digits followed by one of H M S m u n`));
+    return err(
+      new InvalidTimeoutError(
+        GRPC_TIMEOUT_HEADER,
+        `"${truncate(value)}" is not 1-8 digits followed by one of H M S m u n`,
+      ),
+    );
   }
   return ok(Number(match[1]) * UNIT_MS[match[2] as Unit]);
 }

@@ -24,12 +24,26 @@ export const HOPS_METADATA_KEY = 'x-deadline-hops';
 /** A hostile or broken downstream cannot make us parse or keep more than this. */
 const MAX_ENCODED_LENGTH = 8 * 1024;
 const MAX_HOPS = 32;
-const OUTCOMES: ReadonlySet<string> = new Set<HopOutcome>(['ok', 'deadline_exceeded', 'cancelled', 'error']);
+const OUTCOMES: ReadonlySet<string> = new Set<HopOutcome>([
+  'ok',
+  'deadline_exceeded',
+  'cancelled',
+  'error',
+]);
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 export function encodeHops(hops: readonly HopRecord[]): string {
   return JSON.stringify(
-    hops.slice(0, MAX_HOPS).map((h) => [h.service, h.method, h.receivedBudgetMs === null ? null : round(h.receivedBudgetMs), round(h.spentMs), h.forwardedBudgetMs === null ? null : round(h.forwardedBudgetMs), h.outcome]),
+    hops
+      .slice(0, MAX_HOPS)
+      .map((h) => [
+        h.service,
+        h.method,
+        h.receivedBudgetMs === null ? null : round(h.receivedBudgetMs),
+        round(h.spentMs),
+        h.forwardedBudgetMs === null ? null : round(h.forwardedBudgetMs),
+        h.outcome,
+      ]),
   );
 }
 
@@ -46,10 +60,29 @@ export function decodeHops(value: unknown): HopRecord[] {
   const hops: HopRecord[] = [];
   for (const row of rows.slice(0, MAX_HOPS)) {
     if (!Array.isArray(row) || row.length !== 6) return [];
-    const [service, method, received, spent, forwarded, outcome] = row as unknown[];
-    if (typeof service !== 'string' || typeof method !== 'string' || typeof spent !== 'number' || typeof outcome !== 'string' || !OUTCOMES.has(outcome)) return [];
-    if ((received !== null && typeof received !== 'number') || (forwarded !== null && typeof forwarded !== 'number')) return [];
-    hops.push({ service: service.slice(0, 64), method: method.slice(0, 64), receivedBudgetMs: received, spentMs: spent, forwardedBudgetMs: forwarded, outcome: outcome as HopOutcome });
+    const [service, method, received, spent, forwarded, outcome] =
+      row as unknown[];
+    if (
+      typeof service !== 'string' ||
+      typeof method !== 'string' ||
+      typeof spent !== 'number' ||
+      typeof outcome !== 'string' ||
+      !OUTCOMES.has(outcome)
+    )
+      return [];
+    if (
+      (received !== null && typeof received !== 'number') ||
+      (forwarded !== null && typeof forwarded !== 'number')
+    )
+      return [];
+    hops.push({
+      service: service.slice(0, 64),
+      method: method.slice(0, 64),
+      receivedBudgetMs: received,
+      spentMs: spent,
+      forwardedBudgetMs: forwarded,
+      outcome: outcome as HopOutcome,
+    });
   }
   return hops;
 }

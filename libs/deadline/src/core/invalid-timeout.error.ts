@@ -13,6 +13,9 @@ export class InvalidTimeoutError extends Error {
   }
 
   static is(error: unknown): error is InvalidTimeoutError {
-    return error instanceof InvalidTimeoutError || (error as { tag?: unknown } | null)?.tag === 'InvalidTimeoutError';
+    return (
+      error instanceof InvalidTimeoutError ||
+      (error as { tag?: unknown } | null)?.tag === 'InvalidTimeoutError'
+    );
   }
 }

@@ -21,7 +21,9 @@ describe(linkSignals.name, () => {
   it('is born aborted when an input already is', () => {
     const a = new AbortController();
     a.abort(new Error('early'));
-    expect(linkSignals(a.signal, new AbortController().signal).signal.reason).toEqual(new Error('early'));
+    expect(
+      linkSignals(a.signal, new AbortController().signal).signal.reason,
+    ).toEqual(new Error('early'));
   });
 
   it('removes its listeners from both inputs on dispose', () => {

@@ -13,7 +13,10 @@ const NEVER: AbortSignal = new AbortController().signal;
  * which keeps every linked signal alive as long as a long-lived input lives (nodejs/node#55351).
  * With only one input it is returned as is: no allocation on the common path.
  */
-export function linkSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): LinkedSignal {
+export function linkSignals(
+  a: AbortSignal | undefined,
+  b: AbortSignal | undefined,
+): LinkedSignal {
   if (!a || !b) return { signal: a ?? b ?? NEVER, dispose: noop };
   const controller = new AbortController();
   if (a.aborted || b.aborted) {

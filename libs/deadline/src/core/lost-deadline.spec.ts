@@ -1,16 +1,39 @@
-import { configureLostDeadlineGuard, type LostDeadline, LostDeadlineError, lostDeadlineCount, onLostDeadline, reportLostDeadline } from './lost-deadline';
+import {
+  configureLostDeadlineGuard,
+  type LostDeadline,
+  LostDeadlineError,
+  lostDeadlineCount,
+  onLostDeadline,
+  reportLostDeadline,
+} from './lost-deadline';
 
 describe(reportLostDeadline.name, () => {
   const logged: string[] = [];
   beforeEach(() => {
     logged.length = 0;
-    configureLostDeadlineGuard({ strict: false, log: (message) => logged.push(message) });
+    configureLostDeadlineGuard({
+      strict: false,
+      log: (message) => logged.push(message),
+    });
   });
-  afterAll(() => configureLostDeadlineGuard({ strict: false, log: (message) => process.emitWarning(message, { type: 'DeadlineLostWarning', code: 'DEADLINE_LOST' }) }));
+  afterAll(() =>
+    configureLostDeadlineGuard({
+      strict: false,
+      log: (message) =>
+        process.emitWarning(message, {
+          type: 'DeadlineLostWarning',
+          code: 'DEADLINE_LOST',
+        }),
+    }),
+  );
 
   it('logs the lost deadline with the call site outside the library', () => {
     reportLostDeadline('grpc', 'inventory.Reserve');
-    expect(logged).toEqual([expect.stringMatching(/^gRPC call inventory\.Reserve made with no deadline in scope at .*lost-deadline\.spec\.ts:\d+:\d+$/)]);
+    expect(logged).toEqual([
+      expect.stringMatching(
+        /^gRPC call inventory\.Reserve made with no deadline in scope at .*lost-deadline\.spec\.ts:\d+:\d+$/,
+      ),
+    ]);
   });
 
   it('counts every report', () => {
@@ -26,7 +49,13 @@ describe(reportLostDeadline.name, () => {
     reportLostDeadline('query', 'orders: SELECT 1');
     unsubscribe();
     reportLostDeadline('query', 'orders: SELECT 2');
-    expect(seen).toEqual([{ kind: 'query', target: 'orders: SELECT 1', callSite: expect.stringContaining('lost-deadline.spec.ts:') }]);
+    expect(seen).toEqual([
+      {
+        kind: 'query',
+        target: 'orders: SELECT 1',
+        callSite: expect.stringContaining('lost-deadline.spec.ts:'),
+      },
+    ]);
   });
 
   it('keeps going when a listener throws', () => {
@@ -47,7 +76,9 @@ describe(reportLostDeadline.name, () => {
       thrown = error;
     }
     expect(LostDeadlineError.is(thrown)).toBe(true);
-    expect((thrown as Error).message).toMatch(/^gRPC call payment\.Charge made with no deadline in scope at /);
+    expect((thrown as Error).message).toMatch(
+      /^gRPC call payment\.Charge made with no deadline in scope at /,
+    );
     expect(logged).toHaveLength(1);
     expect(lostDeadlineCount()).toBe(before + 1);
   });

@@ -29,15 +29,24 @@ export class LostDeadlineError extends Error {
   override readonly name = 'LostDeadlineError';
 
   constructor(readonly lost: LostDeadline) {
-    super(`${lost.kind === 'grpc' ? 'gRPC call' : 'query'} ${lost.target} made with no deadline in scope${lost.callSite ? ` at ${lost.callSite}` : ''}`);
+    super(
+      `${lost.kind === 'grpc' ? 'gRPC call' : 'query'} ${lost.target} made with no deadline in scope${lost.callSite ? ` at ${lost.callSite}` : ''}`,
+    );
   }
 
   static is(error: unknown): error is LostDeadlineError {
-    return error instanceof LostDeadlineError || (error as { tag?: unknown } | null)?.tag === 'LostDeadlineError';
+    return (
+      error instanceof LostDeadlineError ||
+      (error as { tag?: unknown } | null)?.tag === 'LostDeadlineError'
+    );
   }
 }
 
-const emitWarning = (message: string): void => process.emitWarning(message, { type: 'DeadlineLostWarning', code: 'DEADLINE_LOST' });
+const emitWarning = (message: string): void =>
+  process.emitWarning(message, {
+    type: 'DeadlineLostWarning',
+    code: 'DEADLINE_LOST',
+  });
 
 // Process-wide on purpose: a lost deadline is a property of the code, whichever client saw it.
 let strict = false;
@@ -46,7 +55,9 @@ let total = 0;
 const listeners = new Set<LostDeadlineListener>();
 
 /** Sets strict mode and the log sink for the whole process (tiers call it once at start-up). */
-export function configureLostDeadlineGuard(options: LostDeadlineGuardOptions): void {
+export function configureLostDeadlineGuard(
+  options: LostDeadlineGuardOptions,
+): void {
   if (options.strict !== undefined) strict = options.strict;
   if (options.log) log = options.log;
 }
@@ -71,7 +82,10 @@ export function onLostDeadline(listener: LostDeadlineListener): () => void {
  * Reports work started with no deadline in scope: logs it with the call site, counts it, tells the
  * listeners, and throws a {@link LostDeadlineError} in strict mode.
  */
-export function reportLostDeadline(kind: LostDeadline['kind'], target: string): void {
+export function reportLostDeadline(
+  kind: LostDeadline['kind'],
+  target: string,
+): void {
   const lost: LostDeadline = { kind, target, callSite: callSite() };
   const error = new LostDeadlineError(lost);
   total++;
@@ -96,7 +110,13 @@ function callSite(): string | undefined {
   const frames = stack.split('\n').slice(1);
   for (const frame of frames) {
     const ours = /\.spec\.[jt]s:/.test(frame);
-    if (!ours && /[\\/]libs[\\/](deadline|database)[\\/]|node:internal|[\\/]node_modules[\\/]|\(native\)|\(<anonymous>\)/.test(frame)) continue;
+    if (
+      !ours &&
+      /[\\/]libs[\\/](deadline|database)[\\/]|node:internal|[\\/]node_modules[\\/]|\(native\)|\(<anonymous>\)/.test(
+        frame,
+      )
+    )
+      continue;
     const match = /\(?((?:[A-Za-z]:)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(frame);
     if (match) return match[1];
   }

@@ -7,7 +7,10 @@ import type { Clock, TimerHandle } from './clock';
 export class ManualClock implements Clock {
   private time = 0;
   private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+  private readonly timers = new Map<
+    number,
+    { at: number; callback: () => void }
+  >();
 
   now(): number {
     return this.time;
@@ -31,7 +34,9 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     const until = this.time + ms;
     for (;;) {
-      const due = [...this.timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      const due = [...this.timers.entries()]
+        .filter(([, t]) => t.at <= until)
+        .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       this.timers.delete(due[0]);
       this.time = due[1].at;

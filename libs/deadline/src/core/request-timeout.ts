@@ -17,18 +17,38 @@ const DIGITS = /^\d+$/;
  * one value. `raw` is what a transport hands over: a string, a list (header or query
  * parameter sent twice), or nothing.
  */
-export function parseTimeoutMs(source: string, raw: string | readonly string[] | undefined): Result<number | undefined, InvalidTimeoutError> {
+export function parseTimeoutMs(
+  source: string,
+  raw: string | readonly string[] | undefined,
+): Result<number | undefined, InvalidTimeoutError> {
   if (raw === undefined) return ok(undefined);
   if (typeof raw !== 'string') {
     if (raw.length === 1) return parseTimeoutMs(source, raw[0]);
-    return err(new InvalidTimeoutError(source, `sent ${raw.length} times; send it once`));
+    return err(
+      new InvalidTimeoutError(source, `sent ${raw.length} times; send it once`),
+    );
   }
   const value = raw.trim();
-  if (value === '') return err(new InvalidTimeoutError(source, 'empty; expected whole milliseconds, e.g. 500'));
-  if (value.includes(',')) return err(new InvalidTimeoutError(source, 'has several values; send one'));
+  if (value === '')
+    return err(
+      new InvalidTimeoutError(
+        source,
+        'empty; expected whole milliseconds, e.g. 500',
+      ),
+    );
+  if (value.includes(','))
+    return err(new InvalidTimeoutError(source, 'has several values; send one'));
   if (!DIGITS.test(value)) {
-    return err(new InvalidTimeoutError(source, `"${value.slice(0, 32)}" is not a whole number of milliseconds (digits only, no sign, unit or exponent)`));
+    return err(
+      new InvalidTimeoutError(
+        source,
+        `"${value.slice(0, 32)}" is not a whole number of milliseconds (digits only, no sign, unit or exponent)`,
+      ),
+    );
   }
-  if (value.length > MAX_DIGITS) return err(new InvalidTimeoutError(source, `${value.length} digits is too long`));
+  if (value.length > MAX_DIGITS)
+    return err(
+      new InvalidTimeoutError(source, `${value.length} digits is too long`),
+    );
   return ok(Number(value));
 }

@@ -28,10 +28,28 @@ describe(httpStatusFromGrpc.name, () => {
 
 describe(statusOf.name, () => {
   it('classifies the typed errors', () => {
-    expect(statusOf(new DeadlineExceededError('late'))).toEqual({ status: GrpcStatus.DEADLINE_EXCEEDED, code: 'deadline_exceeded', message: 'late' });
-    expect(statusOf(new CancelledError('gone'))).toEqual({ status: GrpcStatus.CANCELLED, code: 'cancelled', message: 'gone' });
-    expect(statusOf(new InvalidTimeoutError('x-request-timeout', 'bad')).code).toBe('invalid_timeout');
-    expect(statusOf(new DomainError(GrpcStatus.FAILED_PRECONDITION, 'out_of_stock', 'none left'))).toEqual({
+    expect(statusOf(new DeadlineExceededError('late'))).toEqual({
+      status: GrpcStatus.DEADLINE_EXCEEDED,
+      code: 'deadline_exceeded',
+      message: 'late',
+    });
+    expect(statusOf(new CancelledError('gone'))).toEqual({
+      status: GrpcStatus.CANCELLED,
+      code: 'cancelled',
+      message: 'gone',
+    });
+    expect(
+      statusOf(new InvalidTimeoutError('x-request-timeout', 'bad')).code,
+    ).toBe('invalid_timeout');
+    expect(
+      statusOf(
+        new DomainError(
+          GrpcStatus.FAILED_PRECONDITION,
+          'out_of_stock',
+          'none left',
+        ),
+      ),
+    ).toEqual({
       status: GrpcStatus.FAILED_PRECONDITION,
       code: 'out_of_stock',
       message: 'none left',
@@ -39,12 +57,32 @@ describe(statusOf.name, () => {
   });
 
   it('keeps a downstream gRPC status and its machine-readable reason', () => {
-    expect(statusOf({ code: GrpcStatus.UNAVAILABLE, details: 'connection refused' })).toEqual({ status: GrpcStatus.UNAVAILABLE, code: 'unavailable', message: 'connection refused' });
-    expect(statusOf({ code: GrpcStatus.FAILED_PRECONDITION, details: 'declined', reason: 'payment_declined' }).code).toBe('payment_declined');
+    expect(
+      statusOf({ code: GrpcStatus.UNAVAILABLE, details: 'connection refused' }),
+    ).toEqual({
+      status: GrpcStatus.UNAVAILABLE,
+      code: 'unavailable',
+      message: 'connection refused',
+    });
+    expect(
+      statusOf({
+        code: GrpcStatus.FAILED_PRECONDITION,
+        details: 'declined',
+        reason: 'payment_declined',
+      }).code,
+    ).toBe('payment_declined');
   });
 
   it('hides the details of anything unexpected', () => {
-    expect(statusOf(new TypeError('secret internals'))).toEqual({ status: GrpcStatus.INTERNAL, code: 'internal', message: 'internal error' });
-    expect(statusOf({ code: 'ECONNRESET' })).toEqual({ status: GrpcStatus.INTERNAL, code: 'internal', message: 'internal error' });
+    expect(statusOf(new TypeError('secret internals'))).toEqual({
+      status: GrpcStatus.INTERNAL,
+      code: 'internal',
+      message: 'internal error',
+    });
+    expect(statusOf({ code: 'ECONNRESET' })).toEqual({
+      status: GrpcStatus.INTERNAL,
+      code: 'internal',
+      message: 'internal error',
+    });
   });
 });

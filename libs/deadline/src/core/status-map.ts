@@ -47,7 +47,10 @@ export function httpStatusFromGrpc(code: GrpcStatus): number {
 }
 
 export function grpcStatusFromHttp(httpStatus: number): GrpcStatus {
-  return HTTP_TO_GRPC.get(httpStatus) ?? (httpStatus >= 500 ? GrpcStatus.UNAVAILABLE : GrpcStatus.UNKNOWN);
+  return (
+    HTTP_TO_GRPC.get(httpStatus) ??
+    (httpStatus >= 500 ? GrpcStatus.UNAVAILABLE : GrpcStatus.UNKNOWN)
+  );
 }
 
 /** A failure reduced to what crosses a wire: status, stable code, message. */
@@ -64,20 +67,59 @@ export interface StatusOutcome {
  * message so internals never leak to clients.
  */
 export function statusOf(error: unknown): StatusOutcome {
-  if (DeadlineExceededError.is(error)) return { status: GrpcStatus.DEADLINE_EXCEEDED, code: 'deadline_exceeded', message: error.message };
-  if (CancelledError.is(error)) return { status: GrpcStatus.CANCELLED, code: 'cancelled', message: error.message };
-  if (InvalidTimeoutError.is(error)) return { status: GrpcStatus.INVALID_ARGUMENT, code: 'invalid_timeout', message: error.message };
-  if (DomainError.is(error)) return { status: error.status, code: error.code, message: error.message };
-  const withCode = error as { code?: unknown; details?: unknown; message?: unknown; reason?: unknown } | null;
-  if (withCode && typeof withCode.code === 'number' && withCode.code in GRPC_TO_HTTP) {
+  if (DeadlineExceededError.is(error))
+    return {
+      status: GrpcStatus.DEADLINE_EXCEEDED,
+      code: 'deadline_exceeded',
+      message: error.message,
+    };
+  if (CancelledError.is(error))
+    return {
+      status: GrpcStatus.CANCELLED,
+      code: 'cancelled',
+      message: error.message,
+    };
+  if (InvalidTimeoutError.is(error))
+    return {
+      status: GrpcStatus.INVALID_ARGUMENT,
+      code: 'invalid_timeout',
+      message: error.message,
+    };
+  if (DomainError.is(error))
+    return { status: error.status, code: error.code, message: error.message };
+  const withCode = error as {
+    code?: unknown;
+    details?: unknown;
+    message?: unknown;
+    reason?: unknown;
+  } | null;
+  if (
+    withCode &&
+    typeof withCode.code === 'number' &&
+    withCode.code in GRPC_TO_HTTP
+  ) {
     const status = withCode.code as GrpcStatus;
     // A downstream's business answer keeps its own words; a fault keeps its chain
     // ("order.PlaceOrder failed: DEADLINE_EXCEEDED: … payment.Charge failed: …") so it can be traced.
     const httpStatus = GRPC_TO_HTTP[status];
-    const fault = (error as { tag?: unknown }).tag === 'DownstreamError' && (httpStatus >= 499 || typeof withCode.reason !== 'string');
-    const message = !fault && typeof withCode.details === 'string' && withCode.details ? withCode.details : typeof withCode.message === 'string' ? withCode.message : '';
-    const code = typeof withCode.reason === 'string' ? withCode.reason : GrpcStatus[status].toLowerCase();
+    const fault =
+      (error as { tag?: unknown }).tag === 'DownstreamError' &&
+      (httpStatus >= 499 || typeof withCode.reason !== 'string');
+    const message =
+      !fault && typeof withCode.details === 'string' && withCode.details
+        ? withCode.details
+        : typeof withCode.message === 'string'
+          ? withCode.message
+          : '';
+    const code =
+      typeof withCode.reason === 'string'
+        ? withCode.reason
+        : GrpcStatus[status].toLowerCase();
     return { status, code, message };
   }
-  return { status: GrpcStatus.INTERNAL, code: 'internal', message: 'internal error' };
+  return {
+    status: GrpcStatus.INTERNAL,
+    code: 'internal',
+    message: 'internal error',
+  };
 }

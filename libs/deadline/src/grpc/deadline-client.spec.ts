@@ -14,7 +14,11 @@ import { DownstreamError } from './downstream.error';
 
 // A real grpc-js server in-process, serving grpc.health.v1.Health/Check with behaviours chosen by
 // the request's `service` field. The client under test talks to it over loopback.
-const definition = loadSync(join(__dirname, '../../../../proto/health.proto'), { keepCase: false, enums: String, defaults: true });
+const definition = loadSync(join(__dirname, '../../../../proto/health.proto'), {
+  keepCase: false,
+  enums: String,
+  defaults: true,
+});
 const healthPackage = grpc.loadPackageDefinition(definition) as unknown as {
   grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
 };
@@ -33,23 +37,47 @@ describe(createDeadlineClient.name, () => {
   beforeAll(async () => {
     server = new grpc.Server();
     server.addService(Health.service, {
-      check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      check: (
+        call: grpc.ServerUnaryCall<{ service: string }, unknown>,
+        callback: grpc.sendUnaryData<unknown>,
+      ) => {
         const behaviour = call.request.service;
         handled.push(behaviour);
         if (behaviour === 'echo-budget') {
           const deadline = call.getDeadline();
-          const budget = (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+          const budget =
+            (deadline instanceof Date ? deadline.getTime() : deadline) -
+            Date.now();
           const metadata = new grpc.Metadata();
-          metadata.set('x-deadline-hops', encodeHops([{ service: 'probe', method: 'Check', receivedBudgetMs: budget, spentMs: 0, forwardedBudgetMs: null, outcome: 'ok' }]));
+          metadata.set(
+            'x-deadline-hops',
+            encodeHops([
+              {
+                service: 'probe',
+                method: 'Check',
+                receivedBudgetMs: budget,
+                spentMs: 0,
+                forwardedBudgetMs: null,
+                outcome: 'ok',
+              },
+            ]),
+          );
           call.sendMetadata(metadata);
           callback(null, { status: 'SERVING' });
         } else if (behaviour === 'declined') {
           const trailers = new grpc.Metadata();
           trailers.set('x-error-code', 'payment_declined');
-          callback({ code: grpc.status.FAILED_PRECONDITION, details: 'card declined', metadata: trailers });
+          callback({
+            code: grpc.status.FAILED_PRECONDITION,
+            details: 'card declined',
+            metadata: trailers,
+          });
         } else if (behaviour === 'dropped') {
           // What a downstream shutting down sends for calls in flight.
-          callback({ code: grpc.status.CANCELLED, details: 'Cancelled on server' });
+          callback({
+            code: grpc.status.CANCELLED,
+            details: 'Cancelled on server',
+          });
         } else if (behaviour === 'hang') {
           call.on('cancelled', () => cancelledOnServer.push(behaviour));
         } else {
@@ -58,7 +86,11 @@ describe(createDeadlineClient.name, () => {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+      server.bindAsync(
+        '127.0.0.1:0',
+        grpc.ServerCredentials.createInsecure(),
+        (error, p) => (error ? reject(error) : resolve(p)),
+      ),
     );
     raw = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
@@ -68,7 +100,10 @@ describe(createDeadlineClient.name, () => {
     server.forceShutdown();
   });
 
-  const waitFor = async (condition: () => boolean, timeoutMs = 5_000): Promise<void> => {
+  const waitFor = async (
+    condition: () => boolean,
+    timeoutMs = 5_000,
+  ): Promise<void> => {
     const until = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > until) throw new Error('condition not met in time');
@@ -77,7 +112,10 @@ describe(createDeadlineClient.name, () => {
   };
 
   it('forwards the current deadline minus the reserve, and records the downstream’s hops', async () => {
-    const client = createDeadlineClient<HealthApi>(raw, { service: 'probe', reserveMs: 50 });
+    const client = createDeadlineClient<HealthApi>(raw, {
+      service: 'probe',
+      reserveMs: 50,
+    });
     const deadline = Deadline.after(1_000);
     const scope = await runWithDeadline(deadline, async () => {
       await client.check({ service: 'echo-budget' });
@@ -87,12 +125,20 @@ describe(createDeadlineClient.name, () => {
     const [own, downstream] = scope.hops('ok');
     expect(own.forwardedBudgetMs).toBeGreaterThan(900);
     expect(own.forwardedBudgetMs).toBeLessThanOrEqual(950);
-    expect(downstream.receivedBudgetMs).toBeLessThanOrEqual(own.forwardedBudgetMs!);
-    expect(downstream.receivedBudgetMs).toBeGreaterThan(own.forwardedBudgetMs! - 100);
+    expect(downstream.receivedBudgetMs).toBeLessThanOrEqual(
+      own.forwardedBudgetMs!,
+    );
+    expect(downstream.receivedBudgetMs).toBeGreaterThan(
+      own.forwardedBudgetMs! - 100,
+    );
   });
 
   it('caps the forwarded budget at the local ceiling', async () => {
-    const client = createDeadlineClient<HealthApi>(raw, { service: 'probe', reserveMs: 0, capMs: 200 });
+    const client = createDeadlineClient<HealthApi>(raw, {
+      service: 'probe',
+      reserveMs: 0,
+      capMs: 200,
+    });
     const deadline = Deadline.after(5_000);
     const scope = await runWithDeadline(deadline, async () => {
       await client.check({ service: 'echo-budget' });
@@ -103,10 +149,15 @@ describe(createDeadlineClient.name, () => {
   });
 
   it('does not call at all when the reserve leaves no budget', async () => {
-    const client = createDeadlineClient<HealthApi>(raw, { service: 'probe', reserveMs: 500 });
+    const client = createDeadlineClient<HealthApi>(raw, {
+      service: 'probe',
+      reserveMs: 500,
+    });
     const before = handled.length;
     const deadline = Deadline.after(400);
-    await expect(runWithDeadline(deadline, () => client.check({ service: 'ok' }))).rejects.toThrow(DeadlineExceededError);
+    await expect(
+      runWithDeadline(deadline, () => client.check({ service: 'ok' })),
+    ).rejects.toThrow(DeadlineExceededError);
     deadline.dispose();
     expect(handled.length).toBe(before);
   });
@@ -114,7 +165,9 @@ describe(createDeadlineClient.name, () => {
   it('cancels the call on the wire when the deadline is cancelled, reporting why', async () => {
     const client = createDeadlineClient<HealthApi>(raw, { service: 'probe' });
     const deadline = Deadline.after(10_000);
-    const call = runWithDeadline(deadline, () => client.check({ service: 'hang' }));
+    const call = runWithDeadline(deadline, () =>
+      client.check({ service: 'hang' }),
+    );
     await waitFor(() => handled.includes('hang'));
     deadline.cancel(new CancelledError('client closed the connection'));
     await expect(call).rejects.toThrow('client closed the connection');
@@ -124,29 +177,52 @@ describe(createDeadlineClient.name, () => {
   it('reports a downstream failure with its status and machine-readable reason', async () => {
     const client = createDeadlineClient<HealthApi>(raw, { service: 'payment' });
     const deadline = Deadline.after(2_000);
-    const error: unknown = await runWithDeadline(deadline, () => client.check({ service: 'declined' })).catch((e: unknown) => e);
+    const error: unknown = await runWithDeadline(deadline, () =>
+      client.check({ service: 'declined' }),
+    ).catch((e: unknown) => e);
     deadline.dispose();
     expect(DownstreamError.is(error)).toBe(true);
-    expect(error).toMatchObject({ code: GrpcStatus.FAILED_PRECONDITION, reason: 'payment_declined', details: 'card declined', service: 'payment', method: 'Check' });
+    expect(error).toMatchObject({
+      code: GrpcStatus.FAILED_PRECONDITION,
+      reason: 'payment_declined',
+      details: 'card declined',
+      service: 'payment',
+      method: 'Check',
+    });
   });
 
   it('reports a call the downstream cancelled on its own as unavailable, not as the caller hanging up', async () => {
     const client = createDeadlineClient<HealthApi>(raw, { service: 'order' });
     const deadline = Deadline.after(2_000);
-    const error: unknown = await runWithDeadline(deadline, () => client.check({ service: 'dropped' })).catch((e: unknown) => e);
+    const error: unknown = await runWithDeadline(deadline, () =>
+      client.check({ service: 'dropped' }),
+    ).catch((e: unknown) => e);
     expect(deadline.signal.aborted).toBe(false);
     deadline.dispose();
     expect(DownstreamError.is(error)).toBe(true);
-    expect(error).toMatchObject({ code: GrpcStatus.UNAVAILABLE, details: 'the downstream cancelled the call', service: 'order', method: 'Check' });
+    expect(error).toMatchObject({
+      code: GrpcStatus.UNAVAILABLE,
+      details: 'the downstream cancelled the call',
+      service: 'order',
+      method: 'Check',
+    });
   });
 
   it('reports a call made with no deadline in scope and still bounds it', async () => {
     const missing: string[] = [];
-    const client = createDeadlineClient<HealthApi>(raw, { service: 'probe', noDeadlineBudgetMs: 300, onMissingDeadline: (s, m) => missing.push(`${s}.${m}`) });
-    await expect(client.check({ service: 'ok' })).resolves.toEqual({ status: 'SERVING' });
+    const client = createDeadlineClient<HealthApi>(raw, {
+      service: 'probe',
+      noDeadlineBudgetMs: 300,
+      onMissingDeadline: (s, m) => missing.push(`${s}.${m}`),
+    });
+    await expect(client.check({ service: 'ok' })).resolves.toEqual({
+      status: 'SERVING',
+    });
     expect(missing).toEqual(['probe.Check']);
     const started = Date.now();
-    await expect(client.check({ service: 'hang' })).rejects.toMatchObject({ code: GrpcStatus.DEADLINE_EXCEEDED });
+    await expect(client.check({ service: 'hang' })).rejects.toMatchObject({
+      code: GrpcStatus.DEADLINE_EXCEEDED,
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
@@ -158,7 +234,11 @@ describe(createDeadlineClient.name, () => {
     process.on('warning', onWarning);
     const client = createDeadlineClient<HealthApi>(raw, { service: 'probe' });
     const deadline = Deadline.after(5_000);
-    await runWithDeadline(deadline, () => Promise.all(Array.from({ length: 16 }, () => client.check({ service: 'ok' }))));
+    await runWithDeadline(deadline, () =>
+      Promise.all(
+        Array.from({ length: 16 }, () => client.check({ service: 'ok' })),
+      ),
+    );
     deadline.dispose();
     await new Promise((r) => setImmediate(r));
     process.off('warning', onWarning);
@@ -174,7 +254,10 @@ describe(createDeadlineClient.name, () => {
         order.push(name);
         return next(budgetMs === undefined ? call : { ...call, budgetMs });
       };
-    const client = createDeadlineClient<HealthApi>(raw, { service: 'probe', middleware: [tag('outer'), tag('inner', 100)] });
+    const client = createDeadlineClient<HealthApi>(raw, {
+      service: 'probe',
+      middleware: [tag('outer'), tag('inner', 100)],
+    });
     const deadline = Deadline.after(5_000);
     const scope = await runWithDeadline(deadline, async () => {
       await client.check({ service: 'echo-budget' });
@@ -186,11 +269,15 @@ describe(createDeadlineClient.name, () => {
   });
 
   it('cancels the underlying call when an Observable subscriber unsubscribes (Nest does not, nestjs/nest#10288)', async () => {
-    const client = observeClient(createDeadlineClient<HealthApi>(raw, { service: 'probe' }));
+    const client = observeClient(
+      createDeadlineClient<HealthApi>(raw, { service: 'probe' }),
+    );
     const deadline = Deadline.after(10_000);
     const before = cancelledOnServer.length;
     await runWithDeadline(deadline, async () => {
-      const subscription = client.check({ service: 'hang' }).subscribe({ error: () => undefined });
+      const subscription = client
+        .check({ service: 'hang' })
+        .subscribe({ error: () => undefined });
       await lastValueFrom(timer(100).pipe(take(1)));
       subscription.unsubscribe();
     });

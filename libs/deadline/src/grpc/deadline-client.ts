@@ -1,9 +1,24 @@
-import { type Client, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import {
+  type Client,
+  Metadata,
+  type MethodDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { DeadlineExceededError } from '../core/deadline-exceeded.error';
 import { currentScope } from '../core/deadline-context';
-import { decodeHops, type HopOutcome, type HopRecord, HOPS_METADATA_KEY, outcomeOf } from '../core/hop-record';
+import {
+  decodeHops,
+  type HopOutcome,
+  type HopRecord,
+  HOPS_METADATA_KEY,
+  outcomeOf,
+} from '../core/hop-record';
 import { GrpcStatus } from '../core/grpc-status';
-import { DownstreamError, ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from './downstream.error';
+import {
+  DownstreamError,
+  ERROR_CODE_METADATA_KEY,
+  RETRY_AFTER_METADATA_KEY,
+} from './downstream.error';
 import { HOP_METADATA_KEY } from './metadata-keys';
 import { linkSignals } from '../core/link-signals';
 import { reportLostDeadline } from '../core/lost-deadline';
@@ -35,7 +50,9 @@ export interface CallOptions {
 
 /** A client whose methods return promises and carry the current deadline by themselves. */
 export type DeadlineClient<T> = {
-  [K in keyof T]: T[K] extends (request: infer Req) => Promise<infer Res> ? (request: Req, options?: CallOptions) => Promise<Res> : never;
+  [K in keyof T]: T[K] extends (request: infer Req) => Promise<infer Res>
+    ? (request: Req, options?: CallOptions) => Promise<Res>
+    : never;
 };
 
 export interface DeadlineClientOptions {
@@ -61,23 +78,53 @@ export interface DeadlineClientOptions {
   readonly fixedTimeoutMs?: number;
 }
 
-const warnMissingDeadline = (service: string, method: string): void => reportLostDeadline('grpc', `${service}.${method}`);
+const warnMissingDeadline = (service: string, method: string): void =>
+  reportLostDeadline('grpc', `${service}.${method}`);
 
 /**
  * Wraps a grpc-js client so every unary call takes its budget from the current deadline
  * (`min(remaining, cap) − reserve`), is cancelled on the wire when that deadline aborts, and
  * reports the downstream's hop records back into the current scope. Handlers pass nothing by hand.
  */
-export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOptions): DeadlineClient<T> {
-  const { service, reserveMs = 10, capMs = Infinity, noDeadlineBudgetMs = 5_000, onMissingDeadline = warnMissingDeadline, fixedTimeoutMs } = options;
-  const definition = (raw.constructor as unknown as { service?: Record<string, MethodDefinition<unknown, unknown> & { originalName?: string }> }).service;
-  if (!definition) throw new TypeError(`createDeadlineClient(${service}): not a grpc-js generated client`);
+export function createDeadlineClient<T>(
+  raw: Client,
+  options: DeadlineClientOptions,
+): DeadlineClient<T> {
+  const {
+    service,
+    reserveMs = 10,
+    capMs = Infinity,
+    noDeadlineBudgetMs = 5_000,
+    onMissingDeadline = warnMissingDeadline,
+    fixedTimeoutMs,
+  } = options;
+  const definition = (
+    raw.constructor as unknown as {
+      service?: Record<
+        string,
+        MethodDefinition<unknown, unknown> & { originalName?: string }
+      >;
+    }
+  ).service;
+  if (!definition)
+    throw new TypeError(
+      `createDeadlineClient(${service}): not a grpc-js generated client`,
+    );
 
-  const client: Record<string, (request: unknown, options?: CallOptions) => Promise<unknown>> = {};
+  const client: Record<
+    string,
+    (request: unknown, options?: CallOptions) => Promise<unknown>
+  > = {};
   for (const [name, method] of Object.entries(definition)) {
     if (method.requestStream || method.responseStream) continue;
-    const invoke = (options.middleware ?? []).reduceRight<UnaryInvoker>((next, middleware) => middleware(next), unaryInvoker(raw, method));
-    const call = async (request: unknown, callOptions?: CallOptions): Promise<unknown> => {
+    const invoke = (options.middleware ?? []).reduceRight<UnaryInvoker>(
+      (next, middleware) => middleware(next),
+      unaryInvoker(raw, method),
+    );
+    const call = async (
+      request: unknown,
+      callOptions?: CallOptions,
+    ): Promise<unknown> => {
       const scope = currentScope();
       let budgetMs: number;
       if (fixedTimeoutMs !== undefined) {
@@ -85,7 +132,9 @@ export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOpti
       } else if (scope) {
         budgetMs = scope.deadline.budgetFor({ reserveMs, capMs });
         if (budgetMs <= 0) {
-          throw new DeadlineExceededError(`no budget left to call ${service}.${name} (${scope.deadline.remaining().toFixed(1)} ms remaining, ${reserveMs} ms reserve)`);
+          throw new DeadlineExceededError(
+            `no budget left to call ${service}.${name} (${scope.deadline.remaining().toFixed(1)} ms remaining, ${reserveMs} ms reserve)`,
+          );
         }
         scope.recordForward(budgetMs);
       } else {
@@ -94,11 +143,23 @@ export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOpti
       }
       const metadata = new Metadata();
       metadata.set(HOP_METADATA_KEY, String((scope?.hop ?? 0) + 1));
-      const link = linkSignals(fixedTimeoutMs === undefined ? scope?.deadline.signal : undefined, callOptions?.signal);
-      const recordHops = (hops: readonly HopRecord[]): void => scope?.recordDownstream(hops);
+      const link = linkSignals(
+        fixedTimeoutMs === undefined ? scope?.deadline.signal : undefined,
+        callOptions?.signal,
+      );
+      const recordHops = (hops: readonly HopRecord[]): void =>
+        scope?.recordDownstream(hops);
       scope?.callStarted();
       try {
-        return await invoke({ service, method: name, request, metadata, budgetMs, signal: link.signal, recordHops });
+        return await invoke({
+          service,
+          method: name,
+          request,
+          metadata,
+          budgetMs,
+          signal: link.signal,
+          recordHops,
+        });
       } finally {
         scope?.callEnded();
         link.dispose();
@@ -110,7 +171,10 @@ export function createDeadlineClient<T>(raw: Client, options: DeadlineClientOpti
   return client as DeadlineClient<T>;
 }
 
-function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): UnaryInvoker {
+function unaryInvoker(
+  raw: Client,
+  method: MethodDefinition<unknown, unknown>,
+): UnaryInvoker {
   return (call) =>
     new Promise((resolve, reject) => {
       if (call.signal.aborted) {
@@ -129,7 +193,17 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
       // A callee that ran out of time or was cancelled cannot report itself (its deadline is anchored
       // at arrival, so ours fires first): record what we saw, so the chain stays complete.
       const recordUnanswered = (outcome: HopOutcome): void => {
-        if (!answered) call.recordHops([{ service: call.service, method: call.method, receivedBudgetMs: round(call.budgetMs), spentMs: round(performance.now() - startedAt), forwardedBudgetMs: null, outcome }]);
+        if (!answered)
+          call.recordHops([
+            {
+              service: call.service,
+              method: call.method,
+              receivedBudgetMs: round(call.budgetMs),
+              spentMs: round(performance.now() - startedAt),
+              forwardedBudgetMs: null,
+              outcome,
+            },
+          ]);
       };
       const onAbort = (): void => grpcCall.cancel();
       const grpcCall = raw.makeUnaryRequest(
@@ -147,7 +221,9 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
           }
           collect(error.metadata);
           // We cancelled it: report why (deadline, caller gone, breaker), not grpc-js's generic CANCELLED.
-          const failure: unknown = call.signal.aborted ? call.signal.reason : toDownstreamError(error, call);
+          const failure: unknown = call.signal.aborted
+            ? call.signal.reason
+            : toDownstreamError(error, call);
           const outcome = outcomeOf(failure);
           if (outcome !== 'error') recordUnanswered(outcome);
           reject(failure);
@@ -158,13 +234,25 @@ function unaryInvoker(raw: Client, method: MethodDefinition<unknown, unknown>): 
     });
 }
 
-function toDownstreamError(error: ServiceError, call: OutgoingCall): DownstreamError {
+function toDownstreamError(
+  error: ServiceError,
+  call: OutgoingCall,
+): DownstreamError {
   const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
-  const code = error.code in GrpcStatus ? (error.code as number as GrpcStatus) : GrpcStatus.UNKNOWN;
+  const code =
+    error.code in GrpcStatus
+      ? (error.code as number as GrpcStatus)
+      : GrpcStatus.UNKNOWN;
   if (code === GrpcStatus.CANCELLED) {
     // We did not cancel (that path never gets here), so the downstream dropped the call, as a server
     // shutting down does. Our caller is still waiting: that is an unavailable downstream, not a hang-up (499).
-    return new DownstreamError(GrpcStatus.UNAVAILABLE, undefined, 'the downstream cancelled the call', call.service, call.method);
+    return new DownstreamError(
+      GrpcStatus.UNAVAILABLE,
+      undefined,
+      'the downstream cancelled the call',
+      call.service,
+      call.method,
+    );
   }
   // grpc-js's own texts name internal addresses; say what happened in our terms instead.
   // (A downstream that answered itself sent its error code as a trailer: keep its words then.)
@@ -177,8 +265,16 @@ function toDownstreamError(error: ServiceError, call: OutgoingCall): DownstreamE
           ? 'unavailable'
           : (error.details ?? '');
   const retryAfter = Number(error.metadata?.get(RETRY_AFTER_METADATA_KEY)[0]);
-  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
-  return new DownstreamError(code, typeof reason === 'string' ? reason : undefined, details, call.service, call.method, retryAfterMs);
+  const retryAfterMs =
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
+  return new DownstreamError(
+    code,
+    typeof reason === 'string' ? reason : undefined,
+    details,
+    call.service,
+    call.method,
+    retryAfterMs,
+  );
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;

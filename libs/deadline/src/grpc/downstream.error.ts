@@ -21,10 +21,15 @@ export class DownstreamError extends Error {
     /** When the downstream failed fast on purpose: milliseconds until it is worth asking again. */
     readonly retryAfterMs?: number,
   ) {
-    super(`${service}.${method} failed: ${GrpcStatus[code] ?? code}${details ? `: ${details}` : ''}`);
+    super(
+      `${service}.${method} failed: ${GrpcStatus[code] ?? code}${details ? `: ${details}` : ''}`,
+    );
   }
 
   static is(error: unknown): error is DownstreamError {
-    return error instanceof DownstreamError || (error as { tag?: unknown } | null)?.tag === 'DownstreamError';
+    return (
+      error instanceof DownstreamError ||
+      (error as { tag?: unknown } | null)?.tag === 'DownstreamError'
+    );
   }
 }

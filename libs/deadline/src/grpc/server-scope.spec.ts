@@ -19,33 +19,63 @@ const options = { service: 'inventory', fallbackBudgetMs: 10_000 };
 
 describe(openServerScope.name, () => {
   it('takes the budget from the call’s deadline', () => {
-    const { scope, close } = openServerScope(new FakeCall(new Date(Date.now() + 800)), 'Reserve', options);
+    const { scope, close } = openServerScope(
+      new FakeCall(new Date(Date.now() + 800)),
+      'Reserve',
+      options,
+    );
     expect(scope.receivedBudgetMs).toBeGreaterThan(790);
     expect(scope.receivedBudgetMs).toBeLessThanOrEqual(800);
     close();
   });
 
   it('applies the fallback budget when the caller sent no deadline', () => {
-    const { scope, close } = openServerScope(new FakeCall(Infinity), 'Reserve', options);
+    const { scope, close } = openServerScope(
+      new FakeCall(Infinity),
+      'Reserve',
+      options,
+    );
     expect(scope.receivedBudgetMs).toBeNull();
     expect(scope.deadline.budgetMs).toBe(10_000);
     close();
   });
 
   it('lets a smaller sidecar timeout win over the call’s deadline, and ignores a malformed one', () => {
-    const envoy = (value: string) => ({ get: (key: string) => (key === 'x-envoy-expected-rq-timeout-ms' ? [value] : []) });
-    const small = openServerScope(new FakeCall(Date.now() + 5_000, envoy('300')), 'Reserve', options);
+    const envoy = (value: string) => ({
+      get: (key: string) =>
+        key === 'x-envoy-expected-rq-timeout-ms' ? [value] : [],
+    });
+    const small = openServerScope(
+      new FakeCall(Date.now() + 5_000, envoy('300')),
+      'Reserve',
+      options,
+    );
     expect(small.scope.receivedBudgetMs).toBe(300);
     small.close();
-    const bad = openServerScope(new FakeCall(Date.now() + 5_000, envoy('3s')), 'Reserve', options);
+    const bad = openServerScope(
+      new FakeCall(Date.now() + 5_000, envoy('3s')),
+      'Reserve',
+      options,
+    );
     expect(bad.scope.receivedBudgetMs).toBeGreaterThan(4_900);
     bad.close();
   });
 
   it('reads the hop number from metadata, bounded', () => {
-    const hop = (value: string) => ({ get: (key: string) => (key === 'x-deadline-hop' ? [value] : []) });
-    for (const [raw, expected] of [['3', 3], ['999', 255], ['-1', 0], ['x', 0]] as const) {
-      const opened = openServerScope(new FakeCall(Infinity, hop(raw)), 'm', options);
+    const hop = (value: string) => ({
+      get: (key: string) => (key === 'x-deadline-hop' ? [value] : []),
+    });
+    for (const [raw, expected] of [
+      ['3', 3],
+      ['999', 255],
+      ['-1', 0],
+      ['x', 0],
+    ] as const) {
+      const opened = openServerScope(
+        new FakeCall(Infinity, hop(raw)),
+        'm',
+        options,
+      );
       expect(opened.scope.hop).toBe(expected);
       opened.close();
     }

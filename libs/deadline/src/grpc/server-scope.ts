@@ -37,23 +37,50 @@ const MAX_HOP = 255;
  * and links the call's cancellation to the scope's signal. `'cancelled'` only aborts while the call is
  * running: grpc-js ≥ 1.10 emits it after a successful finish too (grpc-node#2771), so `close()` disarms it.
  */
-export function openServerScope(call: ServerCallLike, method: string, options: ServerScopeOptions): OpenServerScope {
+export function openServerScope(
+  call: ServerCallLike,
+  method: string,
+  options: ServerScopeOptions,
+): OpenServerScope {
   const clock = options.clock ?? systemClock;
   const callDeadline = call.getDeadline();
-  const deadlineEpochMs = callDeadline instanceof Date ? callDeadline.getTime() : callDeadline;
-  let receivedBudgetMs: number | null = Number.isFinite(deadlineEpochMs) ? Math.max(0, deadlineEpochMs - Date.now()) : null;
+  const deadlineEpochMs =
+    callDeadline instanceof Date ? callDeadline.getTime() : callDeadline;
+  let receivedBudgetMs: number | null = Number.isFinite(deadlineEpochMs)
+    ? Math.max(0, deadlineEpochMs - Date.now())
+    : null;
 
   // A sidecar's route timeout (issue: Envoy) caps the budget when it is smaller; a malformed one is ignored.
-  const envoy = parseTimeoutMs(ENVOY_TIMEOUT_HEADER, firstString(call.metadata?.get(ENVOY_TIMEOUT_HEADER)));
-  if (envoy.ok && envoy.value !== undefined && (receivedBudgetMs === null || envoy.value < receivedBudgetMs)) receivedBudgetMs = envoy.value;
+  const envoy = parseTimeoutMs(
+    ENVOY_TIMEOUT_HEADER,
+    firstString(call.metadata?.get(ENVOY_TIMEOUT_HEADER)),
+  );
+  if (
+    envoy.ok &&
+    envoy.value !== undefined &&
+    (receivedBudgetMs === null || envoy.value < receivedBudgetMs)
+  )
+    receivedBudgetMs = envoy.value;
 
-  const deadline = Deadline.after(receivedBudgetMs ?? options.fallbackBudgetMs, { clock });
-  const scope = new DeadlineScope(deadline, options.service, method, receivedBudgetMs, hopOf(call));
+  const deadline = Deadline.after(
+    receivedBudgetMs ?? options.fallbackBudgetMs,
+    { clock },
+  );
+  const scope = new DeadlineScope(
+    deadline,
+    options.service,
+    method,
+    receivedBudgetMs,
+    hopOf(call),
+  );
 
   // 'cancelled' fires in the transport's async context; the abort, and the request-end hook after it,
   // run in the request's (its async-local state: trace context for the log line, for one).
   const requestContext = new AsyncResource('DeadlineServerCall');
-  const onCancelled = (): void => requestContext.runInAsyncScope(() => deadline.cancel(new CancelledError('the caller cancelled the call')));
+  const onCancelled = (): void =>
+    requestContext.runInAsyncScope(() =>
+      deadline.cancel(new CancelledError('the caller cancelled the call')),
+    );
   if (call.cancelled) onCancelled();
   else call.on('cancelled', onCancelled);
 

@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { validateBudgetPolicy } from '../core/budget-policy';
-import { ConfigurableDeadlineModule, DEADLINE_MODULE_OPTIONS, type DeadlineModuleOptions } from './deadline.options';
+import {
+  ConfigurableDeadlineModule,
+  DEADLINE_MODULE_OPTIONS,
+  type DeadlineModuleOptions,
+} from './deadline.options';
 import { GrpcDeadlineInterceptor } from './grpc-deadline.interceptor';
 import { HttpDeadlineInterceptor } from './http-deadline.interceptor';
 import { ErrorMappingFilter } from './error-mapping.filter';
@@ -18,9 +22,14 @@ import { ErrorMappingFilter } from './error-mapping.filter';
       useFactory: (options: DeadlineModuleOptions) => {
         if (options.policy) {
           const problems = validateBudgetPolicy(options.policy);
-          if (problems.length) throw new Error(`DeadlineModule: invalid budget policy:\n  ${problems.join('\n  ')}`);
+          if (problems.length)
+            throw new Error(
+              `DeadlineModule: invalid budget policy:\n  ${problems.join('\n  ')}`,
+            );
         }
-        return options.inbound === 'http' ? new HttpDeadlineInterceptor(options) : new GrpcDeadlineInterceptor(options);
+        return options.inbound === 'http'
+          ? new HttpDeadlineInterceptor(options)
+          : new GrpcDeadlineInterceptor(options);
       },
     },
     { provide: APP_FILTER, useClass: ErrorMappingFilter },

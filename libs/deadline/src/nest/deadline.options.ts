@@ -28,7 +28,11 @@ export interface DeadlineModuleOptions {
   readonly onRequestEnd?: (event: RequestEndEvent) => void;
 }
 
-export const DEFAULT_BUDGET_POLICY: BudgetPolicy = { defaultBudgetMs: 5_000, maxBudgetMs: 30_000, minBudgetMs: 10 };
+export const DEFAULT_BUDGET_POLICY: BudgetPolicy = {
+  defaultBudgetMs: 5_000,
+  maxBudgetMs: 30_000,
+  minBudgetMs: 10,
+};
 export const DEFAULT_FALLBACK_BUDGET_MS = 10_000;
 
 export const {
@@ -36,4 +40,6 @@ export const {
   MODULE_OPTIONS_TOKEN: DEADLINE_MODULE_OPTIONS,
   OPTIONS_TYPE: DEADLINE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: DEADLINE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<DeadlineModuleOptions>().setClassMethodName('forRoot').build();
+} = new ConfigurableModuleBuilder<DeadlineModuleOptions>()
+  .setClassMethodName('forRoot')
+  .build();

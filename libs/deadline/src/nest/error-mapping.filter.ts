@@ -1,4 +1,9 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
 import { outcomeOf } from '../core/hop-record';
@@ -16,25 +21,48 @@ export class ErrorMappingFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorMappingFilter');
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
-    if (host.getType() === 'rpc') return throwError(() => toGrpcError(exception));
+    if (host.getType() === 'rpc')
+      return throwError(() => toGrpcError(exception));
     if (host.getType() !== 'http') throw exception;
 
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
-    const body = httpErrorBody(exception, scopeOfRequest(request)?.hops(outcomeOf(exception)));
-    if (body.statusCode >= 500 && body.statusCode !== 503 && body.statusCode !== 504) {
-      this.logger.error({ msg: 'unexpected error', error: exception instanceof Error ? exception.stack : String(exception) });
+    const body = httpErrorBody(
+      exception,
+      scopeOfRequest(request)?.hops(outcomeOf(exception)),
+    );
+    if (
+      body.statusCode >= 500 &&
+      body.statusCode !== 503 &&
+      body.statusCode !== 504
+    ) {
+      this.logger.error({
+        msg: 'unexpected error',
+        error: exception instanceof Error ? exception.stack : String(exception),
+      });
     }
     if (response.headersSent || response.destroyed) {
       // Nobody is left to answer: record it the way proxies do, as 499 Client Closed Request.
-      this.logger.warn({ msg: 'client closed request', statusCode: body.statusCode, method: request.method, path: request.path });
+      this.logger.warn({
+        msg: 'client closed request',
+        statusCode: body.statusCode,
+        method: request.method,
+        path: request.path,
+      });
       return;
     }
-    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)
+      ?.retryAfterMs;
     if (typeof retryAfterMs === 'number') {
       // Retry-After is whole seconds by standard (rounded up); the exact figure rides beside it.
-      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-      response.setHeader('Retry-After-Ms', String(Math.max(0, Math.ceil(retryAfterMs))));
+      response.setHeader(
+        'Retry-After',
+        String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+      );
+      response.setHeader(
+        'Retry-After-Ms',
+        String(Math.max(0, Math.ceil(retryAfterMs))),
+      );
     }
     response.status(body.statusCode).json(body);
   }

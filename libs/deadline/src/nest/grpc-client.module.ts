@@ -1,8 +1,16 @@
-import { type DynamicModule, Inject, Module, type ModuleMetadata } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type ModuleMetadata,
+} from '@nestjs/common';
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
 import type { Client } from '@grpc/grpc-js';
 import { ClientGrpcProxy } from '@nestjs/microservices';
-import { type ClientMiddleware, createDeadlineClient } from '../grpc/deadline-client';
+import {
+  type ClientMiddleware,
+  createDeadlineClient,
+} from '../grpc/deadline-client';
 
 export interface GrpcClientOptions {
   /** Downstream name: the injection key, and the name in records, logs and breakers (`inventory`). */
@@ -27,17 +35,25 @@ export interface GrpcClientOptions {
   readonly channelOptions?: Readonly<Record<string, string | number>>;
 }
 
-export interface GrpcClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+export interface GrpcClientAsyncOptions extends Pick<
+  ModuleMetadata,
+  'imports'
+> {
   readonly name: string;
-  readonly useFactory: (...args: never[]) => Omit<GrpcClientOptions, 'name'> | Promise<Omit<GrpcClientOptions, 'name'>>;
+  readonly useFactory: (
+    ...args: never[]
+  ) =>
+    Omit<GrpcClientOptions, 'name'> | Promise<Omit<GrpcClientOptions, 'name'>>;
   readonly inject?: unknown[];
 }
 
 /** Injection token of the deadline-aware client for downstream `name`. */
-export const grpcClientToken = (name: string): string => `DEADLINE_GRPC_CLIENT:${name}`;
+export const grpcClientToken = (name: string): string =>
+  `DEADLINE_GRPC_CLIENT:${name}`;
 
 /** Injects the deadline-aware client registered under `name`. */
-export const InjectGrpcClient = (name: string): ParameterDecorator => Inject(grpcClientToken(name));
+export const InjectGrpcClient = (name: string): ParameterDecorator =>
+  Inject(grpcClientToken(name));
 
 /**
  * Registers a deadline-aware gRPC client: Nest's gRPC client machinery (proto loading, channel
@@ -47,7 +63,10 @@ export const InjectGrpcClient = (name: string): ParameterDecorator => Inject(grp
 @Module({})
 export class DeadlineGrpcClientModule {
   static register(options: GrpcClientOptions): DynamicModule {
-    return DeadlineGrpcClientModule.registerAsync({ name: options.name, useFactory: () => options });
+    return DeadlineGrpcClientModule.registerAsync({
+      name: options.name,
+      useFactory: () => options,
+    });
   }
 
   static registerAsync(options: GrpcClientAsyncOptions): DynamicModule {
@@ -60,8 +79,17 @@ export class DeadlineGrpcClientModule {
           provide: token,
           inject: (options.inject ?? []) as never[],
           useFactory: async (...args: never[]) => {
-            const resolved = { ...(await options.useFactory(...args)), name: options.name };
-            const proxy = new ClientGrpcProxy({ url: resolved.url, package: resolved.package, protoPath: resolved.protoPath, loader: resolved.loader, channelOptions: resolved.channelOptions });
+            const resolved = {
+              ...(await options.useFactory(...args)),
+              name: options.name,
+            };
+            const proxy = new ClientGrpcProxy({
+              url: resolved.url,
+              package: resolved.package,
+              protoPath: resolved.protoPath,
+              loader: resolved.loader,
+              channelOptions: resolved.channelOptions,
+            });
             const raw = proxy.getClientByServiceName<Client>(resolved.service);
             const client = createDeadlineClient(raw, {
               service: resolved.name,
@@ -71,7 +99,10 @@ export class DeadlineGrpcClientModule {
               fixedTimeoutMs: resolved.fixedTimeoutMs,
             });
             // Closed with the app, like Nest's ClientsModule does.
-            Object.defineProperty(client, 'onApplicationShutdown', { value: () => proxy.close(), enumerable: false });
+            Object.defineProperty(client, 'onApplicationShutdown', {
+              value: () => proxy.close(),
+              enumerable: false,
+            });
             return client;
           },
         },

@@ -1,14 +1,27 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
 import { runInScope } from '../core/deadline-context';
 import { type HopOutcome, type HopRecord, outcomeOf } from '../core/hop-record';
 import { hopsMetadata, toGrpcError } from '../grpc/grpc-error';
 import { openServerScope, type ServerCallLike } from '../grpc/server-scope';
-import { DEADLINE_MODULE_OPTIONS, DEFAULT_FALLBACK_BUDGET_MS, type DeadlineModuleOptions } from './deadline.options';
+import {
+  DEADLINE_MODULE_OPTIONS,
+  DEFAULT_FALLBACK_BUDGET_MS,
+  type DeadlineModuleOptions,
+} from './deadline.options';
 import { logRequestEnd } from './request-end.logger';
 import { untilAborted } from './until-aborted';
 
-type UnaryCall = ServerCallLike & { getPath?: () => string; sendMetadata(metadata: unknown): void };
+type UnaryCall = ServerCallLike & {
+  getPath?: () => string;
+  sendMetadata(metadata: unknown): void;
+};
 
 /**
  * gRPC server side: the deadline comes from the call (`grpc-timeout`, parsed by grpc-js), the
@@ -18,32 +31,52 @@ type UnaryCall = ServerCallLike & { getPath?: () => string; sendMetadata(metadat
 @Injectable()
 export class GrpcDeadlineInterceptor implements NestInterceptor {
   private readonly fallbackBudgetMs: number;
-  private readonly onRequestEnd: NonNullable<DeadlineModuleOptions['onRequestEnd']>;
+  private readonly onRequestEnd: NonNullable<
+    DeadlineModuleOptions['onRequestEnd']
+  >;
 
-  constructor(@Inject(DEADLINE_MODULE_OPTIONS) private readonly options: DeadlineModuleOptions) {
-    this.fallbackBudgetMs = options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS;
+  constructor(
+    @Inject(DEADLINE_MODULE_OPTIONS)
+    private readonly options: DeadlineModuleOptions,
+  ) {
+    this.fallbackBudgetMs =
+      options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS;
     this.onRequestEnd = options.onRequestEnd ?? logRequestEnd;
   }
 
-  intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<unknown>,
+  ): Observable<unknown> {
     const call: unknown = context.getArgByIndex(2);
     if (context.getType() !== 'rpc' || !isUnaryCall(call)) return next.handle();
 
-    const method = call.getPath?.().split('/').pop() ?? context.getHandler().name;
-    const { scope, close } = openServerScope(call, method, { service: this.options.service, fallbackBudgetMs: this.fallbackBudgetMs });
+    const method =
+      call.getPath?.().split('/').pop() ?? context.getHandler().name;
+    const { scope, close } = openServerScope(call, method, {
+      service: this.options.service,
+      fallbackBudgetMs: this.fallbackBudgetMs,
+    });
     const { deadline } = scope;
     let outcome: HopOutcome = 'ok';
     let reason: string | undefined;
     let handlerRan = false;
     // The chain as sent back: the request-end report takes this tier's record from it rather than build it again.
     let chain: HopRecord[] | undefined;
-    const hops = (final: HopOutcome): HopRecord[] => (chain = scope.hops(final));
+    const hops = (final: HopOutcome): HopRecord[] =>
+      (chain = scope.hops(final));
 
     const end = (): void => {
       const aborted = handlerRan && deadline.signal.aborted;
       const own = chain?.[0] ?? scope.record(outcome);
       close();
-      this.onRequestEnd({ ...own, hop: scope.hop, remainingMs: deadline.remaining(), aborted, reason });
+      this.onRequestEnd({
+        ...own,
+        hop: scope.hop,
+        remainingMs: deadline.remaining(),
+        aborted,
+        reason,
+      });
     };
 
     const expired = deadline.reason;
@@ -75,5 +108,8 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
 
 /** Nest passes grpc-js's call object as the handler's third argument. */
 function isUnaryCall(value: unknown): value is UnaryCall {
-  return typeof (value as { getDeadline?: unknown } | null)?.getDeadline === 'function';
+  return (
+    typeof (value as { getDeadline?: unknown } | null)?.getDeadline ===
+    'function'
+  );
 }

@@ -1,5 +1,11 @@
 import { AsyncResource } from 'node:async_hooks';
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
 import { type BudgetPolicy, resolveBudget } from '../core/budget-policy';
@@ -9,8 +15,16 @@ import { runInScope } from '../core/deadline-context';
 import { DeadlineExceededError } from '../core/deadline-exceeded.error';
 import { DeadlineScope } from '../core/deadline-scope';
 import { type HopOutcome, type HopRecord, outcomeOf } from '../core/hop-record';
-import { ENVOY_TIMEOUT_HEADER, REQUEST_TIMEOUT_HEADER, REQUEST_TIMEOUT_QUERY } from '../core/request-timeout';
-import { DEADLINE_MODULE_OPTIONS, DEFAULT_BUDGET_POLICY, type DeadlineModuleOptions } from './deadline.options';
+import {
+  ENVOY_TIMEOUT_HEADER,
+  REQUEST_TIMEOUT_HEADER,
+  REQUEST_TIMEOUT_QUERY,
+} from '../core/request-timeout';
+import {
+  DEADLINE_MODULE_OPTIONS,
+  DEFAULT_BUDGET_POLICY,
+  type DeadlineModuleOptions,
+} from './deadline.options';
 import { attachScope } from './request-scope';
 import { logRequestEnd } from './request-end.logger';
 import { serverTiming } from './server-timing';
@@ -24,14 +38,22 @@ import { untilAborted } from './until-aborted';
 @Injectable()
 export class HttpDeadlineInterceptor implements NestInterceptor {
   private readonly policy: BudgetPolicy;
-  private readonly onRequestEnd: NonNullable<DeadlineModuleOptions['onRequestEnd']>;
+  private readonly onRequestEnd: NonNullable<
+    DeadlineModuleOptions['onRequestEnd']
+  >;
 
-  constructor(@Inject(DEADLINE_MODULE_OPTIONS) private readonly options: DeadlineModuleOptions) {
+  constructor(
+    @Inject(DEADLINE_MODULE_OPTIONS)
+    private readonly options: DeadlineModuleOptions,
+  ) {
     this.policy = options.policy ?? DEFAULT_BUDGET_POLICY;
     this.onRequestEnd = options.onRequestEnd ?? logRequestEnd;
   }
 
-  intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<unknown>,
+  ): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<Request>();
@@ -39,9 +61,18 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
 
     const resolved = resolveBudget(
       [
-        { name: REQUEST_TIMEOUT_HEADER, raw: request.headersDistinct[REQUEST_TIMEOUT_HEADER] },
-        { name: `?${REQUEST_TIMEOUT_QUERY}`, raw: queryValue(request.query[REQUEST_TIMEOUT_QUERY]) },
-        { name: ENVOY_TIMEOUT_HEADER, raw: request.headersDistinct[ENVOY_TIMEOUT_HEADER] },
+        {
+          name: REQUEST_TIMEOUT_HEADER,
+          raw: request.headersDistinct[REQUEST_TIMEOUT_HEADER],
+        },
+        {
+          name: `?${REQUEST_TIMEOUT_QUERY}`,
+          raw: queryValue(request.query[REQUEST_TIMEOUT_QUERY]),
+        },
+        {
+          name: ENVOY_TIMEOUT_HEADER,
+          raw: request.headersDistinct[ENVOY_TIMEOUT_HEADER],
+        },
       ],
       this.policy,
     );
@@ -51,7 +82,13 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     const route = (request.route as { path?: unknown } | undefined)?.path;
     const method = `${request.method} ${typeof route === 'string' ? route : request.path}`;
     const deadline = Deadline.after(belowMinimum ? 0 : budgetMs);
-    const scope = new DeadlineScope(deadline, this.options.service, method, budgetMs, 0);
+    const scope = new DeadlineScope(
+      deadline,
+      this.options.service,
+      method,
+      budgetMs,
+      0,
+    );
     attachScope(request, scope);
     let outcome: HopOutcome = 'ok';
     let reason: string | undefined;
@@ -59,29 +96,49 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     let hops: HopRecord[] | undefined;
     const answer = (): void => {
       hops = scope.hops(outcome);
-      if (!response.headersSent) response.setHeader('Server-Timing', serverTiming(hops));
+      if (!response.headersSent)
+        response.setHeader('Server-Timing', serverTiming(hops));
     };
 
     // 'close' fires in the socket's async context; the abort, and the request-end hook after it, run
     // in the request's (its async-local state: trace context for the log line, for one).
     const requestContext = new AsyncResource('DeadlineHttpRequest');
     const onClose = (): void => {
-      if (!response.writableFinished) requestContext.runInAsyncScope(() => deadline.cancel(new CancelledError('the client closed the connection')));
+      if (!response.writableFinished)
+        requestContext.runInAsyncScope(() =>
+          deadline.cancel(
+            new CancelledError('the client closed the connection'),
+          ),
+        );
     };
     const end = (): void => {
       response.off('close', onClose);
       const aborted = deadline.signal.aborted;
       const chain = hops ?? scope.hops(outcome);
       deadline.dispose();
-      this.onRequestEnd({ ...chain[0], hop: 0, remainingMs: deadline.remaining(), aborted, reason, hops: chain });
+      this.onRequestEnd({
+        ...chain[0],
+        hop: 0,
+        remainingMs: deadline.remaining(),
+        aborted,
+        reason,
+        hops: chain,
+      });
     };
 
     if (deadline.expired) {
       outcome = 'deadline_exceeded';
-      reason = belowMinimum ? `budget ${budgetMs} ms is below the minimum of ${this.policy.minBudgetMs} ms` : 'expired on arrival';
+      reason = belowMinimum
+        ? `budget ${budgetMs} ms is below the minimum of ${this.policy.minBudgetMs} ms`
+        : 'expired on arrival';
       answer();
       end();
-      return throwError(() => new DeadlineExceededError(`deadline exceeded: ${reason}; no tier was called`));
+      return throwError(
+        () =>
+          new DeadlineExceededError(
+            `deadline exceeded: ${reason}; no tier was called`,
+          ),
+      );
     }
 
     response.on('close', onClose);
@@ -104,6 +161,7 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
 
 function queryValue(value: unknown): string | string[] | undefined {
   if (value === undefined || typeof value === 'string') return value;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value;
   return ['?']; // a nested object (`?timeout[a]=1`): report it as malformed, not absent
 }

@@ -16,16 +16,33 @@ export interface HttpErrorBody {
 }
 
 /** The edge's answer for any thrown value, through the one gRPC ↔ HTTP table. */
-export function httpErrorBody(exception: unknown, hops?: unknown[]): HttpErrorBody {
+export function httpErrorBody(
+  exception: unknown,
+  hops?: unknown[],
+): HttpErrorBody {
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const raw = exception.getResponse();
-    const detail = typeof raw === 'string' ? raw : (raw as { message?: unknown }).message;
-    const message = typeof detail === 'string' ? detail : Array.isArray(detail) ? detail.join('; ') : exception.message;
-    return { statusCode, error: snake(exception.name.replace(/Exception$/, '')), message };
+    const detail =
+      typeof raw === 'string' ? raw : (raw as { message?: unknown }).message;
+    const message =
+      typeof detail === 'string'
+        ? detail
+        : Array.isArray(detail)
+          ? detail.join('; ')
+          : exception.message;
+    return {
+      statusCode,
+      error: snake(exception.name.replace(/Exception$/, '')),
+      message,
+    };
   }
   const outcome = statusOf(exception);
-  const field = InvalidTimeoutError.is(exception) ? exception.source : DomainError.is(exception) ? exception.field : undefined;
+  const field = InvalidTimeoutError.is(exception)
+    ? exception.source
+    : DomainError.is(exception)
+      ? exception.field
+      : undefined;
   const statusCode = httpStatusFromGrpc(outcome.status);
   return {
     statusCode,
@@ -36,4 +53,5 @@ export function httpErrorBody(exception: unknown, hops?: unknown[]): HttpErrorBo
   };
 }
 
-const snake = (name: string): string => name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+const snake = (name: string): string =>
+  name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();

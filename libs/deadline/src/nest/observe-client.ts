@@ -2,18 +2,28 @@ import { Observable } from 'rxjs';
 import type { CallOptions } from '../grpc/deadline-client';
 import { CancelledError } from '../core/cancelled.error';
 
-type PromiseMethods = Record<string, (request: never, options?: CallOptions) => Promise<unknown>>;
+type PromiseMethods = Record<
+  string,
+  (request: never, options?: CallOptions) => Promise<unknown>
+>;
 
 /** Observable-returning view of a deadline client. */
 export type ObservableClient<C> = {
-  [K in keyof C]: C[K] extends (request: infer Req, options?: CallOptions) => Promise<infer Res> ? (request: Req) => Observable<Res> : never;
+  [K in keyof C]: C[K] extends (
+    request: infer Req,
+    options?: CallOptions,
+  ) => Promise<infer Res>
+    ? (request: Req) => Observable<Res>
+    : never;
 };
 
 /**
  * The Nest idiom (`client.method(req)` returning an Observable), with the part Nest's own gRPC
  * client lacks for unary calls (nestjs/nest#10288): unsubscribing cancels the call on the wire.
  */
-export function observeClient<C extends object>(client: C): ObservableClient<C> {
+export function observeClient<C extends object>(
+  client: C,
+): ObservableClient<C> {
   const methods = client as unknown as PromiseMethods;
   const view: Record<string, (request: never) => Observable<unknown>> = {};
   for (const name of Object.keys(methods)) {

@@ -4,8 +4,14 @@ import type { HopRecord } from '../core/hop-record';
 export function serverTiming(hops: readonly HopRecord[]): string {
   return hops
     .map((hop, i) => {
-      const received = hop.receivedBudgetMs === null ? 'none' : `${Math.round(hop.receivedBudgetMs)}ms`;
-      const forwarded = hop.forwardedBudgetMs === null ? 'none' : `${Math.round(hop.forwardedBudgetMs)}ms`;
+      const received =
+        hop.receivedBudgetMs === null
+          ? 'none'
+          : `${Math.round(hop.receivedBudgetMs)}ms`;
+      const forwarded =
+        hop.forwardedBudgetMs === null
+          ? 'none'
+          : `${Math.round(hop.forwardedBudgetMs)}ms`;
       return `${i}-${hop.service};dur=${hop.spentMs.toFixed(1)};desc="${hop.method.replace(/["\\]/g, '')} received ${received} forwarded ${forwarded} ${hop.outcome}"`;
     })
     .join(', ');

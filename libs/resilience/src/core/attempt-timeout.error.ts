@@ -11,10 +11,15 @@ export class AttemptTimeoutError extends Error {
     readonly downstream: string,
     readonly timeoutMs: number,
   ) {
-    super(`${downstream} gave no answer within its ${Math.round(timeoutMs)} ms attempt deadline`);
+    super(
+      `${downstream} gave no answer within its ${Math.round(timeoutMs)} ms attempt deadline`,
+    );
   }
 
   static is(error: unknown): error is AttemptTimeoutError {
-    return error instanceof AttemptTimeoutError || (error as { tag?: unknown } | null)?.tag === 'AttemptTimeoutError';
+    return (
+      error instanceof AttemptTimeoutError ||
+      (error as { tag?: unknown } | null)?.tag === 'AttemptTimeoutError'
+    );
   }
 }

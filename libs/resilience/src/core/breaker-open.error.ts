@@ -21,11 +21,16 @@ export class BreakerOpenError extends Error {
     /** Milliseconds until the breaker lets a probe through. */
     readonly retryAfterMs: number,
   ) {
-    super(`${downstream} is unavailable: ${MESSAGES[rejection]}; retry in ${Math.ceil(retryAfterMs)} ms`);
+    super(
+      `${downstream} is unavailable: ${MESSAGES[rejection]}; retry in ${Math.ceil(retryAfterMs)} ms`,
+    );
   }
 
   static is(error: unknown): error is BreakerOpenError {
-    return error instanceof BreakerOpenError || (error as { tag?: unknown } | null)?.tag === 'BreakerOpenError';
+    return (
+      error instanceof BreakerOpenError ||
+      (error as { tag?: unknown } | null)?.tag === 'BreakerOpenError'
+    );
   }
 }
 

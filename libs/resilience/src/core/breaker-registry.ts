@@ -1,5 +1,9 @@
 import { type BreakerStateChange } from './deadline-breaker';
-import { type DownstreamSnapshot, type ResilienceOptions, ResilientDownstream } from './resilient-downstream';
+import {
+  type DownstreamSnapshot,
+  type ResilienceOptions,
+  ResilientDownstream,
+} from './resilient-downstream';
 
 /** The guards of one process, one per downstream, sharing defaults and a state-change listener. */
 export class BreakerRegistry {
@@ -7,7 +11,9 @@ export class BreakerRegistry {
 
   constructor(
     private readonly defaults: ResilienceOptions = {},
-    private readonly overrides: Readonly<Record<string, ResilienceOptions>> = {},
+    private readonly overrides: Readonly<
+      Record<string, ResilienceOptions>
+    > = {},
     private readonly onStateChange?: (change: BreakerStateChange) => void,
   ) {}
 
@@ -15,7 +21,11 @@ export class BreakerRegistry {
   get(name: string, extra: ResilienceOptions = {}): ResilientDownstream {
     let downstream = this.downstreams.get(name);
     if (!downstream) {
-      downstream = new ResilientDownstream(name, { ...this.defaults, ...extra, ...this.overrides[name] });
+      downstream = new ResilientDownstream(name, {
+        ...this.defaults,
+        ...extra,
+        ...this.overrides[name],
+      });
       if (this.onStateChange) downstream.onStateChange(this.onStateChange);
       this.downstreams.set(name, downstream);
     }
@@ -25,7 +35,8 @@ export class BreakerRegistry {
   /** Every breaker's state, for `GET /health`. */
   snapshot(): Record<string, DownstreamSnapshot> {
     const out: Record<string, DownstreamSnapshot> = {};
-    for (const [name, downstream] of this.downstreams) out[name] = downstream.snapshot();
+    for (const [name, downstream] of this.downstreams)
+      out[name] = downstream.snapshot();
     return out;
   }
 

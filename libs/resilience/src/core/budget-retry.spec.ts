@@ -3,7 +3,14 @@ import { CancelledError, DownstreamError, GrpcStatus } from '@lib/deadline';
 import { BreakerOpenError } from './breaker-open.error';
 import { retryWithinBudget } from './budget-retry';
 
-const unavailable = (): DownstreamError => new DownstreamError(GrpcStatus.UNAVAILABLE, undefined, 'unavailable', 'inventory', 'GetStock');
+const unavailable = (): DownstreamError =>
+  new DownstreamError(
+    GrpcStatus.UNAVAILABLE,
+    undefined,
+    'unavailable',
+    'inventory',
+    'GetStock',
+  );
 const failingThen = (value: string, failures = 1) => {
   let calls = 0;
   return jest.fn(async () => {
@@ -11,7 +18,12 @@ const failingThen = (value: string, failures = 1) => {
     return value;
   });
 };
-const base = { backoff: new ConstantBackoff(20), remainingMs: () => 1_000, expectedLatencyMs: () => 50, isRetryable: () => true };
+const base = {
+  backoff: new ConstantBackoff(20),
+  remainingMs: () => 1_000,
+  expectedLatencyMs: () => 50,
+  isRetryable: () => true,
+};
 
 describe(retryWithinBudget.name, () => {
   beforeEach(() => jest.useFakeTimers());
@@ -28,19 +40,30 @@ describe(retryWithinBudget.name, () => {
   it('gives up at once with the error when the remaining budget cannot cover another attempt', async () => {
     const fn = failingThen('ok');
     // 20 ms backoff + 50 ms latency + 10 ms reserve = 80 > 79.
-    await expect(retryWithinBudget(fn, { ...base, remainingMs: () => 79, reserveMs: 10 })).rejects.toBeInstanceOf(DownstreamError);
+    await expect(
+      retryWithinBudget(fn, { ...base, remainingMs: () => 79, reserveMs: 10 }),
+    ).rejects.toBeInstanceOf(DownstreamError);
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
   it('never retries what the predicate refuses (a breaker rejection)', async () => {
-    const fn = jest.fn(() => Promise.reject(new BreakerOpenError('inventory', 'open', 1_000)));
-    await expect(retryWithinBudget(fn, { ...base, isRetryable: (e) => !BreakerOpenError.is(e) })).rejects.toBeInstanceOf(BreakerOpenError);
+    const fn = jest.fn(() =>
+      Promise.reject(new BreakerOpenError('inventory', 'open', 1_000)),
+    );
+    await expect(
+      retryWithinBudget(fn, {
+        ...base,
+        isRetryable: (e) => !BreakerOpenError.is(e),
+      }),
+    ).rejects.toBeInstanceOf(BreakerOpenError);
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
   it('stops after maxAttempts', async () => {
     const fn = failingThen('ok', 5);
-    const result = retryWithinBudget(fn, { ...base, maxAttempts: 3 }).catch((e: unknown) => e);
+    const result = retryWithinBudget(fn, { ...base, maxAttempts: 3 }).catch(
+      (e: unknown) => e,
+    );
     await jest.advanceTimersByTimeAsync(100);
     expect(await result).toBeInstanceOf(DownstreamError);
     expect(fn).toHaveBeenCalledTimes(3);
@@ -49,7 +72,12 @@ describe(retryWithinBudget.name, () => {
   it('ends the backoff sleep the moment the signal aborts, with its reason', async () => {
     const caller = new AbortController();
     const fn = failingThen('ok');
-    const result = retryWithinBudget(fn, { ...base, backoff: new ConstantBackoff(10_000), remainingMs: () => 60_000, signal: caller.signal }).catch((e: unknown) => e);
+    const result = retryWithinBudget(fn, {
+      ...base,
+      backoff: new ConstantBackoff(10_000),
+      remainingMs: () => 60_000,
+      signal: caller.signal,
+    }).catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(1);
     caller.abort(new CancelledError('client left'));
     expect(await result).toEqual(new CancelledError('client left'));
@@ -59,9 +87,15 @@ describe(retryWithinBudget.name, () => {
 
   it('cockatiel: retry’s backoff sleep cannot be aborted', async () => {
     const caller = new AbortController();
-    const policy = retry(handleAll, { maxAttempts: 1, backoff: new ConstantBackoff(10_000) });
+    const policy = retry(handleAll, {
+      maxAttempts: 1,
+      backoff: new ConstantBackoff(10_000),
+    });
     let settled = false;
-    const result = policy.execute(failingThen('ok', 2), caller.signal).finally(() => (settled = true)).catch(() => undefined);
+    const result = policy
+      .execute(failingThen('ok', 2), caller.signal)
+      .finally(() => (settled = true))
+      .catch(() => undefined);
     await jest.advanceTimersByTimeAsync(1);
     caller.abort();
     await jest.advanceTimersByTimeAsync(9_000);

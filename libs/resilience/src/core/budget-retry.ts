@@ -1,4 +1,8 @@
-import { ExponentialBackoff, type IBackoff, type IBackoffFactory } from 'cockatiel';
+import {
+  ExponentialBackoff,
+  type IBackoff,
+  type IBackoffFactory,
+} from 'cockatiel';
 import { delay } from '@lib/deadline';
 
 export interface RetryOptions {
@@ -30,17 +34,37 @@ export interface RetryBudget {
  * latency and the reserve. The backoff sleep ends the moment `signal` aborts (cockatiel's retry
  * sleeps on regardless). Gives up with the last attempt's error.
  */
-export async function retryWithinBudget<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions & RetryBudget): Promise<T> {
-  const { maxAttempts = 2, baseDelayMs = 25, maxDelayMs = 250, signal, reserveMs = 0 } = options;
-  let backoff: IBackoffFactory<unknown> | IBackoff<unknown> = options.backoff ?? new ExponentialBackoff({ initialDelay: baseDelayMs, maxDelay: maxDelayMs });
+export async function retryWithinBudget<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions & RetryBudget,
+): Promise<T> {
+  const {
+    maxAttempts = 2,
+    baseDelayMs = 25,
+    maxDelayMs = 250,
+    signal,
+    reserveMs = 0,
+  } = options;
+  let backoff: IBackoffFactory<unknown> | IBackoff<unknown> =
+    options.backoff ??
+    new ExponentialBackoff({ initialDelay: baseDelayMs, maxDelay: maxDelayMs });
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (error) {
-      if (attempt >= maxAttempts || !options.isRetryable(error) || signal?.aborted) throw error;
+      if (
+        attempt >= maxAttempts ||
+        !options.isRetryable(error) ||
+        signal?.aborted
+      )
+        throw error;
       backoff = backoff.next(undefined);
       const pauseMs = (backoff as IBackoff<unknown>).duration;
-      if (options.remainingMs() < pauseMs + options.expectedLatencyMs() + reserveMs) throw error;
+      if (
+        options.remainingMs() <
+        pauseMs + options.expectedLatencyMs() + reserveMs
+      )
+        throw error;
       await delay(pauseMs, signal);
     }
   }

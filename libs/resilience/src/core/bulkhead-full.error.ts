@@ -12,10 +12,15 @@ export class BulkheadFullError extends Error {
     readonly maxConcurrent: number,
     readonly maxQueue: number,
   ) {
-    super(`${downstream} is unavailable: ${maxConcurrent} calls in flight and ${maxQueue} queued`);
+    super(
+      `${downstream} is unavailable: ${maxConcurrent} calls in flight and ${maxQueue} queued`,
+    );
   }
 
   static is(error: unknown): error is BulkheadFullError {
-    return error instanceof BulkheadFullError || (error as { tag?: unknown } | null)?.tag === 'BulkheadFullError';
+    return (
+      error instanceof BulkheadFullError ||
+      (error as { tag?: unknown } | null)?.tag === 'BulkheadFullError'
+    );
   }
 }

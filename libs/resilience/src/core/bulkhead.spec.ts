@@ -14,10 +14,16 @@ async function flush(): Promise<void> {
 
 describe(Bulkhead.name, () => {
   it('runs up to maxConcurrent calls at once and queues the next', async () => {
-    const sut = new Bulkhead({ name: 'inventory', maxConcurrent: 2, maxQueue: 5 });
+    const sut = new Bulkhead({
+      name: 'inventory',
+      maxConcurrent: 2,
+      maxQueue: 5,
+    });
     const g = gate();
     const started: number[] = [];
-    const calls = [1, 2, 3].map((n) => sut.execute(async () => (started.push(n), g.promise)));
+    const calls = [1, 2, 3].map((n) =>
+      sut.execute(async () => (started.push(n), g.promise)),
+    );
     await flush();
     expect(started).toEqual([1, 2]);
     expect(sut.queued).toBe(1);
@@ -28,21 +34,33 @@ describe(Bulkhead.name, () => {
   });
 
   it('refuses at once with BulkheadFullError when the queue is full too', async () => {
-    const sut = new Bulkhead({ name: 'inventory', maxConcurrent: 1, maxQueue: 1 });
+    const sut = new Bulkhead({
+      name: 'inventory',
+      maxConcurrent: 1,
+      maxQueue: 1,
+    });
     const g = gate();
     const first = sut.execute(() => g.promise);
     const second = sut.execute(() => g.promise);
-    await expect(sut.execute(() => g.promise)).rejects.toBeInstanceOf(BulkheadFullError);
+    await expect(sut.execute(() => g.promise)).rejects.toBeInstanceOf(
+      BulkheadFullError,
+    );
     g.open();
     await Promise.all([first, second]);
   });
 
   it('lets a queued call leave the queue the moment its signal aborts, with the signal’s reason', async () => {
-    const sut = new Bulkhead({ name: 'inventory', maxConcurrent: 1, maxQueue: 5 });
+    const sut = new Bulkhead({
+      name: 'inventory',
+      maxConcurrent: 1,
+      maxQueue: 5,
+    });
     const g = gate();
     const running = sut.execute(() => g.promise);
     const caller = new AbortController();
-    const queued = sut.execute(() => Promise.resolve('ran'), caller.signal).catch((e: unknown) => e);
+    const queued = sut
+      .execute(() => Promise.resolve('ran'), caller.signal)
+      .catch((e: unknown) => e);
     caller.abort(new CancelledError('deadline'));
     expect(await queued).toEqual(new CancelledError('deadline'));
     expect(sut.queued).toBe(0);
@@ -52,7 +70,11 @@ describe(Bulkhead.name, () => {
   });
 
   it('hands a freed slot to the queued call before any newcomer', async () => {
-    const sut = new Bulkhead({ name: 'inventory', maxConcurrent: 1, maxQueue: 5 });
+    const sut = new Bulkhead({
+      name: 'inventory',
+      maxConcurrent: 1,
+      maxQueue: 5,
+    });
     const g = gate();
     const order: string[] = [];
     const first = sut.execute(() => g.promise);
@@ -70,7 +92,10 @@ describe(Bulkhead.name, () => {
     void policy.execute(() => g.promise);
     const caller = new AbortController();
     let settled = false;
-    const queued = policy.execute(() => Promise.resolve('ran'), caller.signal).finally(() => (settled = true)).catch(() => undefined);
+    const queued = policy
+      .execute(() => Promise.resolve('ran'), caller.signal)
+      .finally(() => (settled = true))
+      .catch(() => undefined);
     caller.abort();
     await flush();
     expect(settled).toBe(false);

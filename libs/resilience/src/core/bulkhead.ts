@@ -28,7 +28,10 @@ export class Bulkhead {
   constructor(private readonly options: BulkheadOptions) {
     this.maxConcurrent = options.maxConcurrent ?? 100;
     this.maxQueue = options.maxQueue ?? 100;
-    if (!(this.maxConcurrent >= 1) || !(this.maxQueue >= 0)) throw new RangeError(`Bulkhead(${options.name}): maxConcurrent must be ≥ 1 and maxQueue ≥ 0`);
+    if (!(this.maxConcurrent >= 1) || !(this.maxQueue >= 0))
+      throw new RangeError(
+        `Bulkhead(${options.name}): maxConcurrent must be ≥ 1 and maxQueue ≥ 0`,
+      );
   }
 
   get running(): number {
@@ -52,7 +55,14 @@ export class Bulkhead {
   }
 
   private wait(signal: AbortSignal | undefined): Promise<void> {
-    if (this.queue.size >= this.maxQueue) return Promise.reject(new BulkheadFullError(this.options.name, this.maxConcurrent, this.maxQueue));
+    if (this.queue.size >= this.maxQueue)
+      return Promise.reject(
+        new BulkheadFullError(
+          this.options.name,
+          this.maxConcurrent,
+          this.maxQueue,
+        ),
+      );
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         signal,

@@ -1,4 +1,9 @@
-import { CancelledError, DeadlineExceededError, DownstreamError, GrpcStatus } from '@lib/deadline';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  DownstreamError,
+  GrpcStatus,
+} from '@lib/deadline';
 import { AttemptTimeoutError } from './attempt-timeout.error';
 import { BreakerOpenError } from './breaker-open.error';
 import { BulkheadFullError } from './bulkhead-full.error';
@@ -33,14 +38,18 @@ export type Classifier = (error: unknown, facts: AttemptFacts) => CallOutcome;
  */
 export const classifyOutcome: Classifier = (error, facts) => {
   if (AttemptTimeoutError.is(error)) return 'failure';
-  if (BreakerOpenError.is(error) || BulkheadFullError.is(error)) return 'ignored';
-  if (CancelledError.is(error) || DeadlineExceededError.is(error)) return 'ignored';
+  if (BreakerOpenError.is(error) || BulkheadFullError.is(error))
+    return 'ignored';
+  if (CancelledError.is(error) || DeadlineExceededError.is(error))
+    return 'ignored';
   if (!DownstreamError.is(error)) return 'ignored';
   if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
     const fair = facts.capped || facts.budgetMs >= facts.slowCallMs;
-    const usedUp = (facts.elapsedMs ?? facts.budgetMs) >= facts.budgetMs * USED_BUDGET_SHARE;
+    const usedUp =
+      (facts.elapsedMs ?? facts.budgetMs) >= facts.budgetMs * USED_BUDGET_SHARE;
     return fair && usedUp ? 'failure' : 'ignored';
   }
-  if (error.code === GrpcStatus.UNAVAILABLE) return error.reason === undefined ? 'failure' : 'ignored';
+  if (error.code === GrpcStatus.UNAVAILABLE)
+    return error.reason === undefined ? 'failure' : 'ignored';
   return 'ignored';
 };

@@ -1,15 +1,42 @@
 import { getEventListeners } from 'node:events';
-import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy } from 'cockatiel';
-import { CancelledError, DownstreamError, GrpcStatus, ManualClock } from '@lib/deadline';
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleAll,
+  timeout,
+  TimeoutStrategy,
+} from 'cockatiel';
+import {
+  CancelledError,
+  DownstreamError,
+  GrpcStatus,
+  ManualClock,
+} from '@lib/deadline';
 import { AttemptTimeoutError } from './attempt-timeout.error';
 import { BreakerOpenError } from './breaker-open.error';
-import { type BreakerAttempt, DeadlineBreaker, type BreakerStateChange } from './deadline-breaker';
+import {
+  type BreakerAttempt,
+  DeadlineBreaker,
+  type BreakerStateChange,
+} from './deadline-breaker';
 
-const unavailable = (): DownstreamError => new DownstreamError(GrpcStatus.UNAVAILABLE, undefined, 'unavailable', 'inventory', 'Reserve');
+const unavailable = (): DownstreamError =>
+  new DownstreamError(
+    GrpcStatus.UNAVAILABLE,
+    undefined,
+    'unavailable',
+    'inventory',
+    'Reserve',
+  );
 const fail = (): Promise<never> => Promise.reject(unavailable());
 const ok = (): Promise<string> => Promise.resolve('ok');
 /** Settles only when its signal aborts, with the abort reason: a downstream that hangs but honours cancellation. */
-const hang = ({ signal }: BreakerAttempt): Promise<never> => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+const hang = ({ signal }: BreakerAttempt): Promise<never> =>
+  new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), {
+      once: true,
+    }),
+  );
 const never = (): Promise<never> => new Promise(() => undefined);
 
 interface Tracked {
@@ -28,10 +55,20 @@ async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
-function setup(options: Partial<ConstructorParameters<typeof DeadlineBreaker>[0]> = {}) {
+function setup(
+  options: Partial<ConstructorParameters<typeof DeadlineBreaker>[0]> = {},
+) {
   const clock = new ManualClock();
   const changes: BreakerStateChange[] = [];
-  const sut = new DeadlineBreaker({ name: 'inventory', minimumCalls: 2, failureRatio: 0.5, openMs: 5_000, probeBaseMs: 200, clock, ...options });
+  const sut = new DeadlineBreaker({
+    name: 'inventory',
+    minimumCalls: 2,
+    failureRatio: 0.5,
+    openMs: 5_000,
+    probeBaseMs: 200,
+    clock,
+    ...options,
+  });
   sut.onStateChange((change) => changes.push(change));
   const trip = async (): Promise<void> => {
     for (let i = 0; i < 2; i++) await sut.execute(fail).catch(() => undefined);
@@ -50,13 +87,32 @@ describe(DeadlineBreaker.name, () => {
     const { sut, changes, trip } = setup();
     await trip();
     expect(sut.state).toBe('open');
-    expect(changes).toEqual([expect.objectContaining({ breaker: 'inventory', from: 'closed', to: 'open', reason: 'thresholds crossed (2 of 2 calls failed, 0 slow)' })]);
+    expect(changes).toEqual([
+      expect.objectContaining({
+        breaker: 'inventory',
+        from: 'closed',
+        to: 'open',
+        reason: 'thresholds crossed (2 of 2 calls failed, 0 slow)',
+      }),
+    ]);
   });
 
   it('does not count business errors, however many', async () => {
     const { sut } = setup();
     for (let i = 0; i < 50; i++) {
-      await sut.execute(() => Promise.reject(new DownstreamError(GrpcStatus.FAILED_PRECONDITION, 'out_of_stock', 'none left', 'inventory', 'Reserve'))).catch(() => undefined);
+      await sut
+        .execute(() =>
+          Promise.reject(
+            new DownstreamError(
+              GrpcStatus.FAILED_PRECONDITION,
+              'out_of_stock',
+              'none left',
+              'inventory',
+              'Reserve',
+            ),
+          ),
+        )
+        .catch(() => undefined);
     }
     expect(sut.snapshot()).toMatchObject({ state: 'closed', calls: 0 });
   });
@@ -66,7 +122,11 @@ describe(DeadlineBreaker.name, () => {
     await trip();
     clock.advance(1_500);
     const error = await sut.execute(ok).catch((e: unknown) => e);
-    expect(BreakerOpenError.is(error) && error).toMatchObject({ rejection: 'open', retryAfterMs: 3_500, code: GrpcStatus.UNAVAILABLE });
+    expect(BreakerOpenError.is(error) && error).toMatchObject({
+      rejection: 'open',
+      retryAfterMs: 3_500,
+      code: GrpcStatus.UNAVAILABLE,
+    });
   });
 
   it('aborts every call in flight the moment it opens, with a tagged reason', async () => {
@@ -77,7 +137,11 @@ describe(DeadlineBreaker.name, () => {
     expect(inFlight.map((t) => t.state)).toEqual(['rejected', 'rejected']);
     expect(inFlight[0].value).toBeInstanceOf(BreakerOpenError);
     expect(inFlight[0].value).toMatchObject({ rejection: 'opened-in-flight' });
-    expect(sut.snapshot()).toMatchObject({ calls: 2, failures: 2, inFlight: 0 });
+    expect(sut.snapshot()).toMatchObject({
+      calls: 2,
+      failures: 2,
+      inFlight: 0,
+    });
   });
 
   it('gives the half-open probe the recovery-phase deadline, growing with each failed probe', async () => {
@@ -86,7 +150,11 @@ describe(DeadlineBreaker.name, () => {
     const budgets: number[] = [];
     for (let n = 0; n < 5; n++) {
       clock.advance(5_000);
-      await sut.execute((attempt) => (budgets.push(attempt.budgetMs), fail()), { budgetMs: 10_000 }).catch(() => undefined);
+      await sut
+        .execute((attempt) => (budgets.push(attempt.budgetMs), fail()), {
+          budgetMs: 10_000,
+        })
+        .catch(() => undefined);
     }
     expect(budgets.map(Math.round)).toEqual([200, 260, 338, 439, 571]);
   });
@@ -96,7 +164,9 @@ describe(DeadlineBreaker.name, () => {
     await trip();
     clock.advance(5_000);
     let budget = 0;
-    await sut.execute((attempt) => ((budget = attempt.budgetMs), ok()), { budgetMs: 80 });
+    await sut.execute((attempt) => ((budget = attempt.budgetMs), ok()), {
+      budgetMs: 80,
+    });
     expect(budget).toBe(80);
   });
 
@@ -105,7 +175,11 @@ describe(DeadlineBreaker.name, () => {
     await trip();
     clock.advance(5_000);
     await expect(sut.execute(ok)).resolves.toBe('ok');
-    expect(sut.snapshot()).toMatchObject({ state: 'closed', calls: 0, failedProbes: 0 });
+    expect(sut.snapshot()).toMatchObject({
+      state: 'closed',
+      calls: 0,
+      failedProbes: 0,
+    });
     expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'closed']);
   });
 
@@ -136,7 +210,9 @@ describe(DeadlineBreaker.name, () => {
     expect(activeProbe).not.toHaveBeenCalled();
     clock.advance(1);
     await flush();
-    expect(activeProbe).toHaveBeenCalledWith(expect.objectContaining({ budgetMs: 200, probe: true }));
+    expect(activeProbe).toHaveBeenCalledWith(
+      expect.objectContaining({ budgetMs: 200, probe: true }),
+    );
     expect(sut.state).toBe('closed');
     sut.dispose();
   });
@@ -152,7 +228,11 @@ describe(DeadlineBreaker.name, () => {
       await flush();
       expect(probe.state).toBe('pending');
       expect(late.state).toBe('rejected');
-      expect(late.value).toMatchObject({ tag: 'BreakerOpenError', rejection: 'probe-busy', retryAfterMs: 150 });
+      expect(late.value).toMatchObject({
+        tag: 'BreakerOpenError',
+        rejection: 'probe-busy',
+        retryAfterMs: 150,
+      });
       clock.advance(150);
       await flush();
       expect(sut.state).toBe('open');
@@ -161,7 +241,10 @@ describe(DeadlineBreaker.name, () => {
     it('cockatiel: wait for the probe and ignore their own abort signal (a hanging probe holds them forever)', async () => {
       jest.useFakeTimers({ now: 1_000_000 });
       try {
-        const policy = circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(1) });
+        const policy = circuitBreaker(handleAll, {
+          halfOpenAfter: 5_000,
+          breaker: new ConsecutiveBreaker(1),
+        });
         await policy.execute(fail).catch(() => undefined);
         jest.advanceTimersByTime(5_000);
         void policy.execute(never);
@@ -187,7 +270,11 @@ describe(DeadlineBreaker.name, () => {
       caller.abort(new CancelledError());
       await flush();
       expect(probe.value).toBeInstanceOf(CancelledError);
-      expect(sut.snapshot()).toMatchObject({ state: 'open', failedProbes: 0, retryAfterMs: 0 });
+      expect(sut.snapshot()).toMatchObject({
+        state: 'open',
+        failedProbes: 0,
+        retryAfterMs: 0,
+      });
     });
 
     it('cockatiel: timeout() reports it as a timeout and fires onTimeout', async () => {
@@ -195,7 +282,9 @@ describe(DeadlineBreaker.name, () => {
       const onTimeout = jest.fn();
       policy.onTimeout(onTimeout);
       const caller = new AbortController();
-      const call = policy.execute(never, caller.signal).catch((e: unknown) => e);
+      const call = policy
+        .execute(never, caller.signal)
+        .catch((e: unknown) => e);
       caller.abort(new CancelledError());
       expect(String(await call)).toMatch(/timed out after 10000ms/);
       expect(onTimeout).toHaveBeenCalledTimes(1);

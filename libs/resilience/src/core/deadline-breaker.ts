@@ -2,10 +2,17 @@ import { EventEmitter, type Event } from 'cockatiel';
 import { type Clock, systemClock, type TimerHandle } from '@lib/deadline';
 import { AttemptTimeoutError } from './attempt-timeout.error';
 import { BreakerOpenError } from './breaker-open.error';
-import { type CallOutcome, type Classifier, classifyOutcome } from './call-outcome';
+import {
+  type CallOutcome,
+  type Classifier,
+  classifyOutcome,
+} from './call-outcome';
 import { probeBudgetMs } from './probe-budget';
 import { type WindowCounts } from './rolling-window';
-import { WindowedBreaker, type WindowedBreakerOptions } from './windowed-breaker';
+import {
+  WindowedBreaker,
+  type WindowedBreakerOptions,
+} from './windowed-breaker';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -88,7 +95,8 @@ export class DeadlineBreaker {
   private disposed = false;
 
   /** Fired on every state change, with the reason. */
-  readonly onStateChange: Event<BreakerStateChange> = this.stateChanges.addListener;
+  readonly onStateChange: Event<BreakerStateChange> =
+    this.stateChanges.addListener;
 
   constructor(options: DeadlineBreakerOptions) {
     this.name = options.name;
@@ -114,23 +122,41 @@ export class DeadlineBreaker {
   }
 
   /** Runs `fn` if the breaker allows it, or throws {@link BreakerOpenError} at once. */
-  execute<T>(fn: (attempt: BreakerAttempt) => Promise<T>, call: BreakerCall = {}): Promise<T> {
+  execute<T>(
+    fn: (attempt: BreakerAttempt) => Promise<T>,
+    call: BreakerCall = {},
+  ): Promise<T> {
     if (this.current === 'closed') return this.run(fn, call, false);
     const now = this.clock.now();
-    if (this.current === 'open' && now >= this.nextProbeAt) return this.run(fn, call, true);
-    const retryAfterMs = this.current === 'open' ? this.nextProbeAt - now : this.probeEndsAt - now;
-    return Promise.reject(new BreakerOpenError(this.name, this.current === 'open' ? 'open' : 'probe-busy', Math.max(1, retryAfterMs)));
+    if (this.current === 'open' && now >= this.nextProbeAt)
+      return this.run(fn, call, true);
+    const retryAfterMs =
+      this.current === 'open' ? this.nextProbeAt - now : this.probeEndsAt - now;
+    return Promise.reject(
+      new BreakerOpenError(
+        this.name,
+        this.current === 'open' ? 'open' : 'probe-busy',
+        Math.max(1, retryAfterMs),
+      ),
+    );
   }
 
   snapshot(): BreakerSnapshot {
     const now = this.clock.now();
-    const until = this.current === 'open' ? this.nextProbeAt : this.current === 'half-open' ? this.probeEndsAt : undefined;
+    const until =
+      this.current === 'open'
+        ? this.nextProbeAt
+        : this.current === 'half-open'
+          ? this.probeEndsAt
+          : undefined;
     return {
       state: this.current,
       ...this.counter.counts(),
       inFlight: this.inFlight.size,
       failedProbes: this.failedProbes,
-      ...(until === undefined ? {} : { retryAfterMs: Math.max(0, Math.ceil(until - now)) }),
+      ...(until === undefined
+        ? {}
+        : { retryAfterMs: Math.max(0, Math.ceil(until - now)) }),
     };
   }
 
@@ -145,11 +171,21 @@ export class DeadlineBreaker {
    * signal: a fresh AbortSignal's first listener is the costly part of a call (see the bench), so
    * aborts (caller, probe deadline, opening) settle the call directly through `abort`.
    */
-  private run<T>(fn: (attempt: BreakerAttempt) => Promise<T>, call: BreakerCall, probe: boolean): Promise<T> {
+  private run<T>(
+    fn: (attempt: BreakerAttempt) => Promise<T>,
+    call: BreakerCall,
+    probe: boolean,
+  ): Promise<T> {
     const callerSignal = call.signal;
     if (callerSignal?.aborted) return Promise.reject(callerSignal.reason);
     const callerBudgetMs = call.budgetMs ?? Infinity;
-    const budgetMs = probe ? probeBudgetMs({ baseMs: this.probeBaseMs, failedProbes: this.failedProbes, remainingMs: callerBudgetMs }) : callerBudgetMs;
+    const budgetMs = probe
+      ? probeBudgetMs({
+          baseMs: this.probeBaseMs,
+          failedProbes: this.failedProbes,
+          remainingMs: callerBudgetMs,
+        })
+      : callerBudgetMs;
     const capped = probe ? budgetMs < callerBudgetMs : (call.capped ?? false);
     const controller = new AbortController();
     const startedAt = this.clock.now();
@@ -167,7 +203,17 @@ export class DeadlineBreaker {
           this.settle(probe, 'success', elapsedMs);
           resolve(value as T);
         } else {
-          this.settle(probe, this.classify(value, { budgetMs, capped, slowCallMs: this.counter.slowCallMs, elapsedMs }), elapsedMs, value);
+          this.settle(
+            probe,
+            this.classify(value, {
+              budgetMs,
+              capped,
+              slowCallMs: this.counter.slowCallMs,
+              elapsedMs,
+            }),
+            elapsedMs,
+            value,
+          );
           reject(value);
         }
       };
@@ -181,10 +227,17 @@ export class DeadlineBreaker {
       const onCallerAbort = (): void => abort(callerSignal!.reason);
       callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
       if (probe) {
-        this.transition('half-open', `probe with a ${Math.round(budgetMs)} ms deadline`);
+        this.transition(
+          'half-open',
+          `probe with a ${Math.round(budgetMs)} ms deadline`,
+        );
         this.probeEndsAt = startedAt + budgetMs;
         // The probe's own deadline, so a probe that ignores its budget still cannot hold the breaker.
-        if (Number.isFinite(budgetMs)) probeTimer = this.clock.setTimeout(() => abort(new AttemptTimeoutError(this.name, budgetMs)), budgetMs);
+        if (Number.isFinite(budgetMs))
+          probeTimer = this.clock.setTimeout(
+            () => abort(new AttemptTimeoutError(this.name, budgetMs)),
+            budgetMs,
+          );
       } else {
         this.inFlight.add(abort);
       }
@@ -202,18 +255,33 @@ export class DeadlineBreaker {
     });
   }
 
-  private settle(probe: boolean, outcome: CallOutcome, durationMs: number, error?: unknown): void {
+  private settle(
+    probe: boolean,
+    outcome: CallOutcome,
+    durationMs: number,
+    error?: unknown,
+  ): void {
     if (!probe) {
-      if (outcome !== 'ignored' && this.current === 'closed' && this.counter.record(outcome, durationMs)) this.open(`thresholds crossed (${describe(this.counter.counts())})`);
+      if (
+        outcome !== 'ignored' &&
+        this.current === 'closed' &&
+        this.counter.record(outcome, durationMs)
+      )
+        this.open(`thresholds crossed (${describe(this.counter.counts())})`);
       return;
     }
     if (outcome === 'success') {
       this.failedProbes = 0;
       this.counter.reset();
-      this.transition('closed', `probe succeeded in ${Math.round(durationMs)} ms`);
+      this.transition(
+        'closed',
+        `probe succeeded in ${Math.round(durationMs)} ms`,
+      );
     } else if (outcome === 'failure') {
       this.failedProbes++;
-      this.open(`probe ${this.failedProbes} failed after ${Math.round(durationMs)} ms: ${summary(error)}`);
+      this.open(
+        `probe ${this.failedProbes} failed after ${Math.round(durationMs)} ms: ${summary(error)}`,
+      );
     } else {
       // Says nothing about the downstream (caller left, business answer): let the next call probe.
       this.nextProbeAt = this.clock.now();
@@ -227,7 +295,11 @@ export class DeadlineBreaker {
     this.transition('open', reason);
     // Narrative 3.1: calls bound to an opened breaker stop now, not at their deadlines.
     if (this.inFlight.size) {
-      const abortReason = new BreakerOpenError(this.name, 'opened-in-flight', this.openMs);
+      const abortReason = new BreakerOpenError(
+        this.name,
+        'opened-in-flight',
+        this.openMs,
+      );
       const aborting = [...this.inFlight];
       this.inFlight.clear();
       for (const abort of aborting) abort(abortReason);
@@ -241,7 +313,8 @@ export class DeadlineBreaker {
     this.clearProbeTimer();
     this.probeTimer = this.clock.setTimeout(() => {
       this.probeTimer = undefined;
-      if (this.current !== 'open' || this.clock.now() < this.nextProbeAt) return;
+      if (this.current !== 'open' || this.clock.now() < this.nextProbeAt)
+        return;
       this.run(probe, {}, true).catch(() => undefined);
     }, afterMs);
   }
@@ -255,7 +328,14 @@ export class DeadlineBreaker {
     const from = this.current;
     this.current = to;
     if (to === 'closed') this.clearProbeTimer();
-    if (from !== to) this.stateChanges.emit({ breaker: this.name, from, to, reason, counts: this.counter.counts() });
+    if (from !== to)
+      this.stateChanges.emit({
+        breaker: this.name,
+        from,
+        to,
+        reason,
+        counts: this.counter.counts(),
+      });
   }
 }
 

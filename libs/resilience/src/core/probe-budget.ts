@@ -12,6 +12,13 @@ const GROWTH = 1.3;
 const MAX_FACTOR = 5;
 
 /** `min(remaining, base × min(5, 1.3ⁿ))`: 200 ms base → 200 / 338 / 571 ms for n = 0 / 2 / 4, never above 1000 ms. */
-export function probeBudgetMs({ baseMs = 200, failedProbes, remainingMs = Infinity }: ProbeBudgetInput): number {
-  return Math.min(remainingMs, baseMs * Math.min(MAX_FACTOR, GROWTH ** Math.max(0, failedProbes)));
+export function probeBudgetMs({
+  baseMs = 200,
+  failedProbes,
+  remainingMs = Infinity,
+}: ProbeBudgetInput): number {
+  return Math.min(
+    remainingMs,
+    baseMs * Math.min(MAX_FACTOR, GROWTH ** Math.max(0, failedProbes)),
+  );
 }

@@ -2,12 +2,20 @@ import { type Clock, DeadlineExceededError, systemClock } from '@lib/deadline';
 import { BreakerOpenError } from './breaker-open.error';
 import { Bulkhead } from './bulkhead';
 import { type Classifier, classifyOutcome } from './call-outcome';
-import { type BreakerAttempt, type BreakerSnapshot, type BreakerState, type BreakerStateChange, DeadlineBreaker, type DeadlineBreakerOptions } from './deadline-breaker';
+import {
+  type BreakerAttempt,
+  type BreakerSnapshot,
+  type BreakerState,
+  type BreakerStateChange,
+  DeadlineBreaker,
+  type DeadlineBreakerOptions,
+} from './deadline-breaker';
 import { LatencyTracker } from './latency-tracker';
 import { retryWithinBudget, type RetryOptions } from './budget-retry';
 
 /** Everything that guards one downstream. All optional; defaults follow the narrative (60 s, 20 calls, 0.5). */
-export interface ResilienceOptions extends Omit<DeadlineBreakerOptions, 'name' | 'activeProbe'>, RetryOptions {
+export interface ResilienceOptions
+  extends Omit<DeadlineBreakerOptions, 'name' | 'activeProbe'>, RetryOptions {
   /** Per-attempt deadline; 0 means an attempt may use all the caller has left. @default 0 */
   readonly attemptTimeoutMs?: number;
   /** Bulkhead: calls running at once. @default 100 */
@@ -43,7 +51,11 @@ export interface DownstreamSnapshot extends BreakerSnapshot {
   readonly methods?: Readonly<Record<string, BreakerSnapshot>>;
 }
 
-const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+const SEVERITY: Readonly<Record<BreakerState, number>> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+};
 
 /**
  * One downstream's guard, outermost first: deadline-aware admission, budget-aware retry
@@ -54,7 +66,8 @@ export class ResilientDownstream {
   /** The downstream's breaker (without `perMethod`). */
   readonly breaker: DeadlineBreaker;
   private readonly methodBreakers = new Map<string, DeadlineBreaker>();
-  private readonly stateListeners: ((change: BreakerStateChange) => void)[] = [];
+  private readonly stateListeners: ((change: BreakerStateChange) => void)[] =
+    [];
   private readonly bulkhead: Bulkhead;
   private readonly latency = new LatencyTracker();
   private readonly clock: Clock;
@@ -63,7 +76,12 @@ export class ResilientDownstream {
   private readonly admissionMinSamples: number;
   private readonly classify: Classifier;
   private readonly isRetryable = (error: unknown): boolean =>
-    !BreakerOpenError.is(error) && this.classify(error, { budgetMs: 0, capped: true, slowCallMs: Infinity }) === 'failure';
+    !BreakerOpenError.is(error) &&
+    this.classify(error, {
+      budgetMs: 0,
+      capped: true,
+      slowCallMs: Infinity,
+    }) === 'failure';
 
   constructor(
     readonly name: string,
@@ -72,20 +90,30 @@ export class ResilientDownstream {
     this.clock = options.clock ?? systemClock;
     this.classify = options.classify ?? classifyOutcome;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 0;
-    if (this.attemptTimeoutMs > 0 && (options.slowCallMs ?? 1_000) >= this.attemptTimeoutMs) {
-      throw new RangeError(`${name}: slowCallMs (${options.slowCallMs ?? 1_000}) must be below attemptTimeoutMs (${this.attemptTimeoutMs})`);
+    if (
+      this.attemptTimeoutMs > 0 &&
+      (options.slowCallMs ?? 1_000) >= this.attemptTimeoutMs
+    ) {
+      throw new RangeError(
+        `${name}: slowCallMs (${options.slowCallMs ?? 1_000}) must be below attemptTimeoutMs (${this.attemptTimeoutMs})`,
+      );
     }
     this.idempotent = new Set(options.idempotentMethods ?? []);
     this.admissionMinSamples = options.admissionMinSamples ?? 20;
     this.breaker = new DeadlineBreaker({ ...options, name });
-    this.bulkhead = new Bulkhead({ name, maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue });
+    this.bulkhead = new Bulkhead({
+      name,
+      maxConcurrent: options.maxConcurrent,
+      maxQueue: options.maxQueue,
+    });
   }
 
   /** Told about every state change of this downstream's breaker(s). */
   onStateChange(listener: (change: BreakerStateChange) => void): void {
     this.stateListeners.push(listener);
     this.breaker.onStateChange(listener);
-    for (const breaker of this.methodBreakers.values()) breaker.onStateChange(listener);
+    for (const breaker of this.methodBreakers.values())
+      breaker.onStateChange(listener);
   }
 
   /** The breaker a call to `method` goes through. */
@@ -93,17 +121,25 @@ export class ResilientDownstream {
     if (!this.options.perMethod) return this.breaker;
     let breaker = this.methodBreakers.get(method);
     if (!breaker) {
-      breaker = new DeadlineBreaker({ ...this.options, name: `${this.name}.${method}` });
-      for (const listener of this.stateListeners) breaker.onStateChange(listener);
+      breaker = new DeadlineBreaker({
+        ...this.options,
+        name: `${this.name}.${method}`,
+      });
+      for (const listener of this.stateListeners)
+        breaker.onStateChange(listener);
       this.methodBreakers.set(method, breaker);
     }
     return breaker;
   }
 
-  async execute<T>(call: GuardedCall, fn: (attempt: BreakerAttempt) => Promise<T>): Promise<T> {
+  async execute<T>(
+    call: GuardedCall,
+    fn: (attempt: BreakerAttempt) => Promise<T>,
+  ): Promise<T> {
     const startedAt = this.clock.now();
     const breaker = this.breakerFor(call.method);
-    const remainingMs = (): number => call.budgetMs - (this.clock.now() - startedAt);
+    const remainingMs = (): number =>
+      call.budgetMs - (this.clock.now() - startedAt);
     this.admit(call);
     const attempt = (): Promise<T> => {
       const left = remainingMs();
@@ -116,10 +152,18 @@ export class ResilientDownstream {
             this.latency.record(this.clock.now() - sentAt);
             return result;
           }, granted.signal),
-        { signal: call.signal, budgetMs: capped ? this.attemptTimeoutMs : left, capped },
+        {
+          signal: call.signal,
+          budgetMs: capped ? this.attemptTimeoutMs : left,
+          capped,
+        },
       );
     };
-    if (!this.idempotent.has(call.method) || (this.options.maxAttempts ?? 2) <= 1) return attempt();
+    if (
+      !this.idempotent.has(call.method) ||
+      (this.options.maxAttempts ?? 2) <= 1
+    )
+      return attempt();
     return retryWithinBudget(attempt, {
       ...this.options,
       signal: call.signal,
@@ -130,14 +174,27 @@ export class ResilientDownstream {
   }
 
   snapshot(): DownstreamSnapshot {
-    const common = { running: this.bulkhead.running, queued: this.bulkhead.queued, p50Ms: Math.round(this.latency.p50() * 10) / 10 };
-    if (!this.options.perMethod) return { ...this.breaker.snapshot(), ...common };
+    const common = {
+      running: this.bulkhead.running,
+      queued: this.bulkhead.queued,
+      p50Ms: Math.round(this.latency.p50() * 10) / 10,
+    };
+    if (!this.options.perMethod)
+      return { ...this.breaker.snapshot(), ...common };
     const methods: Record<string, BreakerSnapshot> = {};
-    let total: BreakerSnapshot = { state: 'closed', calls: 0, failures: 0, slow: 0, inFlight: 0, failedProbes: 0 };
+    let total: BreakerSnapshot = {
+      state: 'closed',
+      calls: 0,
+      failures: 0,
+      slow: 0,
+      inFlight: 0,
+      failedProbes: 0,
+    };
     for (const [method, breaker] of this.methodBreakers) {
       const one = (methods[method] = breaker.snapshot());
       total = {
-        state: SEVERITY[one.state] > SEVERITY[total.state] ? one.state : total.state,
+        state:
+          SEVERITY[one.state] > SEVERITY[total.state] ? one.state : total.state,
         calls: total.calls + one.calls,
         failures: total.failures + one.failures,
         slow: total.slow + one.slow,
@@ -155,10 +212,16 @@ export class ResilientDownstream {
 
   /** Refuses, up front and without counting it, a call that cannot finish in time — unless it is the only one. */
   private admit(call: GuardedCall): void {
-    if (this.latency.count < this.admissionMinSamples || this.bulkhead.running + this.bulkhead.queued === 0) return;
+    if (
+      this.latency.count < this.admissionMinSamples ||
+      this.bulkhead.running + this.bulkhead.queued === 0
+    )
+      return;
     const p50 = this.latency.p50();
     if (call.budgetMs < p50) {
-      throw new DeadlineExceededError(`not calling ${this.name}.${call.method}: ${Math.round(call.budgetMs)} ms left is below its median latency of ${Math.round(p50)} ms`);
+      throw new DeadlineExceededError(
+        `not calling ${this.name}.${call.method}: ${Math.round(call.budgetMs)} ms left is below its median latency of ${Math.round(p50)} ms`,
+      );
     }
   }
 }

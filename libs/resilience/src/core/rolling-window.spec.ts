@@ -49,7 +49,11 @@ describe(RollingWindow.name, () => {
   });
 
   it('refuses a window or slice count that cannot work', () => {
-    expect(() => new RollingWindow(0, 10, new ManualClock())).toThrow(RangeError);
-    expect(() => new RollingWindow(1_000, 0, new ManualClock())).toThrow(RangeError);
+    expect(() => new RollingWindow(0, 10, new ManualClock())).toThrow(
+      RangeError,
+    );
+    expect(() => new RollingWindow(1_000, 0, new ManualClock())).toThrow(
+      RangeError,
+    );
   });
 });

@@ -29,9 +29,17 @@ export class RollingWindow {
     readonly bucketCount: number,
     private readonly clock: Clock,
   ) {
-    if (!(windowMs > 0) || !Number.isInteger(bucketCount) || bucketCount < 1) throw new RangeError(`RollingWindow: windowMs must be > 0 and bucketCount a whole number ≥ 1 (got ${windowMs}, ${bucketCount})`);
+    if (!(windowMs > 0) || !Number.isInteger(bucketCount) || bucketCount < 1)
+      throw new RangeError(
+        `RollingWindow: windowMs must be > 0 and bucketCount a whole number ≥ 1 (got ${windowMs}, ${bucketCount})`,
+      );
     this.bucketMs = windowMs / bucketCount;
-    this.buckets = Array.from({ length: bucketCount }, () => ({ index: -Infinity, calls: 0, failures: 0, slow: 0 }));
+    this.buckets = Array.from({ length: bucketCount }, () => ({
+      index: -Infinity,
+      calls: 0,
+      failures: 0,
+      slow: 0,
+    }));
   }
 
   record(failed: boolean, slow: boolean): void {
@@ -52,7 +60,8 @@ export class RollingWindow {
     let failures = 0;
     let slow = 0;
     for (const bucket of this.buckets) {
-      if (bucket.index <= newest - this.bucketCount || bucket.index > newest) continue;
+      if (bucket.index <= newest - this.bucketCount || bucket.index > newest)
+        continue;
       calls += bucket.calls;
       failures += bucket.failures;
       slow += bucket.slow;

@@ -3,7 +3,15 @@ import { ManualClock } from '@lib/deadline';
 import { WindowedBreaker } from './windowed-breaker';
 
 describe(WindowedBreaker.name, () => {
-  const narrative = (clock: ManualClock): WindowedBreaker => new WindowedBreaker({ windowMs: 60_000, minimumCalls: 20, failureRatio: 0.5, slowCallMs: 800, slowCallRatio: 0.8, clock });
+  const narrative = (clock: ManualClock): WindowedBreaker =>
+    new WindowedBreaker({
+      windowMs: 60_000,
+      minimumCalls: 20,
+      failureRatio: 0.5,
+      slowCallMs: 800,
+      slowCallRatio: 0.8,
+      clock,
+    });
 
   it('does not open below the minimum number of calls, even when all fail', () => {
     const sut = narrative(new ManualClock());
@@ -42,7 +50,11 @@ describe(WindowedBreaker.name, () => {
   });
 
   it('plugs into cockatiel as an IBreaker: success() and failure() count like record()', () => {
-    const sut = new WindowedBreaker({ minimumCalls: 2, failureRatio: 0.5, clock: new ManualClock() });
+    const sut = new WindowedBreaker({
+      minimumCalls: 2,
+      failureRatio: 0.5,
+      clock: new ManualClock(),
+    });
     sut.success();
     expect(sut.failure()).toBe(true);
   });
@@ -52,8 +64,13 @@ describe(WindowedBreaker.name, () => {
     afterEach(() => jest.useRealTimers());
 
     it('cockatiel SamplingBreaker keeps failures older than its window after idle time (19 failures, 10 minutes idle, 1 failure opens)', () => {
-      const sampling = new SamplingBreaker({ threshold: 0.5, duration: 60_000, minimumRps: 20 / 60 });
-      for (let i = 0; i < 19; i++) expect(sampling.failure(CircuitState.Closed)).toBe(false);
+      const sampling = new SamplingBreaker({
+        threshold: 0.5,
+        duration: 60_000,
+        minimumRps: 20 / 60,
+      });
+      for (let i = 0; i < 19; i++)
+        expect(sampling.failure(CircuitState.Closed)).toBe(false);
       jest.advanceTimersByTime(10 * 60_000);
       expect(sampling.failure(CircuitState.Closed)).toBe(true);
     });

@@ -32,9 +32,22 @@ export class WindowedBreaker implements IBreaker {
   private readonly window: RollingWindow;
 
   constructor(options: WindowedBreakerOptions = {}) {
-    const { windowMs = 60_000, bucketCount = 10, minimumCalls = 20, failureRatio = 0.5, slowCallMs = 1_000, slowCallRatio = 1, clock = systemClock } = options;
-    if (!(failureRatio > 0 && failureRatio <= 1) || !(slowCallRatio > 0 && slowCallRatio <= 1)) throw new RangeError('WindowedBreaker: ratios must be in (0, 1]');
-    if (!(minimumCalls >= 1)) throw new RangeError('WindowedBreaker: minimumCalls must be ≥ 1');
+    const {
+      windowMs = 60_000,
+      bucketCount = 10,
+      minimumCalls = 20,
+      failureRatio = 0.5,
+      slowCallMs = 1_000,
+      slowCallRatio = 1,
+      clock = systemClock,
+    } = options;
+    if (
+      !(failureRatio > 0 && failureRatio <= 1) ||
+      !(slowCallRatio > 0 && slowCallRatio <= 1)
+    )
+      throw new RangeError('WindowedBreaker: ratios must be in (0, 1]');
+    if (!(minimumCalls >= 1))
+      throw new RangeError('WindowedBreaker: minimumCalls must be ≥ 1');
     this.window = new RollingWindow(windowMs, bucketCount, clock);
     this.minimumCalls = minimumCalls;
     this.failureRatio = failureRatio;
@@ -65,7 +78,9 @@ export class WindowedBreaker implements IBreaker {
   record(outcome: 'success' | 'failure', durationMs: number): boolean {
     const failed = outcome === 'failure';
     this.window.record(failed, durationMs >= this.slowCallMs);
-    return failed || durationMs >= this.slowCallMs ? this.tripped(this.window.counts()) : false;
+    return failed || durationMs >= this.slowCallMs
+      ? this.tripped(this.window.counts())
+      : false;
   }
 
   counts(): WindowCounts {
@@ -77,6 +92,10 @@ export class WindowedBreaker implements IBreaker {
   }
 
   private tripped({ calls, failures, slow }: WindowCounts): boolean {
-    return calls >= this.minimumCalls && (failures / calls >= this.failureRatio || slow / calls >= this.slowCallRatio);
+    return (
+      calls >= this.minimumCalls &&
+      (failures / calls >= this.failureRatio ||
+        slow / calls >= this.slowCallRatio)
+    );
   }
 }

@@ -12,8 +12,17 @@ const SERVING = Buffer.from([0x08, 0x01]);
  * period), so each opens its own channel and closes it: nothing lingers between them. The two
  * tiny messages are hand-encoded, so no proto file is needed.
  */
-export function grpcHealthProbe(name: string, address: string, service = ''): (attempt: BreakerAttempt) => Promise<void> {
-  const request = service ? Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(service)]), Buffer.from(service)]) : Buffer.alloc(0);
+export function grpcHealthProbe(
+  name: string,
+  address: string,
+  service = '',
+): (attempt: BreakerAttempt) => Promise<void> {
+  const request = service
+    ? Buffer.concat([
+        Buffer.from([0x0a, Buffer.byteLength(service)]),
+        Buffer.from(service),
+      ])
+    : Buffer.alloc(0);
   return ({ signal, budgetMs }) =>
     new Promise((resolve, reject) => {
       if (signal.aborted) {
@@ -22,14 +31,39 @@ export function grpcHealthProbe(name: string, address: string, service = ''): (a
       }
       const client = new Client(address, credentials.createInsecure());
       const onAbort = (): void => call.cancel();
-      const call = client.makeUnaryRequest<Buffer, Buffer>(CHECK, (b) => b, (b) => b, request, { deadline: Date.now() + budgetMs }, (error: ServiceError | null, response?: Buffer) => {
-        signal.removeEventListener('abort', onAbort);
-        client.close();
-        if (signal.aborted) reject(signal.reason);
-        else if (error) reject(new DownstreamError(error.code as number, undefined, 'health check failed', name, 'Check'));
-        else if (!response?.equals(SERVING)) reject(new DownstreamError(GrpcStatus.UNAVAILABLE, undefined, 'not serving', name, 'Check'));
-        else resolve();
-      });
+      const call = client.makeUnaryRequest<Buffer, Buffer>(
+        CHECK,
+        (b) => b,
+        (b) => b,
+        request,
+        { deadline: Date.now() + budgetMs },
+        (error: ServiceError | null, response?: Buffer) => {
+          signal.removeEventListener('abort', onAbort);
+          client.close();
+          if (signal.aborted) reject(signal.reason);
+          else if (error)
+            reject(
+              new DownstreamError(
+                error.code as number,
+                undefined,
+                'health check failed',
+                name,
+                'Check',
+              ),
+            );
+          else if (!response?.equals(SERVING))
+            reject(
+              new DownstreamError(
+                GrpcStatus.UNAVAILABLE,
+                undefined,
+                'not serving',
+                name,
+                'Check',
+              ),
+            );
+          else resolve();
+        },
+      );
       signal.addEventListener('abort', onAbort, { once: true });
     });
 }

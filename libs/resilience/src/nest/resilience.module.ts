@@ -1,6 +1,15 @@
-import { Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { BreakerRegistry } from '../core/breaker-registry';
-import { ConfigurableModuleClass, RESILIENCE_MODULE_OPTIONS, type ResilienceModuleOptions } from './resilience.options';
+import {
+  ConfigurableModuleClass,
+  RESILIENCE_MODULE_OPTIONS,
+  type ResilienceModuleOptions,
+} from './resilience.options';
 
 /** Disposes the registry's timers with the app. */
 @Injectable()
@@ -24,8 +33,20 @@ class RegistryLifecycle implements OnApplicationShutdown {
       inject: [RESILIENCE_MODULE_OPTIONS],
       useFactory: (options: ResilienceModuleOptions) => {
         const logger = new Logger('Breaker');
-        return new BreakerRegistry(options.defaults, options.downstreams, (change) =>
-          (change.to === 'open' ? logger.warn.bind(logger) : logger.log.bind(logger))({ msg: 'breaker state changed', downstream: change.breaker, from: change.from, to: change.to, reason: change.reason, ...change.counts }),
+        return new BreakerRegistry(
+          options.defaults,
+          options.downstreams,
+          (change) =>
+            (change.to === 'open'
+              ? logger.warn.bind(logger)
+              : logger.log.bind(logger))({
+              msg: 'breaker state changed',
+              downstream: change.breaker,
+              from: change.from,
+              to: change.to,
+              reason: change.reason,
+              ...change.counts,
+            }),
         );
       },
     },
@@ -34,4 +55,3 @@ class RegistryLifecycle implements OnApplicationShutdown {
   exports: [BreakerRegistry],
 })
 export class ResilienceModule extends ConfigurableModuleClass {}
-

@@ -8,7 +8,13 @@ export interface ResilienceModuleOptions {
   readonly downstreams?: Readonly<Record<string, ResilienceOptions>>;
 }
 
-export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: RESILIENCE_MODULE_OPTIONS } = new ConfigurableModuleBuilder<ResilienceModuleOptions>()
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: RESILIENCE_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<ResilienceModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras({ isGlobal: false }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();

@@ -27,10 +27,15 @@ export const DeadlineAttr = {
 } as const;
 
 /** How a request or call ended, as recorded on spans, metrics and the tracer page. */
-export type DeadlineOutcome = 'ok' | 'deadline_exceeded' | 'cancelled' | 'breaker_open' | 'error';
+export type DeadlineOutcome =
+  'ok' | 'deadline_exceeded' | 'cancelled' | 'breaker_open' | 'error';
 
 /** Narrative's decay rate: the share of `receivedMs` gone by the time `leftMs` was left. */
-export function decayPct(receivedMs: number | null, leftMs: number | null): number | undefined {
-  if (receivedMs === null || leftMs === null || receivedMs <= 0) return undefined;
+export function decayPct(
+  receivedMs: number | null,
+  leftMs: number | null,
+): number | undefined {
+  if (receivedMs === null || leftMs === null || receivedMs <= 0)
+    return undefined;
   return Math.round(((receivedMs - leftMs) / receivedMs) * 1000) / 10;
 }

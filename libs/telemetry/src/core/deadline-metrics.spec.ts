@@ -1,20 +1,39 @@
 import { DeadlineMetrics } from './deadline-metrics';
 
-const value = async (sut: DeadlineMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> => {
-  const metric = (await sut.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const found = (metric?.values as { value: number; labels: Record<string, unknown>; metricName?: string }[] | undefined)?.find(
-    (v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+const value = async (
+  sut: DeadlineMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> => {
+  const metric = (await sut.registry.getMetricsAsJSON()).find(
+    (m) => m.name === name,
+  );
+  const found = (
+    metric?.values as
+      | {
+          value: number;
+          labels: Record<string, unknown>;
+          metricName?: string;
+        }[]
+      | undefined
+  )?.find(
+    (v) =>
+      (v.metricName ?? name) === name &&
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l),
   );
   return found?.value;
 };
 
 describe(DeadlineMetrics.name, () => {
-  const make = (): DeadlineMetrics => new DeadlineMetrics({ tier: 'order', processMetrics: false });
+  const make = (): DeadlineMetrics =>
+    new DeadlineMetrics({ tier: 'order', processMetrics: false });
 
   it('labels every series with its tier', async () => {
     const sut = make();
     sut.requestEnded('PlaceOrder', 100, 'ok');
-    expect((await sut.render()).body).toContain('deadline_requests_total{method="PlaceOrder",outcome="ok",tier="order"} 1');
+    expect((await sut.render()).body).toContain(
+      'deadline_requests_total{method="PlaceOrder",outcome="ok",tier="order"} 1',
+    );
   });
 
   it('observes the remaining budget on arrival in the histogram', async () => {
@@ -22,14 +41,20 @@ describe(DeadlineMetrics.name, () => {
     sut.requestEnded('PlaceOrder', 120, 'ok');
     sut.requestEnded('PlaceOrder', 30, 'ok');
     const { body } = await sut.render();
-    expect(body).toContain('deadline_remaining_on_arrival_ms_sum{tier="order",method="PlaceOrder"} 150');
-    expect(body).toContain('deadline_remaining_on_arrival_ms_bucket{le="50",tier="order",method="PlaceOrder"} 1');
+    expect(body).toContain(
+      'deadline_remaining_on_arrival_ms_sum{tier="order",method="PlaceOrder"} 150',
+    );
+    expect(body).toContain(
+      'deadline_remaining_on_arrival_ms_bucket{le="50",tier="order",method="PlaceOrder"} 1',
+    );
   });
 
   it('does not observe a request that came with no deadline', async () => {
     const sut = make();
     sut.requestEnded('PlaceOrder', null, 'ok');
-    expect((await sut.render()).body).not.toContain('deadline_remaining_on_arrival_ms_count{method="PlaceOrder"');
+    expect((await sut.render()).body).not.toContain(
+      'deadline_remaining_on_arrival_ms_count{method="PlaceOrder"',
+    );
   });
 
   it('counts deadline exceeded and cancelled apart', async () => {
@@ -37,28 +62,53 @@ describe(DeadlineMetrics.name, () => {
     sut.requestEnded('PlaceOrder', 10, 'deadline_exceeded');
     sut.requestEnded('PlaceOrder', 10, 'deadline_exceeded');
     sut.requestEnded('PlaceOrder', 10, 'cancelled');
-    expect(await value(sut, 'deadline_exceeded_total', { method: 'PlaceOrder' })).toBe(2);
-    expect(await value(sut, 'deadline_cancelled_total', { method: 'PlaceOrder' })).toBe(1);
+    expect(
+      await value(sut, 'deadline_exceeded_total', { method: 'PlaceOrder' }),
+    ).toBe(2);
+    expect(
+      await value(sut, 'deadline_cancelled_total', { method: 'PlaceOrder' }),
+    ).toBe(1);
   });
 
   it('counts work started with no deadline in scope, per kind and target', async () => {
     const sut = make();
     sut.missingDeadline('grpc', 'payment.Charge');
-    expect(await value(sut, 'deadline_missing_total', { kind: 'grpc', target: 'payment.Charge' })).toBe(1);
+    expect(
+      await value(sut, 'deadline_missing_total', {
+        kind: 'grpc',
+        target: 'payment.Charge',
+      }),
+    ).toBe(1);
   });
 
   it('labels a lost query by its store, never by its text', async () => {
     const sut = make();
-    sut.missingDeadline('query', 'inventory: SELECT * FROM stock WHERE sku = $1');
-    expect(await value(sut, 'deadline_missing_total', { kind: 'query', target: 'inventory' })).toBe(1);
+    sut.missingDeadline(
+      'query',
+      'inventory: SELECT * FROM stock WHERE sku = $1',
+    );
+    expect(
+      await value(sut, 'deadline_missing_total', {
+        kind: 'query',
+        target: 'inventory',
+      }),
+    ).toBe(1);
   });
 
   it('tracks breaker state and counts its transitions', async () => {
     const sut = make();
     sut.breakerStateIs('payment', 'closed');
     sut.breakerTransition('payment', 'closed', 'open');
-    expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(2);
-    expect(await value(sut, 'breaker_transitions_total', { downstream: 'payment', from: 'closed', to: 'open' })).toBe(1);
+    expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(
+      2,
+    );
+    expect(
+      await value(sut, 'breaker_transitions_total', {
+        downstream: 'payment',
+        from: 'closed',
+        to: 'open',
+      }),
+    ).toBe(1);
   });
 
   it('reads the active chaos faults from a source at every scrape', async () => {
@@ -73,7 +123,9 @@ describe(DeadlineMetrics.name, () => {
   it('reads the half-open state as 1 whichever way it is spelled', async () => {
     const sut = make();
     sut.breakerTransition('payment', 'open', 'half-open');
-    expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(1);
+    expect(await value(sut, 'breaker_state', { downstream: 'payment' })).toBe(
+      1,
+    );
   });
 
   it('reports the number of active chaos faults, zero at start', async () => {

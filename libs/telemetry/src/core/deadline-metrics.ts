@@ -1,9 +1,23 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
 import type { DeadlineOutcome } from './deadline-attributes';
 
 /** Breaker states as a gauge value: 0 closed, 1 half-open, 2 open (cockatiel's `isolated` counts as open). */
-const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, half_open: 1, halfOpen: 1, open: 2, isolated: 2 };
-const breakerValue = (state: string): number => BREAKER_STATE_VALUE[state] ?? -1;
+const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = {
+  closed: 0,
+  'half-open': 1,
+  half_open: 1,
+  halfOpen: 1,
+  open: 2,
+  isolated: 2,
+};
+const breakerValue = (state: string): number =>
+  BREAKER_STATE_VALUE[state] ?? -1;
 
 export interface DeadlineMetricsOptions {
   /** The tier, added as the `tier` label to every series. */
@@ -34,25 +48,55 @@ export class DeadlineMetrics {
   constructor(options: DeadlineMetricsOptions) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ tier: options.tier });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry });
     this.remainingOnArrival = new Histogram({
       name: 'deadline_remaining_on_arrival_ms',
       help: 'Budget left when a request reached this tier, in milliseconds',
       labelNames: ['method'],
-      buckets: [...(options.budgetBucketsMs ?? [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000])],
+      buckets: [
+        ...(options.budgetBucketsMs ?? [
+          1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000,
+        ]),
+      ],
       registers,
     });
-    this.requests = new Counter({ name: 'deadline_requests_total', help: 'Requests served, by how they ended', labelNames: ['method', 'outcome'], registers });
-    this.exceeded = new Counter({ name: 'deadline_exceeded_total', help: 'Requests whose deadline passed before the work finished', labelNames: ['method'], registers });
-    this.cancelled = new Counter({ name: 'deadline_cancelled_total', help: 'Requests cancelled because the caller went away', labelNames: ['method'], registers });
+    this.requests = new Counter({
+      name: 'deadline_requests_total',
+      help: 'Requests served, by how they ended',
+      labelNames: ['method', 'outcome'],
+      registers,
+    });
+    this.exceeded = new Counter({
+      name: 'deadline_exceeded_total',
+      help: 'Requests whose deadline passed before the work finished',
+      labelNames: ['method'],
+      registers,
+    });
+    this.cancelled = new Counter({
+      name: 'deadline_cancelled_total',
+      help: 'Requests cancelled because the caller went away',
+      labelNames: ['method'],
+      registers,
+    });
     this.missing = new Counter({
       name: 'deadline_missing_total',
       help: 'Outgoing calls and queries started with no deadline in scope (a lost deadline)',
       labelNames: ['kind', 'target'],
       registers,
     });
-    this.breakerState = new Gauge({ name: 'breaker_state', help: 'Circuit breaker state per downstream: 0 closed, 1 half-open, 2 open', labelNames: ['downstream'], registers });
-    this.breakerTransitions = new Counter({ name: 'breaker_transitions_total', help: 'Circuit breaker state changes per downstream', labelNames: ['downstream', 'from', 'to'], registers });
+    this.breakerState = new Gauge({
+      name: 'breaker_state',
+      help: 'Circuit breaker state per downstream: 0 closed, 1 half-open, 2 open',
+      labelNames: ['downstream'],
+      registers,
+    });
+    this.breakerTransitions = new Counter({
+      name: 'breaker_transitions_total',
+      help: 'Circuit breaker state changes per downstream',
+      labelNames: ['downstream', 'from', 'to'],
+      registers,
+    });
     const chaosSource = (): (() => number) | undefined => this.chaosSource;
     this.chaosFaults = new Gauge({
       name: 'chaos_faults_active',
@@ -67,8 +111,13 @@ export class DeadlineMetrics {
   }
 
   /** One request ended in this tier. `receivedBudgetMs` is `null` when it came with no deadline. */
-  requestEnded(method: string, receivedBudgetMs: number | null, outcome: DeadlineOutcome): void {
-    if (receivedBudgetMs !== null) this.remainingOnArrival.observe({ method }, receivedBudgetMs);
+  requestEnded(
+    method: string,
+    receivedBudgetMs: number | null,
+    outcome: DeadlineOutcome,
+  ): void {
+    if (receivedBudgetMs !== null)
+      this.remainingOnArrival.observe({ method }, receivedBudgetMs);
     this.requests.inc({ method, outcome });
     if (outcome === 'deadline_exceeded') this.exceeded.inc({ method });
     else if (outcome === 'cancelled') this.cancelled.inc({ method });
@@ -105,6 +154,9 @@ export class DeadlineMetrics {
 
   /** The Prometheus text exposition. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return {
+      contentType: this.registry.contentType,
+      body: await this.registry.metrics(),
+    };
   }
 }

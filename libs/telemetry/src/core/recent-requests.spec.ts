@@ -1,6 +1,9 @@
 import { RecentRequests } from './recent-requests';
 
-const request = (method: string, outcome: 'ok' | 'deadline_exceeded' = 'ok') => ({ endedAt: 0, method, outcome, budgetMs: 100, spentMs: 1, hops: [] });
+const request = (
+  method: string,
+  outcome: 'ok' | 'deadline_exceeded' = 'ok',
+) => ({ endedAt: 0, method, outcome, budgetMs: 100, spentMs: 1, hops: [] });
 
 describe(RecentRequests.name, () => {
   it('lists requests newest first', () => {
@@ -32,6 +35,8 @@ describe(RecentRequests.name, () => {
   });
 
   it('refuses a capacity that is not a positive whole number', () => {
-    expect(() => new RecentRequests({ capacity: 0 })).toThrow('RecentRequests: capacity must be a whole number ≥ 1, got 0');
+    expect(() => new RecentRequests({ capacity: 0 })).toThrow(
+      'RecentRequests: capacity must be a whole number ≥ 1, got 0',
+    );
   });
 });

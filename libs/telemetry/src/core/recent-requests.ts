@@ -34,7 +34,10 @@ export class RecentRequests {
 
   constructor(options: RecentRequestsOptions = {}) {
     const { capacity = 200 } = options;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`RecentRequests: capacity must be a whole number ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(
+        `RecentRequests: capacity must be a whole number ≥ 1, got ${capacity}`,
+      );
     this.capacity = capacity;
     this.slots = new Array<RecentRequest | undefined>(capacity);
   }
@@ -50,8 +53,10 @@ export class RecentRequests {
   list(outcome?: DeadlineOutcome): RecentRequest[] {
     const out: RecentRequest[] = [];
     for (let i = 1; i <= this.capacity; i++) {
-      const request = this.slots[(this.next - i + this.capacity) % this.capacity];
-      if (request && (outcome === undefined || request.outcome === outcome)) out.push(request);
+      const request =
+        this.slots[(this.next - i + this.capacity) % this.capacity];
+      if (request && (outcome === undefined || request.outcome === outcome))
+        out.push(request);
     }
     return out;
   }

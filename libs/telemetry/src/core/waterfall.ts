@@ -28,8 +28,13 @@ export function waterfallOf(hops: readonly HopRecord[]): WaterfallBar[] {
   const root = hops[0]?.receivedBudgetMs ?? null;
   return hops.map((hop, level) => {
     const received = hop.receivedBudgetMs;
-    const startMs = level === 0 || root === null || received === null ? 0 : Math.max(0, round(root - received));
-    const left = hop.forwardedBudgetMs ?? (received === null ? null : Math.max(0, received - hop.spentMs));
+    const startMs =
+      level === 0 || root === null || received === null
+        ? 0
+        : Math.max(0, round(root - received));
+    const left =
+      hop.forwardedBudgetMs ??
+      (received === null ? null : Math.max(0, received - hop.spentMs));
     return {
       level,
       service: hop.service,

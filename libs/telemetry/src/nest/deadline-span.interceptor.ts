@@ -1,4 +1,9 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import type { Observable } from 'rxjs';
 import { DeadlineAttr } from '../core/deadline-attributes';
@@ -27,7 +32,10 @@ export interface DeadlineSpanInterceptorOptions {
 export class DeadlineSpanInterceptor implements NestInterceptor {
   constructor(private readonly options: DeadlineSpanInterceptorOptions) {}
 
-  intercept(_context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
+  intercept(
+    _context: ExecutionContext,
+    next: CallHandler<unknown>,
+  ): Observable<unknown> {
     const spans = this.options.telemetry.spans;
     const active = spans && trace.getActiveSpan()?.spanContext();
     const server = active && spans.serverSpanOf(active.spanId);
@@ -35,10 +43,14 @@ export class DeadlineSpanInterceptor implements NestInterceptor {
     if (server && scope) {
       server.setAttribute(DeadlineAttr.HOP, scope.hop);
       server.setAttribute(DeadlineAttr.RESERVE_MS, this.options.reserveMs);
-      if (scope.receivedBudgetMs === null) server.setAttribute(DeadlineAttr.MISSING, true);
+      if (scope.receivedBudgetMs === null)
+        server.setAttribute(DeadlineAttr.MISSING, true);
       else {
         server.setAttribute(DeadlineAttr.RECEIVED_MS, scope.receivedBudgetMs);
-        server.setAttribute(DeadlineAttr.REMAINING_START_MS, scope.receivedBudgetMs);
+        server.setAttribute(
+          DeadlineAttr.REMAINING_START_MS,
+          scope.receivedBudgetMs,
+        );
       }
     }
     return next.handle();

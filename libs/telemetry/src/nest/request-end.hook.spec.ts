@@ -19,20 +19,41 @@ describe(requestEndHook.name, () => {
   const setup = (keepRecent: boolean) => {
     const telemetry = new Telemetry('gateway', { processMetrics: false });
     const lines: [string, Record<string, unknown>][] = [];
-    const sut = requestEndHook({ telemetry, reserveMs: 10, keepRecent, log: (level, line) => lines.push([level, line]) });
+    const sut = requestEndHook({
+      telemetry,
+      reserveMs: 10,
+      keepRecent,
+      log: (level, line) => lines.push([level, line]),
+    });
     return { telemetry, lines, sut };
   };
 
   it('keeps an edge request with every hop in the recent-request buffer', () => {
     const { telemetry, sut } = setup(true);
-    const hops = [event(), { ...event(), service: 'auth', method: 'VerifyToken' }];
+    const hops = [
+      event(),
+      { ...event(), service: 'auth', method: 'VerifyToken' },
+    ];
     sut(event({ hops, outcome: 'deadline_exceeded', reason: 'too slow' }));
-    expect(telemetry.recent.list()).toEqual([expect.objectContaining({ method: 'POST /orders', outcome: 'deadline_exceeded', reason: 'too slow', budgetMs: 1000, hops })]);
+    expect(telemetry.recent.list()).toEqual([
+      expect.objectContaining({
+        method: 'POST /orders',
+        outcome: 'deadline_exceeded',
+        reason: 'too slow',
+        budgetMs: 1000,
+        hops,
+      }),
+    ]);
   });
 
-  it('does not keep metrics scrapes, health probes or the tracer\'s own requests', () => {
+  it("does not keep metrics scrapes, health probes or the tracer's own requests", () => {
     const { telemetry, sut } = setup(true);
-    for (const method of ['GET /metrics', 'GET /health', 'GET /_tracer/requests']) sut(event({ method }));
+    for (const method of [
+      'GET /metrics',
+      'GET /health',
+      'GET /_tracer/requests',
+    ])
+      sut(event({ method }));
     expect(telemetry.recent.list()).toEqual([]);
   });
 
@@ -46,15 +67,26 @@ describe(requestEndHook.name, () => {
     const { lines, sut } = setup(true);
     sut(event({ hops: [event()] }));
     sut(event({ outcome: 'cancelled' }));
-    expect(lines[0]).toEqual(['log', expect.objectContaining({ msg: 'request ended', method: 'POST /orders', spentMs: 250, remainingMs: 750, outcome: 'ok' })]);
+    expect(lines[0]).toEqual([
+      'log',
+      expect.objectContaining({
+        msg: 'request ended',
+        method: 'POST /orders',
+        spentMs: 250,
+        remainingMs: 750,
+        outcome: 'ok',
+      }),
+    ]);
     expect(lines[0][1]).not.toHaveProperty('hops');
     expect(lines[1][0]).toBe('warn');
   });
 
-  it('counts the request in the tier\'s metrics', async () => {
+  it("counts the request in the tier's metrics", async () => {
     const { telemetry, sut } = setup(false);
     sut(event({ outcome: 'deadline_exceeded' }));
-    expect((await telemetry.metrics.render()).body).toContain('deadline_exceeded_total{method="POST /orders",tier="gateway"} 1');
+    expect((await telemetry.metrics.render()).body).toContain(
+      'deadline_exceeded_total{method="POST /orders",tier="gateway"} 1',
+    );
   });
 });
 
@@ -74,8 +106,18 @@ describe(attributesOf.name, () => {
   });
 
   it('sets error.type and marks a request that arrived with no deadline', () => {
-    const attributes = attributesOf(event({ receivedBudgetMs: null, forwardedBudgetMs: null, outcome: 'deadline_exceeded' }), 5);
-    expect(attributes).toMatchObject({ 'deadline.missing': true, 'error.type': 'deadline_exceeded' });
+    const attributes = attributesOf(
+      event({
+        receivedBudgetMs: null,
+        forwardedBudgetMs: null,
+        outcome: 'deadline_exceeded',
+      }),
+      5,
+    );
+    expect(attributes).toMatchObject({
+      'deadline.missing': true,
+      'error.type': 'deadline_exceeded',
+    });
     expect(attributes['deadline.budget.received_ms']).toBeUndefined();
   });
 });

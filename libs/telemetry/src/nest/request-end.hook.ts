@@ -17,8 +17,12 @@ export interface RequestEndHookOptions {
 }
 
 const logger = new Logger('Deadline');
-const defaultLog = (level: 'log' | 'warn', line: Record<string, unknown>): void => logger[level](line);
-const defaultSkip = (method: string): boolean => /^GET \/(metrics|_tracer|health)\b/.test(method);
+const defaultLog = (
+  level: 'log' | 'warn',
+  line: Record<string, unknown>,
+): void => logger[level](line);
+const defaultSkip = (method: string): boolean =>
+  /^GET \/(metrics|_tracer|health)\b/.test(method);
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
@@ -26,8 +30,16 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
  * the tier's metrics, the edge's recent-request buffer, and the request log line with its trace
  * and span ids.
  */
-export function requestEndHook(options: RequestEndHookOptions): (event: RequestEndEvent) => void {
-  const { telemetry, reserveMs, keepRecent = false, skipRecent = defaultSkip, log = defaultLog } = options;
+export function requestEndHook(
+  options: RequestEndHookOptions,
+): (event: RequestEndEvent) => void {
+  const {
+    telemetry,
+    reserveMs,
+    keepRecent = false,
+    skipRecent = defaultSkip,
+    log = defaultLog,
+  } = options;
   return (event) => {
     const active = trace.getActiveSpan()?.spanContext();
     const server = active && telemetry.spans?.serverSpanOf(active.spanId);
@@ -42,8 +54,14 @@ export function requestEndHook(options: RequestEndHookOptions): (event: RequestE
     }
     const ids = server?.spanContext() ?? active;
 
-    telemetry.metrics.requestEnded(event.method, event.receivedBudgetMs, event.outcome);
-    const { hops, ...fields } = event as RequestEndEvent & { hops?: readonly HopRecord[] };
+    telemetry.metrics.requestEnded(
+      event.method,
+      event.receivedBudgetMs,
+      event.outcome,
+    );
+    const { hops, ...fields } = event as RequestEndEvent & {
+      hops?: readonly HopRecord[];
+    };
     if (keepRecent && !skipRecent(event.method)) {
       telemetry.recent.add({
         endedAt: Date.now(),
@@ -56,13 +74,23 @@ export function requestEndHook(options: RequestEndHookOptions): (event: RequestE
         hops: hops ?? [ownHop(event)],
       });
     }
-    const line = { msg: 'request ended', ...fields, spentMs: round(event.spentMs), remainingMs: round(event.remainingMs), traceId: ids?.traceId, spanId: ids?.spanId };
+    const line = {
+      msg: 'request ended',
+      ...fields,
+      spentMs: round(event.spentMs),
+      remainingMs: round(event.remainingMs),
+      traceId: ids?.traceId,
+      spanId: ids?.spanId,
+    };
     log(event.outcome === 'ok' ? 'log' : 'warn', line);
   };
 }
 
 /** The deadline attributes of a server span, from the tier's request-end record. */
-export function attributesOf(event: RequestEndEvent, reserveMs: number): Attributes {
+export function attributesOf(
+  event: RequestEndEvent,
+  reserveMs: number,
+): Attributes {
   const received = event.receivedBudgetMs;
   const attributes: Attributes = {
     [DeadlineAttr.HOP]: event.hop,
@@ -76,14 +104,33 @@ export function attributesOf(event: RequestEndEvent, reserveMs: number): Attribu
     attributes[DeadlineAttr.RECEIVED_MS] = received;
     attributes[DeadlineAttr.REMAINING_START_MS] = received;
   }
-  if (event.forwardedBudgetMs !== null) attributes[DeadlineAttr.FORWARDED_MS] = event.forwardedBudgetMs;
-  const decay = decayPct(received, event.forwardedBudgetMs ?? (received === null ? null : Math.max(0, received - event.spentMs)));
+  if (event.forwardedBudgetMs !== null)
+    attributes[DeadlineAttr.FORWARDED_MS] = event.forwardedBudgetMs;
+  const decay = decayPct(
+    received,
+    event.forwardedBudgetMs ??
+      (received === null ? null : Math.max(0, received - event.spentMs)),
+  );
   if (decay !== undefined) attributes[DeadlineAttr.DECAY_PCT] = decay;
   if (event.outcome !== 'ok') attributes['error.type'] = event.outcome;
   return attributes;
 }
 
 function ownHop(event: RequestEndEvent): HopRecord {
-  const { service, method, receivedBudgetMs, spentMs, forwardedBudgetMs, outcome } = event;
-  return { service, method, receivedBudgetMs, spentMs, forwardedBudgetMs, outcome };
+  const {
+    service,
+    method,
+    receivedBudgetMs,
+    spentMs,
+    forwardedBudgetMs,
+    outcome,
+  } = event;
+  return {
+    service,
+    method,
+    receivedBudgetMs,
+    spentMs,
+    forwardedBudgetMs,
+    outcome,
+  };
 }

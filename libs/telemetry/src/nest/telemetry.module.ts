@@ -17,7 +17,9 @@ export class TelemetryModule {
   static forRoot(options: TelemetryModuleOptions = {}): DynamicModule {
     return {
       module: TelemetryModule,
-      controllers: options.tracerPage ? [MetricsController, TracerController] : [MetricsController],
+      controllers: options.tracerPage
+        ? [MetricsController, TracerController]
+        : [MetricsController],
       providers: [{ provide: Telemetry, useFactory: telemetry }],
       exports: [Telemetry],
       global: true,

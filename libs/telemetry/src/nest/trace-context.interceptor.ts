@@ -1,4 +1,9 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { context, defaultTextMapGetter } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 import { METADATA_GETTER, type MetadataLike } from '../otel/metadata-carrier';
@@ -15,27 +20,41 @@ import type { Telemetry } from '../otel/telemetry';
 export class TraceContextInterceptor implements NestInterceptor {
   constructor(private readonly telemetry: Telemetry) {}
 
-  intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
+  intercept(
+    execution: ExecutionContext,
+    next: CallHandler<unknown>,
+  ): Observable<unknown> {
     if (this.telemetry.traceContext !== 'light') return next.handle();
     const traced = tracedContextOf(execution);
     if (!traced) return next.handle();
     // Subscribed inside the context: Nest runs the inner interceptors and the handler on subscription.
-    return new Observable((subscriber) => context.with(traced, () => next.handle().subscribe(subscriber)));
+    return new Observable((subscriber) =>
+      context.with(traced, () => next.handle().subscribe(subscriber)),
+    );
   }
 }
 
-function tracedContextOf(execution: ExecutionContext): ReturnType<typeof continueTrace> | undefined {
+function tracedContextOf(
+  execution: ExecutionContext,
+): ReturnType<typeof continueTrace> | undefined {
   if (execution.getType() === 'http') {
-    const headers = execution.switchToHttp().getRequest<{ headers?: Record<string, string | string[] | undefined> }>().headers;
+    const headers = execution.switchToHttp().getRequest<{
+      headers?: Record<string, string | string[] | undefined>;
+    }>().headers;
     return headers && continueTrace(headers, defaultTextMapGetter);
   }
   if (execution.getType() === 'rpc') {
     const metadata: unknown = execution.getArgByIndex(1);
-    return isMetadata(metadata) ? continueTrace(metadata, METADATA_GETTER) : undefined;
+    return isMetadata(metadata)
+      ? continueTrace(metadata, METADATA_GETTER)
+      : undefined;
   }
   return undefined;
 }
 
 function isMetadata(value: unknown): value is MetadataLike {
-  return typeof (value as { get?: unknown } | null)?.get === 'function' && typeof (value as { set?: unknown }).set === 'function';
+  return (
+    typeof (value as { get?: unknown } | null)?.get === 'function' &&
+    typeof (value as { set?: unknown }).set === 'function'
+  );
 }

@@ -10,6 +10,11 @@ import { TraceContextInterceptor } from './trace-context.interceptor';
  * deadline interceptor.
  */
 @Module({
-  providers: [{ provide: APP_INTERCEPTOR, useFactory: () => new TraceContextInterceptor(telemetry()) }],
+  providers: [
+    {
+      provide: APP_INTERCEPTOR,
+      useFactory: () => new TraceContextInterceptor(telemetry()),
+    },
+  ],
 })
 export class TraceContextModule {}

@@ -1,5 +1,9 @@
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { DeadlineSpanProcessor } from './deadline-span.processor';
 import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
 
@@ -8,7 +12,9 @@ describe(DeadlineSpanProcessor.name, () => {
   let exporter: InMemorySpanExporter;
   let provider: BasicTracerProvider;
   const tracer = () => provider.getTracer('spec');
-  const call = (overrides: Partial<OutgoingCallInfo> = {}): OutgoingCallInfo => ({
+  const call = (
+    overrides: Partial<OutgoingCallInfo> = {},
+  ): OutgoingCallInfo => ({
     downstream: 'payment',
     method: 'Charge',
     hop: 2,
@@ -22,13 +28,19 @@ describe(DeadlineSpanProcessor.name, () => {
   beforeEach(() => {
     sut = new DeadlineSpanProcessor();
     exporter = new InMemorySpanExporter();
-    provider = new BasicTracerProvider({ spanProcessors: [sut, new SimpleSpanProcessor(exporter)] });
+    provider = new BasicTracerProvider({
+      spanProcessors: [sut, new SimpleSpanProcessor(exporter)],
+    });
   });
 
   afterEach(() => provider.shutdown());
 
-  it('puts the call\'s budget and the caller\'s time left on a client span started under the middleware', () => {
-    const span = tracer().startSpan('grpc.payment.v1.PaymentService/Charge', { kind: SpanKind.CLIENT }, ROOT_CONTEXT.setValue(OUTGOING_CALL, call()));
+  it("puts the call's budget and the caller's time left on a client span started under the middleware", () => {
+    const span = tracer().startSpan(
+      'grpc.payment.v1.PaymentService/Charge',
+      { kind: SpanKind.CLIENT },
+      ROOT_CONTEXT.setValue(OUTGOING_CALL, call()),
+    );
     span.setAttribute('rpc.grpc.status_code', 0);
     span.end();
     expect(exporter.getFinishedSpans()[0].attributes).toEqual({
@@ -45,17 +57,36 @@ describe(DeadlineSpanProcessor.name, () => {
   });
 
   it('reports a call cancelled because the caller ran out of time as deadline exceeded', () => {
-    const span = tracer().startSpan('c', { kind: SpanKind.CLIENT }, ROOT_CONTEXT.setValue(OUTGOING_CALL, call({ remainingMs: () => -0.4 })));
+    const span = tracer().startSpan(
+      'c',
+      { kind: SpanKind.CLIENT },
+      ROOT_CONTEXT.setValue(OUTGOING_CALL, call({ remainingMs: () => -0.4 })),
+    );
     span.setAttribute('rpc.grpc.status_code', 1);
     span.end();
-    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({ 'deadline.outcome': 'deadline_exceeded', 'deadline.remaining.end_ms': 0, 'error.type': 'deadline_exceeded' });
+    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({
+      'deadline.outcome': 'deadline_exceeded',
+      'deadline.remaining.end_ms': 0,
+      'error.type': 'deadline_exceeded',
+    });
   });
 
   it('marks a client span made with no deadline in scope', () => {
-    const span = tracer().startSpan('c', { kind: SpanKind.CLIENT }, ROOT_CONTEXT.setValue(OUTGOING_CALL, call({ remainingStartMs: null, remainingMs: () => null })));
+    const span = tracer().startSpan(
+      'c',
+      { kind: SpanKind.CLIENT },
+      ROOT_CONTEXT.setValue(
+        OUTGOING_CALL,
+        call({ remainingStartMs: null, remainingMs: () => null }),
+      ),
+    );
     span.end();
-    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({ 'deadline.missing': true });
-    expect(exporter.getFinishedSpans()[0].attributes['deadline.remaining.end_ms']).toBeUndefined();
+    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({
+      'deadline.missing': true,
+    });
+    expect(
+      exporter.getFinishedSpans()[0].attributes['deadline.remaining.end_ms'],
+    ).toBeUndefined();
   });
 
   it('leaves client spans started outside the middleware alone', () => {
@@ -67,12 +98,20 @@ describe(DeadlineSpanProcessor.name, () => {
     const span = tracer().startSpan('s', { kind: SpanKind.SERVER });
     span.setAttribute('rpc.grpc.status_code', 4);
     span.end();
-    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({ 'deadline.outcome': 'deadline_exceeded', 'deadline.remaining.end_ms': 0, 'error.type': 'deadline_exceeded' });
+    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({
+      'deadline.outcome': 'deadline_exceeded',
+      'deadline.remaining.end_ms': 0,
+      'error.type': 'deadline_exceeded',
+    });
   });
 
   it('finds the server span of a span nested below it, and forgets it once ended', () => {
     const server = tracer().startSpan('s', { kind: SpanKind.SERVER });
-    const handler = tracer().startSpan('handler', {}, trace.setSpan(ROOT_CONTEXT, server));
+    const handler = tracer().startSpan(
+      'handler',
+      {},
+      trace.setSpan(ROOT_CONTEXT, server),
+    );
     expect(sut.serverSpanOf(handler.spanContext().spanId)).toBe(server);
     handler.end();
     server.end();

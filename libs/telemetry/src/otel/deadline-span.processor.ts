@@ -1,6 +1,14 @@
 import { type Context, SpanKind } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { DeadlineAttr, type DeadlineOutcome, decayPct } from '../core/deadline-attributes';
+import type {
+  ReadableSpan,
+  Span,
+  SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  DeadlineAttr,
+  type DeadlineOutcome,
+  decayPct,
+} from '../core/deadline-attributes';
 import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
 
 const GRPC_STATUS_ATTR = 'rpc.grpc.status_code';
@@ -22,11 +30,13 @@ export class DeadlineSpanProcessor implements SpanProcessor {
       this.serverOf.set(spanId, span);
     } else {
       const parentId = span.parentSpanContext?.spanId;
-      const server = parentId === undefined ? undefined : this.serverOf.get(parentId);
+      const server =
+        parentId === undefined ? undefined : this.serverOf.get(parentId);
       if (server) this.serverOf.set(spanId, server);
     }
     if (span.kind !== SpanKind.CLIENT) return;
-    const call = parentContext.getValue(OUTGOING_CALL) as OutgoingCallInfo | undefined;
+    const call = parentContext.getValue(OUTGOING_CALL) as
+      OutgoingCallInfo | undefined;
     if (!call) return;
     this.calls.set(span, call);
     span.setAttribute(DeadlineAttr.FORWARDED_MS, round(call.budgetMs));
@@ -37,31 +47,45 @@ export class DeadlineSpanProcessor implements SpanProcessor {
       return;
     }
     span.setAttribute(DeadlineAttr.RECEIVED_MS, round(call.remainingStartMs));
-    span.setAttribute(DeadlineAttr.REMAINING_START_MS, round(call.remainingStartMs));
+    span.setAttribute(
+      DeadlineAttr.REMAINING_START_MS,
+      round(call.remainingStartMs),
+    );
     const decay = decayPct(call.remainingStartMs, call.budgetMs);
     if (decay !== undefined) span.setAttribute(DeadlineAttr.DECAY_PCT, decay);
   }
 
   onEnding(span: Span): void {
-    if (span.kind === SpanKind.SERVER && span.attributes[DeadlineAttr.OUTCOME] === undefined) {
+    if (
+      span.kind === SpanKind.SERVER &&
+      span.attributes[DeadlineAttr.OUTCOME] === undefined
+    ) {
       // Ended before the handler did (grpc-js's own deadline timer): say how, from the status sent.
       const code = span.attributes[GRPC_STATUS_ATTR];
       if (code === undefined) return;
       const outcome = outcomeOfStatus(code);
       span.setAttribute(DeadlineAttr.OUTCOME, outcome);
-      if (outcome === 'deadline_exceeded') span.setAttribute(DeadlineAttr.REMAINING_END_MS, 0);
-      if (outcome !== 'ok' && span.attributes['error.type'] === undefined) span.setAttribute('error.type', outcome);
+      if (outcome === 'deadline_exceeded')
+        span.setAttribute(DeadlineAttr.REMAINING_END_MS, 0);
+      if (outcome !== 'ok' && span.attributes['error.type'] === undefined)
+        span.setAttribute('error.type', outcome);
       return;
     }
     const call = this.calls.get(span);
     if (!call) return;
     const remaining = call.remainingMs();
-    if (remaining !== null) span.setAttribute(DeadlineAttr.REMAINING_END_MS, round(Math.max(0, remaining)));
+    if (remaining !== null)
+      span.setAttribute(
+        DeadlineAttr.REMAINING_END_MS,
+        round(Math.max(0, remaining)),
+      );
     let outcome = outcomeOfStatus(span.attributes[GRPC_STATUS_ATTR]);
     // We cancel the call on the wire when the caller's deadline passes: that is an expiry, not a hang-up.
-    if (outcome === 'cancelled' && remaining !== null && remaining <= 0) outcome = 'deadline_exceeded';
+    if (outcome === 'cancelled' && remaining !== null && remaining <= 0)
+      outcome = 'deadline_exceeded';
     span.setAttribute(DeadlineAttr.OUTCOME, outcome);
-    if (outcome !== 'ok' && span.attributes['error.type'] === undefined) span.setAttribute('error.type', outcome);
+    if (outcome !== 'ok' && span.attributes['error.type'] === undefined)
+      span.setAttribute('error.type', outcome);
   }
 
   onEnd(span: ReadableSpan): void {

@@ -23,7 +23,9 @@ const HOP_KEY = 'x-deadline-hop';
  * writes the request's `traceparent` on the call instead. (Calls with no deadline are counted by
  * the lost-deadline guard's listener, not here: in strict mode they never reach the middleware.)
  */
-export function deadlineTracing(options: DeadlineTracingOptions): ClientMiddleware {
+export function deadlineTracing(
+  options: DeadlineTracingOptions,
+): ClientMiddleware {
   const { remainingMs, reserveMs = 0 } = options;
   return (next) => {
     // Once per client method (clients are built after startTelemetry()), not per call.
@@ -49,11 +51,18 @@ export function deadlineTracing(options: DeadlineTracingOptions): ClientMiddlewa
         remainingMs: () => remainingMs() ?? null,
       };
       try {
-        return await context.with(context.active().setValue(OUTGOING_CALL, info), () => next(call));
+        return await context.with(
+          context.active().setValue(OUTGOING_CALL, info),
+          () => next(call),
+        );
       } catch (error) {
         if (isBreakerOpen(error)) {
           // The call never reached the wire, so no client span exists: note it on the caller's span.
-          trace.getActiveSpan()?.addEvent('deadline.breaker_open', { [DeadlineAttr.OUTCOME]: 'breaker_open', 'rpc.service': call.service, 'rpc.method': call.method });
+          trace.getActiveSpan()?.addEvent('deadline.breaker_open', {
+            [DeadlineAttr.OUTCOME]: 'breaker_open',
+            'rpc.service': call.service,
+            'rpc.method': call.method,
+          });
         }
         throw error;
       }
@@ -64,5 +73,7 @@ export function deadlineTracing(options: DeadlineTracingOptions): ClientMiddlewa
 /** Breakers (cockatiel's `BrokenCircuitError`, our resilience lib's errors) say so in their tag or name. */
 export function isBreakerOpen(error: unknown): boolean {
   const { tag, name } = (error ?? {}) as { tag?: unknown; name?: unknown };
-  return [tag, name].some((v) => typeof v === 'string' && /breaker|circuit/i.test(v));
+  return [tag, name].some(
+    (v) => typeof v === 'string' && /breaker|circuit/i.test(v),
+  );
 }

@@ -1,7 +1,20 @@
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-node';
 
 /** The standard `OTEL_TRACES_SAMPLER` values the JavaScript SDK implements. */
-export const SAMPLER_NAMES = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export const SAMPLER_NAMES = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** A valid `OTEL_TRACES_SAMPLER_ARG` for the ratio samplers: a number from 0 to 1. */
@@ -21,7 +34,10 @@ export interface SamplerChoice {
 export function samplerFromEnv(env: NodeJS.ProcessEnv): SamplerChoice {
   const raw = (env.OTEL_TRACES_SAMPLER ?? '').trim();
   const name = (raw === '' ? 'parentbased_always_on' : raw) as SamplerName;
-  if (!SAMPLER_NAMES.includes(name)) throw new Error(`invalid environment:\n  OTEL_TRACES_SAMPLER: "${raw}" is not one of ${SAMPLER_NAMES.join(', ')}`);
+  if (!SAMPLER_NAMES.includes(name))
+    throw new Error(
+      `invalid environment:\n  OTEL_TRACES_SAMPLER: "${raw}" is not one of ${SAMPLER_NAMES.join(', ')}`,
+    );
   const ratio = ratioFrom(env.OTEL_TRACES_SAMPLER_ARG);
   switch (name) {
     case 'always_on':
@@ -29,13 +45,25 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv): SamplerChoice {
     case 'always_off':
       return { name, sampler: new AlwaysOffSampler() };
     case 'parentbased_always_on':
-      return { name, sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) };
+      return {
+        name,
+        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+      };
     case 'parentbased_always_off':
-      return { name, sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) };
+      return {
+        name,
+        sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+      };
     case 'traceidratio':
       return { name, ratio, sampler: new TraceIdRatioBasedSampler(ratio) };
     case 'parentbased_traceidratio':
-      return { name, ratio, sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }) };
+      return {
+        name,
+        ratio,
+        sampler: new ParentBasedSampler({
+          root: new TraceIdRatioBasedSampler(ratio),
+        }),
+      };
   }
 }
 
@@ -44,6 +72,9 @@ function ratioFrom(raw: string | undefined): number {
   const text = (raw ?? '').trim();
   if (text === '') return 1;
   const ratio = Number(text);
-  if (!SAMPLER_RATIO_PATTERN.test(text) || !(ratio >= 0 && ratio <= 1)) throw new Error(`invalid environment:\n  OTEL_TRACES_SAMPLER_ARG: "${raw}" is not a number from 0 to 1`);
+  if (!SAMPLER_RATIO_PATTERN.test(text) || !(ratio >= 0 && ratio <= 1))
+    throw new Error(
+      `invalid environment:\n  OTEL_TRACES_SAMPLER_ARG: "${raw}" is not a number from 0 to 1`,
+    );
   return ratio;
 }

@@ -4,10 +4,18 @@ import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import {
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { DeadlineSpanProcessor } from './deadline-span.processor';
-import { installGlobalContext, releaseGlobalContext, W3C_PROPAGATOR } from './global-context';
+import {
+  installGlobalContext,
+  releaseGlobalContext,
+  W3C_PROPAGATOR,
+} from './global-context';
 import { samplerFromEnv } from './sampler';
 import { setTelemetry, Telemetry } from './telemetry';
 
@@ -35,29 +43,57 @@ export interface StartTelemetryOptions {
  */
 export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
-  const recentRequests = positiveInt(env.TRACER_RECENT_REQUESTS, 'TRACER_RECENT_REQUESTS', 200);
-  const disabled = new Set((env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim()).filter(Boolean));
-  const unknown = [...disabled].filter((name) => !INSTRUMENTATIONS.includes(name));
-  if (unknown.length) throw new Error(`invalid environment:\n  OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown ${unknown.join(', ')} (known: ${INSTRUMENTATIONS.join(', ')})`);
+  const recentRequests = positiveInt(
+    env.TRACER_RECENT_REQUESTS,
+    'TRACER_RECENT_REQUESTS',
+    200,
+  );
+  const disabled = new Set(
+    (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+  const unknown = [...disabled].filter(
+    (name) => !INSTRUMENTATIONS.includes(name),
+  );
+  if (unknown.length)
+    throw new Error(
+      `invalid environment:\n  OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown ${unknown.join(', ')} (known: ${INSTRUMENTATIONS.join(', ')})`,
+    );
   if (isTrue(env.OTEL_SDK_DISABLED, 'OTEL_SDK_DISABLED')) {
     const value = new Telemetry(options.service, { recentRequests });
     setTelemetry(value);
     return value;
   }
 
-  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const exporting = Boolean(
+    env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+  );
   // Checked either way: a wrong value is refused now, not when someone sets an endpoint.
   const { sampler } = samplerFromEnv(env);
   if (!exporting) {
     installGlobalContext();
-    const value = new Telemetry(options.service, { recentRequests, lightTraceContext: true }, undefined, async () => releaseGlobalContext());
+    const value = new Telemetry(
+      options.service,
+      { recentRequests, lightTraceContext: true },
+      undefined,
+      async () => releaseGlobalContext(),
+    );
     setTelemetry(value);
     return value;
   }
 
   const deadlineSpans = new DeadlineSpanProcessor();
-  const processors: SpanProcessor[] = [deadlineSpans, new BatchSpanProcessor(new OTLPTraceExporter())];
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }), sampler, spanProcessors: processors });
+  const processors: SpanProcessor[] = [
+    deadlineSpans,
+    new BatchSpanProcessor(new OTLPTraceExporter()),
+  ];
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
+    sampler,
+    spanProcessors: processors,
+  });
   provider.register({ propagator: W3C_PROPAGATOR });
   const unregister = registerInstrumentations({
     tracerProvider: provider,
@@ -67,11 +103,16 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       disabled.has('nestjs-core') ? undefined : new NestInstrumentation(),
     ].filter((i) => i !== undefined),
   });
-  const value = new Telemetry(options.service, { recentRequests }, deadlineSpans, async () => {
-    unregister();
-    await provider.shutdown();
-    releaseGlobalContext();
-  });
+  const value = new Telemetry(
+    options.service,
+    { recentRequests },
+    deadlineSpans,
+    async () => {
+      unregister();
+      await provider.shutdown();
+      releaseGlobalContext();
+    },
+  );
   setTelemetry(value);
   return value;
 }
@@ -80,11 +121,20 @@ function isTrue(raw: string | undefined, name: string): boolean {
   const value = (raw ?? '').trim().toLowerCase();
   if (['true', '1', 'yes'].includes(value)) return true;
   if (['false', '0', 'no', ''].includes(value)) return false;
-  throw new Error(`invalid environment:\n  ${name}: "${raw}" is not true/false`);
+  throw new Error(
+    `invalid environment:\n  ${name}: "${raw}" is not true/false`,
+  );
 }
 
-function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+function positiveInt(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+): number {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 100_000) throw new Error(`invalid environment:\n  ${name}: "${raw}" is not a whole number in 1..100000`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 100_000)
+    throw new Error(
+      `invalid environment:\n  ${name}: "${raw}" is not a whole number in 1..100000`,
+    );
   return Number(raw);
 }

@@ -30,9 +30,16 @@ export class Telemetry {
     readonly spans?: DeadlineSpanProcessor,
     readonly shutdown: () => Promise<void> = () => Promise.resolve(),
   ) {
-    this.metrics = new DeadlineMetrics({ tier: service, processMetrics: options.processMetrics });
+    this.metrics = new DeadlineMetrics({
+      tier: service,
+      processMetrics: options.processMetrics,
+    });
     this.recent = new RecentRequests({ capacity: options.recentRequests });
-    this.traceContext = spans ? 'instrumented' : options.lightTraceContext ? 'light' : 'none';
+    this.traceContext = spans
+      ? 'instrumented'
+      : options.lightTraceContext
+        ? 'light'
+        : 'none';
   }
 }
 

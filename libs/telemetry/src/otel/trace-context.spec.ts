@@ -1,5 +1,10 @@
 import { Metadata } from '@grpc/grpc-js';
-import { defaultTextMapGetter, propagation, trace, TraceFlags } from '@opentelemetry/api';
+import {
+  defaultTextMapGetter,
+  propagation,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import { METADATA_GETTER, METADATA_SETTER } from './metadata-carrier';
 import { installGlobalContext, releaseGlobalContext } from './global-context';
 import { continueTrace } from './trace-context';
@@ -10,20 +15,37 @@ describe(continueTrace.name, () => {
   beforeAll(installGlobalContext);
   afterAll(releaseGlobalContext);
 
-  it('continues the caller\'s trace with a span id of its own, keeping the caller\'s sampled flag', () => {
+  it("continues the caller's trace with a span id of its own, keeping the caller's sampled flag", () => {
     for (const flags of ['01', '00']) {
-      const span = trace.getSpanContext(continueTrace({ traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-${flags}` }, defaultTextMapGetter))!;
-      expect(span).toMatchObject({ traceId: TRACE_ID, traceFlags: Number(flags) });
+      const span = trace.getSpanContext(
+        continueTrace(
+          { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-${flags}` },
+          defaultTextMapGetter,
+        ),
+      )!;
+      expect(span).toMatchObject({
+        traceId: TRACE_ID,
+        traceFlags: Number(flags),
+      });
       expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
       expect(span.spanId).not.toBe('00f067aa0ba902b7');
     }
   });
 
-  it.each([[{}], [{ traceparent: 'garbage' }], [{ traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` }], [{ traceparent: `ff-${TRACE_ID}-00f067aa0ba902b7-01` }]])(
+  it.each([
+    [{}],
+    [{ traceparent: 'garbage' }],
+    [{ traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` }],
+    [{ traceparent: `ff-${TRACE_ID}-00f067aa0ba902b7-01` }],
+  ])(
     'starts a new, unsampled trace when the caller sent none or a malformed one: %j',
     (headers) => {
-      const a = trace.getSpanContext(continueTrace(headers, defaultTextMapGetter))!;
-      const b = trace.getSpanContext(continueTrace(headers, defaultTextMapGetter))!;
+      const a = trace.getSpanContext(
+        continueTrace(headers, defaultTextMapGetter),
+      )!;
+      const b = trace.getSpanContext(
+        continueTrace(headers, defaultTextMapGetter),
+      )!;
       expect(a.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
       expect(a.traceId).not.toBe(b.traceId);
       expect(a.traceFlags).toBe(TraceFlags.NONE);
@@ -37,8 +59,12 @@ describe(continueTrace.name, () => {
     const mine = continueTrace(incoming, METADATA_GETTER);
     const outgoing = new Metadata();
     propagation.inject(mine, outgoing, METADATA_SETTER);
-    const downstream = trace.getSpanContext(continueTrace(outgoing, METADATA_GETTER))!;
-    expect(outgoing.get('traceparent')).toEqual([`00-${TRACE_ID}-${trace.getSpanContext(mine)!.spanId}-01`]);
+    const downstream = trace.getSpanContext(
+      continueTrace(outgoing, METADATA_GETTER),
+    )!;
+    expect(outgoing.get('traceparent')).toEqual([
+      `00-${TRACE_ID}-${trace.getSpanContext(mine)!.spanId}-01`,
+    ]);
     expect(downstream.traceId).toBe(TRACE_ID);
     expect(outgoing.get('tracestate')).toEqual(['vendor=abc']);
   });

@@ -1,4 +1,12 @@
-import { type Context, isSpanContextValid, propagation, ROOT_CONTEXT, type TextMapGetter, trace, TraceFlags } from '@opentelemetry/api';
+import {
+  type Context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type TextMapGetter,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 
 const ids = new RandomIdGenerator();
@@ -11,7 +19,10 @@ const ids = new RandomIdGenerator();
  * `tracestate` pass on unchanged, so a downstream that does export still follows the caller's
  * decision; a trace started here is unsampled (nothing here records it).
  */
-export function continueTrace<C>(carrier: C, getter: TextMapGetter<C>): Context {
+export function continueTrace<C>(
+  carrier: C,
+  getter: TextMapGetter<C>,
+): Context {
   const extracted = propagation.extract(ROOT_CONTEXT, carrier, getter);
   const parent = trace.getSpanContext(extracted);
   const valid = parent !== undefined && isSpanContextValid(parent);
