@@ -16,6 +16,7 @@ export default tseslint.config(
       '**/*.js',
       '**/*.mjs',
       '**/*.cjs',
+      '**/*.mts',
     ],
   },
   js.configs.recommended,

@@ -1,6 +1,6 @@
-import type { BenchResults } from './run-bench';
-import { change } from './support/stats';
-import type { Summary } from './support/stats';
+import type { BenchResults } from './run-bench.js';
+import { change } from './support/stats.js';
+import type { Summary } from './support/stats.js';
 
 /** The narrative's figures for the same scenario (DESIGN.md §5). */
 export const NARRATIVE = [

@@ -5,20 +5,20 @@
 //   npm run bench -- --only avalanche --modes deadline,full
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../tools/stack';
-import { formatMarkdown, formatTables } from './bench-report';
+import { repoRoot } from '../tools/stack/index.js';
+import { formatMarkdown, formatTables } from './bench-report.js';
 import {
   FULL_PROFILE,
   runBench,
   type ScenarioName,
   SCENARIOS,
   SMOKE_PROFILE,
-} from './run-bench';
+} from './run-bench.js';
 import {
   type Mode,
   MODES,
   stopBenchStacksOnSignal,
-} from './support/bench-stack';
+} from './support/bench-stack.js';
 
 async function main(): Promise<void> {
   stopBenchStacksOnSignal();

@@ -4,32 +4,32 @@ import {
   BenchStack,
   type Mode,
   MODES,
-} from './support/bench-stack';
-import { Progress } from './support/progress';
+} from './support/bench-stack.js';
+import { Progress } from './support/progress.js';
 import {
   type OverheadOptions,
   type OverheadResult,
   runOverhead,
   runOverheadAgainst,
-} from './scenarios/overhead.scenario';
-import { PeerChain } from './peer/peer-chain';
+} from './scenarios/overhead.scenario.js';
+import { PeerChain } from './peer/peer-chain.js';
 import {
   type PrecisionOptions,
   type PrecisionRow,
   runPrecision,
-} from './scenarios/precision.scenario';
+} from './scenarios/precision.scenario.js';
 import {
   AVALANCHE_VARIANTS,
   type AvalancheOptions,
   type AvalancheVariant,
   type AvalancheRow,
   runAvalanche,
-} from './scenarios/avalanche.scenario';
+} from './scenarios/avalanche.scenario.js';
 import {
   runSoak,
   type SoakOptions,
   type SoakResult,
-} from './scenarios/soak.scenario';
+} from './scenarios/soak.scenario.js';
 
 export type ScenarioName = 'overhead' | 'precision' | 'avalanche' | 'soak';
 export const SCENARIOS: readonly ScenarioName[] = [

@@ -7,7 +7,10 @@
 //   npm run chaos -- inventory list                  npm run chaos -- inventory clear [id]
 // --admin <url> overrides the tier's admin URL (default http://127.0.0.1:<documented admin port>,
 // or <TIER>_ADMIN_PORT from the environment).
-import { DEFAULT_ADMIN_PORTS, type GrpcTierName } from '../tools/stack';
+import {
+  DEFAULT_ADMIN_PORTS,
+  type GrpcTierName,
+} from '../tools/stack/index.js';
 
 export interface ChaosCommand {
   readonly adminUrl: string;

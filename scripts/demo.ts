@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { formatHopTable, type HopRecord } from '@lib/deadline';
-import { repoRoot } from '../tools/stack';
-import { echoTierLogs, runStack } from './stack';
+import { repoRoot } from '../tools/stack/index.js';
+import { echoTierLogs, runStack } from './stack.js';
 
 const PAYMENT_LATENCY_MS = 400;
 

@@ -1,6 +1,6 @@
 // `npm run stack`: the five tiers as separate processes on the documented ports, with prefixed,
 // human-readable logs. Ctrl-C stops them all.
-import { Stack, type TierName, TIERS } from '../tools/stack';
+import { Stack, type TierName, TIERS } from '../tools/stack/index.js';
 
 let echoLogs = true;
 

@@ -5,7 +5,7 @@ import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { freePort, repoRoot, TierProcess } from '../tools/stack';
+import { freePort, repoRoot, TierProcess } from '../tools/stack/index.js';
 
 // The admission webhook as Kubernetes calls it: a separate process serving HTTPS with a certificate from
 // a CA made here, and a client that verifies it against that CA bundle (as the API server does with

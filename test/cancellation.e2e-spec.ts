@@ -8,9 +8,14 @@ import {
   runWithDeadline,
 } from '@lib/deadline';
 import { PAYMENT, type PaymentService } from '@lib/contracts';
-import { Stack } from '../tools/stack';
-import { eventually, rawClient, stockOf, unary } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import { Stack } from '../tools/stack/index.js';
+import {
+  eventually,
+  rawClient,
+  stockOf,
+  unary,
+} from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // Payment takes 1.5 s here: long enough that every request below is still in flight at payment
 // when its deadline passes or its caller leaves.

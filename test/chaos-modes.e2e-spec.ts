@@ -1,5 +1,5 @@
-import { Stack } from '../tools/stack';
-import { issueToken } from './support/tokens';
+import { Stack } from '../tools/stack/index.js';
+import { issueToken } from './support/tokens.js';
 
 // RESILIENCE_MODE=naive, the benchmark's baseline: the same tiers with no propagation. The edge
 // still answers at the client's budget, but every hop below uses a fixed timeout and nothing is

@@ -4,8 +4,8 @@ import { INVENTORY } from '@lib/contracts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, Stack } from '../tools/stack';
-import { eventually, rawClient, unary } from './support/grpc-clients';
+import { repoRoot, Stack } from '../tools/stack/index.js';
+import { eventually, rawClient, unary } from './support/grpc-clients.js';
 
 // Fault injection against the real tiers: inventory with CHAOS_ENABLED=true, payment without.
 describe('chaos (fault injection on a running tier)', () => {

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
-import { freePort, repoRoot } from '../tools/stack';
+import { freePort, repoRoot } from '../tools/stack/index.js';
 
 // "Copying a lib out must just work": libs/deadline alone, dropped into a fresh Nest project,
 // compiles under strict TypeScript and serves a deadline-aware endpoint.

@@ -1,7 +1,7 @@
-import { Stack } from '../tools/stack';
+import { Stack } from '../tools/stack/index.js';
 import { INVENTORY } from '@lib/contracts';
-import { rawClient, stockOf, unary } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import { rawClient, stockOf, unary } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // The embedded default (PGlite: PostgreSQL compiled to WebAssembly) that `npm run demo` uses when no
 // DATABASE_URL is set: the three data tiers migrate and serve the saga without any server.

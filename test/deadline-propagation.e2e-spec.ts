@@ -1,10 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import request from 'supertest';
 import { INVENTORY } from '@lib/contracts';
-import { Stack } from '../tools/stack';
-import { eventually, rawClient, stockOf, unary } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
-import { callerTrace } from './support/trace-context';
+import { Stack } from '../tools/stack/index.js';
+import {
+  eventually,
+  rawClient,
+  stockOf,
+  unary,
+} from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
+import { callerTrace } from './support/trace-context.js';
 
 interface Hop {
   service: string;

@@ -18,12 +18,12 @@ import {
   repoRoot,
   TIERS,
   type TierName,
-} from '../tools/stack';
-import { AUTH_ENV } from '../apps/auth/src/auth.env';
-import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env';
-import { INVENTORY_ENV } from '../apps/inventory/src/inventory.env';
-import { ORDER_ENV } from '../apps/order/src/order.env';
-import { PAYMENT_ENV } from '../apps/payment/src/payment.env';
+} from '../tools/stack/index.js';
+import { AUTH_ENV } from '../apps/auth/src/auth.env.js';
+import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env.js';
+import { INVENTORY_ENV } from '../apps/inventory/src/inventory.env.js';
+import { ORDER_ENV } from '../apps/order/src/order.env.js';
+import { PAYMENT_ENV } from '../apps/payment/src/payment.env.js';
 
 // No Docker engine here: docker-compose.yml is checked by the official compose-spec JSON schema (kept in
 // deploy/schemas, see its README) and by Debian's `docker-compose config`, which resolves references

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot } from '../tools/stack';
-import { ADMISSION_ENV } from '../apps/admission/src/admission.env';
-import { AUTH_ENV } from '../apps/auth/src/auth.env';
-import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env';
-import { INVENTORY_ENV } from '../apps/inventory/src/inventory.env';
-import { ORDER_ENV } from '../apps/order/src/order.env';
-import { PAYMENT_ENV } from '../apps/payment/src/payment.env';
+import { repoRoot } from '../tools/stack/index.js';
+import { ADMISSION_ENV } from '../apps/admission/src/admission.env.js';
+import { AUTH_ENV } from '../apps/auth/src/auth.env.js';
+import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env.js';
+import { INVENTORY_ENV } from '../apps/inventory/src/inventory.env.js';
+import { ORDER_ENV } from '../apps/order/src/order.env.js';
+import { PAYMENT_ENV } from '../apps/payment/src/payment.env.js';
 
 // What this covers, honestly: each manifest against the Kubernetes 1.19 OpenAPI schema of its kind (kept in
 // deploy/schemas, with unknown fields refused), and the references between manifests that a schema cannot

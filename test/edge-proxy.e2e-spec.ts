@@ -1,8 +1,12 @@
 import * as http from 'node:http';
-import { freePort, type Stack as StackType, Stack } from '../tools/stack';
-import { Haproxy, Nginx } from '../tools/proxy';
-import { eventually } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import {
+  freePort,
+  type Stack as StackType,
+  Stack,
+} from '../tools/stack/index.js';
+import { Haproxy, Nginx } from '../tools/proxy/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // Real nginx and HAProxy (Debian's packages) in front of the real five tiers, each run from the config in
 // deploy/ with only its ports and paths moved. Payment is slowed so a request is still working there when

@@ -1,9 +1,9 @@
-import { Stack } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { sample } from './support/prometheus';
-import { issueToken } from './support/tokens';
+import { Stack } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { sample } from './support/prometheus.js';
+import { issueToken } from './support/tokens.js';
 
-jest.setTimeout(30_000);
+vi.setConfig({ testTimeout: 30_000 });
 
 describe('breaker and chaos metrics (GET /metrics)', () => {
   let stack: Stack;

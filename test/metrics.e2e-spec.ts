@@ -1,8 +1,8 @@
-import { type GrpcTierName, Stack } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { sample } from './support/prometheus';
-import { issueToken } from './support/tokens';
-import { callerTrace } from './support/trace-context';
+import { type GrpcTierName, Stack } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { sample } from './support/prometheus.js';
+import { issueToken } from './support/tokens.js';
+import { callerTrace } from './support/trace-context.js';
 
 const PAYMENT_LATENCY_MS = 400;
 const GRPC_TIERS: readonly GrpcTierName[] = [

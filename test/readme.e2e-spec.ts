@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../tools/stack';
+import { repoRoot } from '../tools/stack/index.js';
 
 // "Every knob is in the README's table": each variable any tier validates must be documented.
 describe('README configuration table', () => {

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
-import { repoRoot, Stack, TierProcess, type LogEvent } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import {
+  repoRoot,
+  Stack,
+  TierProcess,
+  type LogEvent,
+} from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // Order's breaker on inventory, made easy to reach: 10 calls, a 2 s per-attempt deadline (slow
 // above 1.5 s), 3 s open before a probe. Inventory takes 30 s per reservation: every attempt fails.

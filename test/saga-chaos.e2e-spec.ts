@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { Stack, type TierName } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import { Stack, type TierName } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // Many concurrent orders with random budgets and random client hang-ups, while single tiers are
 // killed (SIGKILL: no graceful shutdown) and restarted; then the invariants of the saga, read

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { INVENTORY, PAYMENT } from '@lib/contracts';
-import { Stack } from '../tools/stack';
-import { eventually, rawClient, unary } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import { Stack } from '../tools/stack/index.js';
+import { eventually, rawClient, unary } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // The saga's guarantees one at a time, over the real tiers and PostgreSQL.
 const PAYMENT_LATENCY_MS = 400;

@@ -16,10 +16,10 @@ import {
   type GrpcTierName,
   repoRoot,
   Stack,
-} from '../tools/stack';
-import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env';
-import { rawClient, unary } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+} from '../tools/stack/index.js';
+import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env.js';
+import { rawClient, unary } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 // Layer 2.4, the sidecar: Envoy sets x-envoy-expected-rq-timeout-ms upstream with the timeout it will
 // enforce. Every tier takes the smaller of that and its own deadline, so the app never plans for longer

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from '../tools/stack';
+import { repoRoot } from '../tools/stack/index.js';
 
 // `npm run stack`: five processes, prefixed logs, every health check waited for, all stopped on Ctrl-C.
 describe('npm run stack', () => {

@@ -1,8 +1,8 @@
-import { OtlpReceiver } from '../tools/otlp';
-import { Stack } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
-import { callerTrace } from './support/trace-context';
+import { OtlpReceiver } from '../tools/otlp/index.js';
+import { Stack } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
+import { callerTrace } from './support/trace-context.js';
 
 /** One span as received over OTLP/HTTP (JSON), flattened for assertions. */
 interface ReceivedSpan {
@@ -14,7 +14,7 @@ interface ReceivedSpan {
   kind: number;
   attributes: Record<string, unknown>;
 }
-jest.setTimeout(30_000);
+vi.setConfig({ testTimeout: 30_000 });
 const SERVER = 2;
 const CLIENT = 3;
 const PAYMENT_LATENCY_MS = 400;

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { Stack } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import { Stack } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 describe('the ContextTracer JSON (GET /_tracer/requests)', () => {
   let stack: Stack;

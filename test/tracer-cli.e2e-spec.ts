@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, Stack } from '../tools/stack';
-import { eventually } from './support/grpc-clients';
-import { issueToken } from './support/tokens';
+import { repoRoot, Stack } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
+import { issueToken } from './support/tokens.js';
 
 const run = promisify(execFile);
 const TRACE = join(repoRoot(), 'dist/scripts/trace.js');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, repoRoot, TierProcess } from '../../tools/stack';
-import { pidsOf } from '../support/process-cpu';
+import { freePort, repoRoot, TierProcess } from '../../tools/stack/index.js';
+import { pidsOf } from '../support/process-cpu.js';
 
 /** The five peer tiers (bare grpc-js with `parent` propagation) as separate processes. */
 export class PeerChain {
@@ -67,7 +67,7 @@ export class PeerChain {
   }
 }
 
-/** `dist/bench` when running compiled, else `<repo>/dist/bench` (jest runs the sources). */
+/** `dist/bench` when running compiled, else `<repo>/dist/bench` (vitest runs the sources). */
 function compiledBenchDir(): string {
   const own = join(__dirname, '..');
   return existsSync(join(own, 'peer', 'peer-tier.js'))

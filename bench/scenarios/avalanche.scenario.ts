@@ -1,7 +1,7 @@
-import type { BenchStack, Mode } from '../support/bench-stack';
-import { runLoad, type RequestResult } from '../support/http-load';
-import { round, summarise, type Summary } from '../support/stats';
-import { orphanedWork } from './precision.scenario';
+import type { BenchStack, Mode } from '../support/bench-stack.js';
+import { runLoad, type RequestResult } from '../support/http-load.js';
+import { round, summarise, type Summary } from '../support/stats.js';
+import { orphanedWork } from './precision.scenario.js';
 
 /** (a) every call slowed, (b) 30 % of calls slowed, (c) one of two replicas slowed; by a slow handler or a slow network. */
 export type AvalancheVariant =

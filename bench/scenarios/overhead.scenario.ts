@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
-import type { BenchStack, Mode } from '../support/bench-stack';
-import { pidsOf, processCpuMs } from '../support/process-cpu';
-import { round } from '../support/stats';
+import type { BenchStack, Mode } from '../support/bench-stack.js';
+import { pidsOf, processCpuMs } from '../support/process-cpu.js';
+import { round } from '../support/stats.js';
 
 export interface OverheadOptions {
   readonly connections: number;

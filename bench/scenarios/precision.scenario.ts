@@ -1,7 +1,7 @@
-import type { BenchStack, Mode } from '../support/bench-stack';
-import type { LogEvent } from '../../tools/stack';
-import { runLoad } from '../support/http-load';
-import { summarise, type Summary } from '../support/stats';
+import type { BenchStack, Mode } from '../support/bench-stack.js';
+import type { LogEvent } from '../../tools/stack/index.js';
+import { runLoad } from '../support/http-load.js';
+import { summarise, type Summary } from '../support/stats.js';
 
 export interface PrecisionOptions {
   readonly budgetsMs: readonly number[];

@@ -1,6 +1,6 @@
-import type { BenchStack, Mode } from '../support/bench-stack';
-import { runLoad, type RequestResult } from '../support/http-load';
-import { round } from '../support/stats';
+import type { BenchStack, Mode } from '../support/bench-stack.js';
+import { runLoad, type RequestResult } from '../support/http-load.js';
+import { round } from '../support/stats.js';
 
 export interface SoakOptions {
   readonly durationMs: number;

@@ -13,7 +13,7 @@ import {
   Stack,
   type TierProcess,
   type LogEvent,
-} from '../../tools/stack';
+} from '../../tools/stack/index.js';
 
 export type Mode = 'naive' | 'deadline' | 'full';
 export const MODES: readonly Mode[] = ['naive', 'deadline', 'full'];
@@ -268,7 +268,7 @@ async function untilBothReplicasServe(
   }
 }
 
-/** The compiled tree this file belongs to, or `<repo>/dist` when running from the sources (jest). */
+/** The compiled tree this file belongs to, or `<repo>/dist` when running from the sources (vitest). */
 function distDir(): string {
   const own = join(__dirname, '..', '..');
   return existsSync(join(own, 'apps', 'inventory', 'src', 'main.js'))

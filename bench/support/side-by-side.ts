@@ -1,10 +1,14 @@
 import { loadavg } from 'node:os';
 import { setTimeout as pause } from 'node:timers/promises';
-import { OtlpReceiver } from '../../tools/otlp';
-import { BenchStack, type Mode, stopBenchStacksOnSignal } from './bench-stack';
-import { runLoad } from './http-load';
-import { processCpuMs } from './process-cpu';
-import { change, percentile, round } from './stats';
+import { OtlpReceiver } from '../../tools/otlp/index.js';
+import {
+  BenchStack,
+  type Mode,
+  stopBenchStacksOnSignal,
+} from './bench-stack.js';
+import { runLoad } from './http-load.js';
+import { processCpuMs } from './process-cpu.js';
+import { change, percentile, round } from './stats.js';
 
 /**
  * Compares builds of the five tiers that differ in their environment by CPU time per request. One

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../../tools/stack';
+import { repoRoot } from '../../tools/stack/index.js';
 
 /** A real token from the auth tier's own issuing command (same secret as the running tier). */
 export function issueToken(

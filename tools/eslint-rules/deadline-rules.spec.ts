@@ -2,7 +2,7 @@ import { RuleTester } from 'eslint';
 import tseslint from 'typescript-eslint';
 import plugin from './index.cjs';
 
-// RuleTester runs each case as a jest test (it uses the global describe/it).
+// RuleTester runs each case as a vitest test (it uses the global describe/it).
 const tester = new RuleTester({
   languageOptions: {
     parser: tseslint.parser,

@@ -1,1 +1,1 @@
-export { OtlpReceiver } from './otlp-receiver';
+export { OtlpReceiver } from './otlp-receiver.js';

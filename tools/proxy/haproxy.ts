@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../stack/stack';
-import { replaceOnce } from './replace-once';
-import { TempDirProxy } from './proxy-process';
+import { repoRoot } from '../stack/stack.js';
+import { replaceOnce } from './replace-once.js';
+import { TempDirProxy } from './proxy-process.js';
 
 export interface HaproxyOptions {
   /** Loopback port HAProxy listens on. */

@@ -1,3 +1,7 @@
-export { Nginx, renderNginxSite, type NginxOptions } from './nginx';
-export { Haproxy, renderHaproxyConfig, type HaproxyOptions } from './haproxy';
-export { ProxyProcess, type ProxyProcessOptions } from './proxy-process';
+export { Nginx, renderNginxSite, type NginxOptions } from './nginx.js';
+export {
+  Haproxy,
+  renderHaproxyConfig,
+  type HaproxyOptions,
+} from './haproxy.js';
+export { ProxyProcess, type ProxyProcessOptions } from './proxy-process.js';

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../stack/stack';
-import { TempDirProxy } from './proxy-process';
-import { replaceOnce } from './replace-once';
+import { repoRoot } from '../stack/stack.js';
+import { TempDirProxy } from './proxy-process.js';
+import { replaceOnce } from './replace-once.js';
 
 export interface NginxOptions {
   /** Loopback port nginx listens on. */

@@ -7,6 +7,6 @@ export {
   type TierName,
   type GrpcTierName,
   type StackOptions,
-} from './stack';
-export { TierProcess, type LogEvent } from './tier-process';
-export { freePort } from './free-port';
+} from './stack.js';
+export { TierProcess, type LogEvent } from './tier-process.js';
+export { freePort } from './free-port.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@lib/database';
-import { freePort } from './free-port';
-import { TierProcess } from './tier-process';
+import { freePort } from './free-port.js';
+import { TierProcess } from './tier-process.js';
 
 export type TierName = 'auth' | 'inventory' | 'payment' | 'order' | 'gateway';
 /** Start order: leaves first, so every caller finds its downstreams up. */
@@ -183,7 +183,7 @@ export class Stack {
       ...GRPC_TIERS.map((t) => `${this.adminUrl(t)}/health`),
       `${this.gatewayUrl}/health`,
     ];
-    let last = '';
+    let last: string;
     for (const url of urls) {
       for (;;) {
         try {

@@ -7,8 +7,8 @@ import {
   InvalidAdmissionReviewError,
   parseAdmissionReview,
   reviewReply,
-} from './admission-review';
-import { AdmissionPolicy } from './admission.policy';
+} from './admission-review.js';
+import { AdmissionPolicy } from './admission.policy.js';
 
 /** Kubernetes caps an object at about 1.5 MiB; an AdmissionReview carries it (twice on UPDATE). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;

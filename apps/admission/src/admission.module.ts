@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AdmissionController } from './admission.controller';
+import { AdmissionController } from './admission.controller.js';
 import {
   AdmissionPolicy,
   type AdmissionPolicyOptions,
-} from './admission.policy';
-import { InvalidReviewFilter } from './invalid-review.filter';
+} from './admission.policy.js';
+import { InvalidReviewFilter } from './invalid-review.filter.js';
 
 @Module({})
 export class AdmissionModule {

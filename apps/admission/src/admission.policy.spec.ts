@@ -1,5 +1,5 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
-import type { AdmissionRequest } from './admission-review';
+import type { AdmissionRequest } from './admission-review.js';
 import {
   AdmissionPolicy,
   BUDGET_ANNOTATION,
@@ -7,7 +7,7 @@ import {
   RESERVE_ANNOTATION,
   SERVICE_LABEL,
   SIDECAR_TIMEOUT_ANNOTATION,
-} from './admission.policy';
+} from './admission.policy.js';
 
 function deployment(
   annotations?: Record<string, string>,

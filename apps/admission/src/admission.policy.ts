@@ -2,7 +2,7 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
   isObject,
-} from './admission-review';
+} from './admission-review.js';
 
 /** Label that marks a workload as a Deadline Relay service (its value: the service's name). */
 export const SERVICE_LABEL = 'deadline-relay.dev/service';

@@ -4,7 +4,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { InvalidAdmissionReviewError } from './admission-review';
+import { InvalidAdmissionReviewError } from './admission-review.js';
 
 /** A body that is not an AdmissionReview has no uid to answer to: a plain 400 that says what is wrong. */
 @Catch(InvalidAdmissionReviewError)

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { JsonLogger, parseEnv } from '@lib/platform';
-import { ADMISSION_ENV } from './admission.env';
-import { AdmissionModule } from './admission.module';
+import { ADMISSION_ENV } from './admission.env.js';
+import { AdmissionModule } from './admission.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = parseEnv(ADMISSION_ENV);

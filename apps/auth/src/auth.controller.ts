@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AUTH } from '@lib/contracts';
 import type { VerifyTokenReply, VerifyTokenRequest } from '@lib/contracts';
-import { AuthService } from './auth.service';
+import { AuthService } from './auth.service.js';
 
 @Controller()
 export class AuthController {

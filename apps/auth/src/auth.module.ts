@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TierModule } from '@lib/platform';
-import { AuthController } from './auth.controller';
-import { AUTH_ENV } from './auth.env';
-import { AuthService } from './auth.service';
+import { AuthController } from './auth.controller.js';
+import { AUTH_ENV } from './auth.env.js';
+import { AuthService } from './auth.service.js';
 
 @Module({
   imports: [

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { DomainError, GrpcStatus } from '@lib/deadline';
 import type { VerifyTokenReply } from '@lib/contracts';
-import type { AuthEnv } from './auth.env';
+import type { AuthEnv } from './auth.env.js';
 
 /** A token longer than this is refused before any crypto runs. */
 const MAX_TOKEN_LENGTH = 8 * 1024;

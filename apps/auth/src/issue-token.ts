@@ -2,8 +2,8 @@
 import 'reflect-metadata';
 import { ConfigService } from '@nestjs/config';
 import { parseEnv } from '@lib/platform';
-import { AUTH_ENV, type AuthEnv } from './auth.env';
-import { AuthService } from './auth.service';
+import { AUTH_ENV, type AuthEnv } from './auth.env.js';
+import { AuthService } from './auth.service.js';
 
 const env = parseEnv(AUTH_ENV);
 const auth = new AuthService(new ConfigService<AuthEnv, true>(env));

@@ -4,8 +4,8 @@ import { startTelemetry } from '@lib/telemetry';
 startTelemetry({ service: 'auth' });
 import { AUTH } from '@lib/contracts';
 import { parseEnv, startGrpcTier } from '@lib/platform';
-import { AUTH_ENV } from './auth.env';
-import { AuthModule } from './auth.module';
+import { AUTH_ENV } from './auth.env.js';
+import { AuthModule } from './auth.module.js';
 
 const env = parseEnv(AUTH_ENV);
 void startGrpcTier(AuthModule, {

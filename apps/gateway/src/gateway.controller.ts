@@ -12,8 +12,8 @@ import {
   GatewayService,
   type PlacedOrder,
   type Readiness,
-} from './gateway.service';
-import { bearerToken, parsePlaceOrder } from './place-order.request';
+} from './gateway.service.js';
+import { bearerToken, parsePlaceOrder } from './place-order.request.js';
 
 @Controller()
 export class GatewayController {

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AUTH, HEALTH, ORDER } from '@lib/contracts';
 import { downstream, TierModule } from '@lib/platform';
-import { GatewayController } from './gateway.controller';
-import { GATEWAY_ENV } from './gateway.env';
-import { GatewayService } from './gateway.service';
+import { GatewayController } from './gateway.controller.js';
+import { GATEWAY_ENV } from './gateway.env.js';
+import { GatewayService } from './gateway.service.js';
 
 @Module({
   imports: [

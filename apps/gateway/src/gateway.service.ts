@@ -12,7 +12,7 @@ import type {
   OrderService,
 } from '@lib/contracts';
 import { HealthDetails } from '@lib/platform';
-import type { PlaceOrderBody } from './place-order.request';
+import type { PlaceOrderBody } from './place-order.request.js';
 
 export interface PlacedOrder {
   readonly order: Order;

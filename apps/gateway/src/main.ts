@@ -4,8 +4,8 @@ import { startTelemetry } from '@lib/telemetry';
 startTelemetry({ service: 'gateway' });
 import { NestFactory } from '@nestjs/core';
 import { JsonLogger, parseEnv } from '@lib/platform';
-import { GATEWAY_ENV } from './gateway.env';
-import { GatewayModule } from './gateway.module';
+import { GATEWAY_ENV } from './gateway.env.js';
+import { GatewayModule } from './gateway.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = parseEnv(GATEWAY_ENV);

@@ -8,7 +8,7 @@ import type {
   ReserveRequest,
   Stock,
 } from '@lib/contracts';
-import { InventoryService } from './inventory.service';
+import { InventoryService } from './inventory.service.js';
 
 @Controller()
 export class InventoryController {

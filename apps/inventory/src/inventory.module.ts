@@ -3,16 +3,16 @@ import { ConfigService } from '@nestjs/config';
 import { Database, DatabaseModule } from '@lib/database';
 import { Deadline, runWithDeadline } from '@lib/deadline';
 import { HealthDetails, TierModule } from '@lib/platform';
-import { InventoryController } from './inventory.controller';
-import { INVENTORY_ENV, type InventoryEnv } from './inventory.env';
-import { INVENTORY_MIGRATIONS } from './inventory.migrations';
+import { InventoryController } from './inventory.controller.js';
+import { INVENTORY_ENV, type InventoryEnv } from './inventory.env.js';
+import { INVENTORY_MIGRATIONS } from './inventory.migrations.js';
 import {
   InventoryRepository,
   SEED_CATALOG,
   SqlInventoryRepository,
-} from './inventory.repository';
-import { InventoryService } from './inventory.service';
-import { ReservationSweeper } from './reservation.sweeper';
+} from './inventory.repository.js';
+import { InventoryService } from './inventory.service.js';
+import { ReservationSweeper } from './reservation.sweeper.js';
 
 @Module({
   imports: [

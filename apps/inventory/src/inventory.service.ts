@@ -8,8 +8,8 @@ import type {
   ReserveRequest,
   Stock,
 } from '@lib/contracts';
-import type { InventoryEnv } from './inventory.env';
-import { InventoryRepository } from './inventory.repository';
+import type { InventoryEnv } from './inventory.env.js';
+import { InventoryRepository } from './inventory.repository.js';
 
 const NONE = (orderId: string): Reservation => ({
   orderId,

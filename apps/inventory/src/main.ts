@@ -4,8 +4,8 @@ import { startTelemetry } from '@lib/telemetry';
 startTelemetry({ service: 'inventory' });
 import { INVENTORY } from '@lib/contracts';
 import { parseEnv, startGrpcTier } from '@lib/platform';
-import { INVENTORY_ENV } from './inventory.env';
-import { InventoryModule } from './inventory.module';
+import { INVENTORY_ENV } from './inventory.env.js';
+import { InventoryModule } from './inventory.module.js';
 
 const env = parseEnv(INVENTORY_ENV);
 void startGrpcTier(InventoryModule, {

@@ -6,8 +6,8 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Deadline, runWithDeadline } from '@lib/deadline';
-import type { InventoryEnv } from './inventory.env';
-import { InventoryRepository } from './inventory.repository';
+import type { InventoryEnv } from './inventory.env.js';
+import { InventoryRepository } from './inventory.repository.js';
 
 /** Most reservations one sweep releases; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;

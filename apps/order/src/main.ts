@@ -4,8 +4,8 @@ import { startTelemetry } from '@lib/telemetry';
 startTelemetry({ service: 'order' });
 import { ORDER } from '@lib/contracts';
 import { parseEnv, startGrpcTier } from '@lib/platform';
-import { ORDER_ENV } from './order.env';
-import { OrderModule } from './order.module';
+import { ORDER_ENV } from './order.env.js';
+import { OrderModule } from './order.module.js';
 
 const env = parseEnv(ORDER_ENV);
 void startGrpcTier(OrderModule, {

@@ -6,9 +6,9 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Deadline, runWithDeadline } from '@lib/deadline';
-import type { OrderEnv } from './order.env';
-import { OrderRepository } from './order.repository';
-import { OrderService, type SettleHow } from './order.service';
+import type { OrderEnv } from './order.env.js';
+import { OrderRepository } from './order.repository.js';
+import { OrderService, type SettleHow } from './order.service.js';
 
 /** Most sagas one pass takes over; the next pass takes the rest. */
 const RECOVERY_BATCH = 100;

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { ORDER } from '@lib/contracts';
 import type { Order, PlaceOrderRequest } from '@lib/contracts';
-import { OrderService } from './order.service';
+import { OrderService } from './order.service.js';
 
 @Controller()
 export class OrderController {

@@ -3,12 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { INVENTORY, PAYMENT } from '@lib/contracts';
 import { Database, DatabaseModule } from '@lib/database';
 import { downstream, HealthDetails, TierModule } from '@lib/platform';
-import { OrderController } from './order.controller';
-import { ORDER_ENV, type OrderEnv } from './order.env';
-import { ORDER_MIGRATIONS } from './order.migrations';
-import { OrderRecoverySweeper } from './order-recovery.sweeper';
-import { OrderRepository, SqlOrderRepository } from './order.repository';
-import { OrderService } from './order.service';
+import { OrderController } from './order.controller.js';
+import { ORDER_ENV, type OrderEnv } from './order.env.js';
+import { ORDER_MIGRATIONS } from './order.migrations.js';
+import { OrderRecoverySweeper } from './order-recovery.sweeper.js';
+import { OrderRepository, SqlOrderRepository } from './order.repository.js';
+import { OrderService } from './order.service.js';
 
 @Module({
   imports: [

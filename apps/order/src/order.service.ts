@@ -24,8 +24,8 @@ import {
   InjectGrpcClient,
   runWithDeadline,
 } from '@lib/deadline';
-import type { OrderEnv } from './order.env';
-import { OrderRepository } from './order.repository';
+import type { OrderEnv } from './order.env.js';
+import { OrderRepository } from './order.repository.js';
 
 /** How a finished-or-failed saga settles its reservation. */
 export type SettleHow = 'commit' | 'release' | 'by-payment';

@@ -4,8 +4,8 @@ import { startTelemetry } from '@lib/telemetry';
 startTelemetry({ service: 'payment' });
 import { PAYMENT } from '@lib/contracts';
 import { parseEnv, startGrpcTier } from '@lib/platform';
-import { PAYMENT_ENV } from './payment.env';
-import { PaymentModule } from './payment.module';
+import { PAYMENT_ENV } from './payment.env.js';
+import { PaymentModule } from './payment.module.js';
 
 const env = parseEnv(PAYMENT_ENV);
 void startGrpcTier(PaymentModule, {

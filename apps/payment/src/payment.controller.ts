@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { PAYMENT } from '@lib/contracts';
 import type { Charge, ChargeRequest, GetChargeRequest } from '@lib/contracts';
-import { PaymentService } from './payment.service';
+import { PaymentService } from './payment.service.js';
 
 @Controller()
 export class PaymentController {

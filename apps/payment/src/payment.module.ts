@@ -2,11 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Database, DatabaseModule } from '@lib/database';
 import { HealthDetails, TierModule } from '@lib/platform';
-import { PaymentController } from './payment.controller';
-import { PAYMENT_ENV, type PaymentEnv } from './payment.env';
-import { PAYMENT_MIGRATIONS } from './payment.migrations';
-import { PaymentRepository, SqlPaymentRepository } from './payment.repository';
-import { PaymentService } from './payment.service';
+import { PaymentController } from './payment.controller.js';
+import { PAYMENT_ENV, type PaymentEnv } from './payment.env.js';
+import { PAYMENT_MIGRATIONS } from './payment.migrations.js';
+import {
+  PaymentRepository,
+  SqlPaymentRepository,
+} from './payment.repository.js';
+import { PaymentService } from './payment.service.js';
 
 @Module({
   imports: [

@@ -3,8 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { currentDeadline, delay, DomainError, GrpcStatus } from '@lib/deadline';
 import type { Charge, ChargeRequest, GetChargeRequest } from '@lib/contracts';
-import type { PaymentEnv } from './payment.env';
-import { PaymentRepository } from './payment.repository';
+import type { PaymentEnv } from './payment.env.js';
+import { PaymentRepository } from './payment.repository.js';
 
 /** Charges orders exactly once: the order id is the idempotency key. */
 @Injectable()

@@ -9,7 +9,7 @@ export {
   GRPC_STATUS_NAMES,
   type FaultSpec,
   type FaultKind,
-} from './core/fault-spec';
+} from './core/fault-spec.js';
 export {
   FaultRegistry,
   TooManyFaultsError,
@@ -18,25 +18,25 @@ export {
   type FaultEvent,
   type FaultRegistryOptions,
   type MethodLoad,
-} from './core/fault-registry';
-export { injectFault, type InjectOptions } from './core/inject-fault';
+} from './core/fault-registry.js';
+export { injectFault, type InjectOptions } from './core/inject-fault.js';
 export {
   FaultProxy,
   type FaultProxyOptions,
   type NetworkFaults,
   type FaultProxyStats,
-} from './core/fault-proxy';
-export { InjectedFaultError } from './core/injected-fault.error';
-export { CallDroppedError } from './core/call-dropped.error';
+} from './core/fault-proxy.js';
+export { InjectedFaultError } from './core/injected-fault.error.js';
+export { CallDroppedError } from './core/call-dropped.error.js';
 
 // gRPC (grpc-js)
-export { dropCall } from './grpc/drop-call';
+export { dropCall } from './grpc/drop-call.js';
 
 // Nest adapters
-export { ChaosModule } from './nest/chaos.module';
-export { ChaosInterceptor } from './nest/chaos.interceptor';
-export { ChaosController } from './nest/chaos.controller';
+export { ChaosModule } from './nest/chaos.module.js';
+export { ChaosInterceptor } from './nest/chaos.interceptor.js';
+export { ChaosController } from './nest/chaos.controller.js';
 export {
   CHAOS_MODULE_OPTIONS,
   type ChaosModuleOptions,
-} from './nest/chaos.options';
+} from './nest/chaos.options.js';

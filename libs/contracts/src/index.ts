@@ -1,4 +1,4 @@
-export type * from './messages';
+export type * from './messages.js';
 export {
   AUTH,
   HEALTH,
@@ -6,10 +6,10 @@ export {
   ORDER,
   PAYMENT,
   type ServiceContract,
-} from './services';
+} from './services.js';
 export {
   protoDir,
   protoPath,
   PROTO_LOADER_OPTIONS,
   type ProtoName,
-} from './proto-files';
+} from './proto-files.js';

@@ -1,4 +1,4 @@
-import type { ProtoName } from './proto-files';
+import type { ProtoName } from './proto-files.js';
 
 /** Where each downstream's contract lives: proto file, package, service. */
 export interface ServiceContract {

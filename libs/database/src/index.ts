@@ -7,26 +7,30 @@ export {
   type QueryOptions,
   type QueryParams,
   type DatabaseStats,
-} from './core/database';
-export { openDatabase, type OpenDatabaseOptions } from './open-database';
-export { migrate, type Migration, type MigrateOptions } from './core/migration';
-export { isQueryCanceled, QUERY_CANCELED } from './core/query-timeout.error';
-export { statementTimeoutMs } from './core/statement-timeout';
+} from './core/database.js';
+export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+export {
+  migrate,
+  type Migration,
+  type MigrateOptions,
+} from './core/migration.js';
+export { isQueryCanceled, QUERY_CANCELED } from './core/query-timeout.error.js';
+export { statementTimeoutMs } from './core/statement-timeout.js';
 
 // Drivers
-export { PgDatabase, type PgDatabaseOptions } from './pg/pg-database';
+export { PgDatabase, type PgDatabaseOptions } from './pg/pg-database.js';
 export {
   PgliteDatabase,
   type PgliteDatabaseOptions,
-} from './pglite/pglite-database';
+} from './pglite/pglite-database.js';
 export {
   createThrowawayDatabase,
   type ThrowawayDatabase,
-} from './pg/throwaway-database';
+} from './pg/throwaway-database.js';
 
 // Nest adapter
 export {
   DatabaseModule,
   type DatabaseModuleOptions,
   type DatabaseModuleAsyncOptions,
-} from './nest/database.module';
+} from './nest/database.module.js';

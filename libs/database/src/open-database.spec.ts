@@ -1,4 +1,4 @@
-import { openDatabase } from './open-database';
+import { openDatabase } from './open-database.js';
 
 describe(openDatabase.name, () => {
   it('refuses a URL of another kind, without echoing its password', async () => {

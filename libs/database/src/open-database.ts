@@ -1,6 +1,6 @@
-import type { Database } from './core/database';
-import { PgDatabase } from './pg/pg-database';
-import { PgliteDatabase } from './pglite/pglite-database';
+import type { Database } from './core/database.js';
+import { PgDatabase } from './pg/pg-database.js';
+import { PgliteDatabase } from './pglite/pglite-database.js';
 
 export interface OpenDatabaseOptions {
   /**

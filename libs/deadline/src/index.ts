@@ -6,45 +6,45 @@ export {
   Deadline,
   type DeadlineOptions,
   type ChildBudgetOptions,
-} from './core/deadline';
+} from './core/deadline.js';
 export {
   currentDeadline,
   currentScope,
   runInScope,
   runWithDeadline,
-} from './core/deadline-context';
-export { DeadlineScope } from './core/deadline-scope';
-export { DeadlineExceededError } from './core/deadline-exceeded.error';
-export { CancelledError } from './core/cancelled.error';
-export { InvalidTimeoutError } from './core/invalid-timeout.error';
-export { DomainError } from './core/domain.error';
-export { GrpcStatus } from './core/grpc-status';
+} from './core/deadline-context.js';
+export { DeadlineScope } from './core/deadline-scope.js';
+export { DeadlineExceededError } from './core/deadline-exceeded.error.js';
+export { CancelledError } from './core/cancelled.error.js';
+export { InvalidTimeoutError } from './core/invalid-timeout.error.js';
+export { DomainError } from './core/domain.error.js';
+export { GrpcStatus } from './core/grpc-status.js';
 export {
   httpStatusFromGrpc,
   grpcStatusFromHttp,
   statusOf,
   type StatusOutcome,
-} from './core/status-map';
+} from './core/status-map.js';
 export {
   parseGrpcTimeout,
   formatGrpcTimeout,
   GRPC_TIMEOUT_HEADER,
   MAX_GRPC_TIMEOUT_MS,
-} from './core/grpc-timeout';
+} from './core/grpc-timeout.js';
 export {
   parseTimeoutMs,
   REQUEST_TIMEOUT_HEADER,
   REQUEST_TIMEOUT_QUERY,
   ENVOY_TIMEOUT_HEADER,
-} from './core/request-timeout';
+} from './core/request-timeout.js';
 export {
   resolveBudget,
   validateBudgetPolicy,
   type BudgetPolicy,
   type BudgetSource,
   type ResolvedBudget,
-} from './core/budget-policy';
-export { formatHopTable } from './core/hop-table';
+} from './core/budget-policy.js';
+export { formatHopTable } from './core/hop-table.js';
 export {
   type HopRecord,
   type HopOutcome,
@@ -52,9 +52,9 @@ export {
   encodeHops,
   decodeHops,
   outcomeOf,
-} from './core/hop-record';
-export { linkSignals, type LinkedSignal } from './core/link-signals';
-export { delay } from './core/delay';
+} from './core/hop-record.js';
+export { linkSignals, type LinkedSignal } from './core/link-signals.js';
+export { delay } from './core/delay.js';
 export {
   reportLostDeadline,
   configureLostDeadlineGuard,
@@ -65,10 +65,10 @@ export {
   type LostDeadline,
   type LostDeadlineListener,
   type LostDeadlineGuardOptions,
-} from './core/lost-deadline';
-export { type Clock, type TimerHandle, systemClock } from './core/clock';
-export { ManualClock } from './core/manual-clock';
-export { type Result } from './core/result';
+} from './core/lost-deadline.js';
+export { type Clock, type TimerHandle, systemClock } from './core/clock.js';
+export { ManualClock } from './core/manual-clock.js';
+export { type Result } from './core/result.js';
 
 // gRPC (grpc-js, no framework)
 export {
@@ -79,40 +79,40 @@ export {
   type UnaryInvoker,
   type OutgoingCall,
   type CallOptions,
-} from './grpc/deadline-client';
+} from './grpc/deadline-client.js';
 export {
   openServerScope,
   type ServerCallLike,
   type ServerScopeOptions,
-} from './grpc/server-scope';
-export { toGrpcError, hopsMetadata } from './grpc/grpc-error';
+} from './grpc/server-scope.js';
+export { toGrpcError, hopsMetadata } from './grpc/grpc-error.js';
 export {
   DownstreamError,
   ERROR_CODE_METADATA_KEY,
   RETRY_AFTER_METADATA_KEY,
-} from './grpc/downstream.error';
-export { HOP_METADATA_KEY } from './grpc/metadata-keys';
+} from './grpc/downstream.error.js';
+export { HOP_METADATA_KEY } from './grpc/metadata-keys.js';
 
 // Nest adapters
-export { DeadlineModule } from './nest/deadline.module';
+export { DeadlineModule } from './nest/deadline.module.js';
 export {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
   type DeadlineModuleOptions,
   type RequestEndEvent,
-} from './nest/deadline.options';
+} from './nest/deadline.options.js';
 export {
   DeadlineGrpcClientModule,
   InjectGrpcClient,
   grpcClientToken,
   type GrpcClientOptions,
   type GrpcClientAsyncOptions,
-} from './nest/grpc-client.module';
-export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor';
-export { GrpcDeadlineInterceptor } from './nest/grpc-deadline.interceptor';
-export { ErrorMappingFilter } from './nest/error-mapping.filter';
-export { httpErrorBody, type HttpErrorBody } from './nest/http-error-body';
-export { observeClient, type ObservableClient } from './nest/observe-client';
-export { serverTiming } from './nest/server-timing';
-export { untilAborted } from './nest/until-aborted';
-export { scopeOfRequest } from './nest/request-scope';
+} from './nest/grpc-client.module.js';
+export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor.js';
+export { GrpcDeadlineInterceptor } from './nest/grpc-deadline.interceptor.js';
+export { ErrorMappingFilter } from './nest/error-mapping.filter.js';
+export { httpErrorBody, type HttpErrorBody } from './nest/http-error-body.js';
+export { observeClient, type ObservableClient } from './nest/observe-client.js';
+export { serverTiming } from './nest/server-timing.js';
+export { untilAborted } from './nest/until-aborted.js';
+export { scopeOfRequest } from './nest/request-scope.js';

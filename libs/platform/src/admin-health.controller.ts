@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthDetails } from './health-details';
-import { TIER_NAME } from './tier-name';
+import { HealthDetails } from './health-details.js';
+import { TIER_NAME } from './tier-name.js';
 
 /** `GET /health` on a gRPC tier's admin port: liveness plus whatever the libraries report. */
 @Controller()

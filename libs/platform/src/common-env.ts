@@ -3,7 +3,7 @@ import {
   type ResilienceOptions,
 } from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
-import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env';
+import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
 export const COMMON_ENV = {

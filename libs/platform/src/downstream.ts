@@ -15,7 +15,7 @@ import {
   protoPath,
   type ServiceContract,
 } from '@lib/contracts';
-import { HealthDetails } from './health-details';
+import { HealthDetails } from './health-details.js';
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
 @Module({

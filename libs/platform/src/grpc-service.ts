@@ -7,8 +7,8 @@ import {
   protoPath,
   type ServiceContract,
 } from '@lib/contracts';
-import { DrainingGrpcServer } from './draining-grpc-server';
-import { JsonLogger } from './json-logger';
+import { DrainingGrpcServer } from './draining-grpc-server.js';
+import { JsonLogger } from './json-logger.js';
 
 export interface GrpcTierOptions {
   /** Service name for logs. */

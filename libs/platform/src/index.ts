@@ -1,10 +1,10 @@
-export { startGrpcTier, type GrpcTierOptions } from './grpc-service';
-export { HealthDetails } from './health-details';
-export { TIER_NAME } from './tier-name';
-export { downstream } from './downstream';
-export { TierModule, type TierModuleOptions } from './tier.module';
-export { GrpcHealthController } from './grpc-health.controller';
-export { JsonLogger } from './json-logger';
+export { startGrpcTier, type GrpcTierOptions } from './grpc-service.js';
+export { HealthDetails } from './health-details.js';
+export { TIER_NAME } from './tier-name.js';
+export { downstream } from './downstream.js';
+export { TierModule, type TierModuleOptions } from './tier.module.js';
+export { GrpcHealthController } from './grpc-health.controller.js';
+export { JsonLogger } from './json-logger.js';
 export {
   parseEnv,
   int,
@@ -15,5 +15,5 @@ export {
   type EnvSpec,
   type EnvOf,
   type EnvVar,
-} from './env';
-export { COMMON_ENV } from './common-env';
+} from './env.js';
+export { COMMON_ENV } from './common-env.js';

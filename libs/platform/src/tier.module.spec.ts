@@ -11,8 +11,8 @@ import {
   DeadlineSpanInterceptor,
   TraceContextInterceptor,
 } from '@lib/telemetry';
-import { COMMON_ENV } from './common-env';
-import { TierModule } from './tier.module';
+import { COMMON_ENV } from './common-env.js';
+import { TierModule } from './tier.module.js';
 
 /** The global interceptors in the order they wrap a handler, outermost first (Nest's ApplicationConfig). */
 function interceptorOrder(app: INestApplication): string[] {

@@ -16,12 +16,12 @@ import {
   TraceContextModule,
 } from '@lib/telemetry';
 import { ChaosModule, FaultRegistry } from '@lib/chaos';
-import type { COMMON_ENV } from './common-env';
-import { type EnvOf, type EnvSpec, parseEnv } from './env';
-import { AdminHealthController } from './admin-health.controller';
-import { GrpcHealthController } from './grpc-health.controller';
-import { HealthDetails } from './health-details';
-import { TIER_NAME } from './tier-name';
+import type { COMMON_ENV } from './common-env.js';
+import { type EnvOf, type EnvSpec, parseEnv } from './env.js';
+import { AdminHealthController } from './admin-health.controller.js';
+import { GrpcHealthController } from './grpc-health.controller.js';
+import { HealthDetails } from './health-details.js';
+import { TIER_NAME } from './tier-name.js';
 
 export interface TierModuleOptions<S extends EnvSpec> {
   /** The tier's name in records and logs. */

@@ -7,8 +7,8 @@ export {
   type ResilienceOptions,
   type GuardedCall,
   type DownstreamSnapshot,
-} from './core/resilient-downstream';
-export { BreakerRegistry } from './core/breaker-registry';
+} from './core/resilient-downstream.js';
+export { BreakerRegistry } from './core/breaker-registry.js';
 export {
   DeadlineBreaker,
   type DeadlineBreakerOptions,
@@ -17,41 +17,41 @@ export {
   type BreakerCall,
   type BreakerStateChange,
   type BreakerSnapshot,
-} from './core/deadline-breaker';
+} from './core/deadline-breaker.js';
 export {
   BreakerOpenError,
   type BreakerRejection,
-} from './core/breaker-open.error';
-export { BulkheadFullError } from './core/bulkhead-full.error';
-export { AttemptTimeoutError } from './core/attempt-timeout.error';
+} from './core/breaker-open.error.js';
+export { BulkheadFullError } from './core/bulkhead-full.error.js';
+export { AttemptTimeoutError } from './core/attempt-timeout.error.js';
 export {
   classifyOutcome,
   type CallOutcome,
   type Classifier,
   type AttemptFacts,
-} from './core/call-outcome';
+} from './core/call-outcome.js';
 export {
   WindowedBreaker,
   type WindowedBreakerOptions,
-} from './core/windowed-breaker';
-export { RollingWindow, type WindowCounts } from './core/rolling-window';
-export { probeBudgetMs, type ProbeBudgetInput } from './core/probe-budget';
+} from './core/windowed-breaker.js';
+export { RollingWindow, type WindowCounts } from './core/rolling-window.js';
+export { probeBudgetMs, type ProbeBudgetInput } from './core/probe-budget.js';
 export {
   retryWithinBudget,
   type RetryOptions,
   type RetryBudget,
-} from './core/budget-retry';
-export { Bulkhead, type BulkheadOptions } from './core/bulkhead';
-export { LatencyTracker } from './core/latency-tracker';
-export { parseResilienceOverrides } from './core/resilience-overrides';
+} from './core/budget-retry.js';
+export { Bulkhead, type BulkheadOptions } from './core/bulkhead.js';
+export { LatencyTracker } from './core/latency-tracker.js';
+export { parseResilienceOverrides } from './core/resilience-overrides.js';
 
 // gRPC (grpc-js, no framework)
-export { resilienceMiddleware } from './grpc/resilience.middleware';
-export { grpcHealthProbe } from './grpc/health-probe';
+export { resilienceMiddleware } from './grpc/resilience.middleware.js';
+export { grpcHealthProbe } from './grpc/health-probe.js';
 
 // Nest adapter
-export { ResilienceModule } from './nest/resilience.module';
+export { ResilienceModule } from './nest/resilience.module.js';
 export {
   RESILIENCE_MODULE_OPTIONS,
   type ResilienceModuleOptions,
-} from './nest/resilience.options';
+} from './nest/resilience.options.js';

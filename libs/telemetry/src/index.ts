@@ -7,66 +7,66 @@
 export {
   startTelemetry,
   type StartTelemetryOptions,
-} from './otel/start-telemetry';
+} from './otel/start-telemetry.js';
 export {
   Telemetry,
   telemetry,
   type TelemetryOptions,
   type TraceContextMode,
-} from './otel/telemetry';
-export { continueTrace } from './otel/trace-context';
+} from './otel/telemetry.js';
+export { continueTrace } from './otel/trace-context.js';
 export {
   SAMPLER_NAMES,
   SAMPLER_RATIO_PATTERN,
   type SamplerName,
-} from './otel/sampler';
+} from './otel/sampler.js';
 export {
   METADATA_GETTER,
   METADATA_SETTER,
   type MetadataLike,
-} from './otel/metadata-carrier';
+} from './otel/metadata-carrier.js';
 export {
   deadlineTracing,
   isBreakerOpen,
   type DeadlineTracingOptions,
-} from './otel/deadline-tracing.middleware';
+} from './otel/deadline-tracing.middleware.js';
 export {
   DeadlineAttr,
   decayPct,
   type DeadlineOutcome,
-} from './core/deadline-attributes';
+} from './core/deadline-attributes.js';
 export {
   DeadlineMetrics,
   type DeadlineMetricsOptions,
-} from './core/deadline-metrics';
+} from './core/deadline-metrics.js';
 export {
   RecentRequests,
   type RecentRequest,
   type RecentRequestsOptions,
-} from './core/recent-requests';
-export { waterfallOf, type WaterfallBar } from './core/waterfall';
-export { DeadlineSpanProcessor } from './otel/deadline-span.processor';
+} from './core/recent-requests.js';
+export { waterfallOf, type WaterfallBar } from './core/waterfall.js';
+export { DeadlineSpanProcessor } from './otel/deadline-span.processor.js';
 
 // Nest adapters
 export {
   TelemetryModule,
   type TelemetryModuleOptions,
-} from './nest/telemetry.module';
-export { TraceContextModule } from './nest/trace-context.module';
-export { TraceContextInterceptor } from './nest/trace-context.interceptor';
+} from './nest/telemetry.module.js';
+export { TraceContextModule } from './nest/trace-context.module.js';
+export { TraceContextInterceptor } from './nest/trace-context.interceptor.js';
 export {
   DeadlineSpanInterceptor,
   type DeadlineSpanInterceptorOptions,
   type ScopeView,
-} from './nest/deadline-span.interceptor';
+} from './nest/deadline-span.interceptor.js';
 export {
   requestEndHook,
   attributesOf,
   type RequestEndHookOptions,
-} from './nest/request-end.hook';
-export { MetricsController } from './nest/metrics.controller';
+} from './nest/request-end.hook.js';
+export { MetricsController } from './nest/metrics.controller.js';
 export {
   TracerController,
   type RequestSummary,
   type RequestDetail,
-} from './nest/tracer.controller';
+} from './nest/tracer.controller.js';

@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { FaultProxy } from './fault-proxy';
+import { FaultProxy } from './fault-proxy.js';
 
 /** A real TCP echo server on a free port: the proxy's upstream. */
 async function echoServer(): Promise<{ server: Server; port: number }> {

@@ -1,5 +1,5 @@
 import { type Clock, ManualClock } from '@lib/deadline';
-import { FaultRegistry, TooManyFaultsError } from './fault-registry';
+import { FaultRegistry, TooManyFaultsError } from './fault-registry.js';
 
 describe(FaultRegistry.name, () => {
   it('catches calls on the fault’s method only', () => {

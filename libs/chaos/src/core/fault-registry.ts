@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from '@lib/deadline';
-import { describeFault, type FaultSpec } from './fault-spec';
+import { describeFault, type FaultSpec } from './fault-spec.js';
 
 /** A fault as listed by `GET /chaos/faults` and `GET /health`. */
 export interface FaultSnapshot extends FaultSpec {

@@ -1,4 +1,4 @@
-import { describeFault, parseFaultSpec } from './fault-spec';
+import { describeFault, parseFaultSpec } from './fault-spec.js';
 
 describe(parseFaultSpec.name, () => {
   it('reads a delay with defaults for method and percent', () => {

@@ -1,6 +1,6 @@
-import { CallDroppedError } from './call-dropped.error';
-import { injectFault } from './inject-fault';
-import { InjectedFaultError } from './injected-fault.error';
+import { CallDroppedError } from './call-dropped.error.js';
+import { injectFault } from './inject-fault.js';
+import { InjectedFaultError } from './injected-fault.error.js';
 
 const fault = { id: 'f1', delayMs: 50, jitterMs: 0 };
 

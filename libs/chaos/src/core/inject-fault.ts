@@ -1,7 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from '@lib/deadline';
-import { CallDroppedError } from './call-dropped.error';
-import type { FaultSnapshot } from './fault-registry';
-import { InjectedFaultError } from './injected-fault.error';
+import { CallDroppedError } from './call-dropped.error.js';
+import type { FaultSnapshot } from './fault-registry.js';
+import { InjectedFaultError } from './injected-fault.error.js';
 
 export interface InjectOptions {
   /** The caught call's deadline (or cancellation) signal. */

@@ -1,4 +1,4 @@
-import { GRPC_STATUS_NAMES } from './fault-spec';
+import { GRPC_STATUS_NAMES } from './fault-spec.js';
 
 /**
  * The answer of an `error` fault. It carries a numeric gRPC `code` and a `reason`, which is what

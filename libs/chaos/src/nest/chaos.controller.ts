@@ -16,9 +16,12 @@ import {
   type FaultSnapshot,
   type MethodLoad,
   TooManyFaultsError,
-} from '../core/fault-registry';
-import { parseFaultSpec } from '../core/fault-spec';
-import { CHAOS_MODULE_OPTIONS, type ChaosModuleOptions } from './chaos.options';
+} from '../core/fault-registry.js';
+import { parseFaultSpec } from '../core/fault-spec.js';
+import {
+  CHAOS_MODULE_OPTIONS,
+  type ChaosModuleOptions,
+} from './chaos.options.js';
 
 /**
  * `/chaos/faults` on a tier's admin HTTP server (127.0.0.1 by default): `GET` lists the active

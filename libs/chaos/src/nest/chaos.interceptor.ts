@@ -15,11 +15,14 @@ import {
   throwError,
 } from 'rxjs';
 import { currentDeadline } from '@lib/deadline';
-import { CallDroppedError } from '../core/call-dropped.error';
-import { FaultRegistry } from '../core/fault-registry';
-import { injectFault } from '../core/inject-fault';
-import { dropCall } from '../grpc/drop-call';
-import { CHAOS_MODULE_OPTIONS, type ChaosModuleOptions } from './chaos.options';
+import { CallDroppedError } from '../core/call-dropped.error.js';
+import { FaultRegistry } from '../core/fault-registry.js';
+import { injectFault } from '../core/inject-fault.js';
+import { dropCall } from '../grpc/drop-call.js';
+import {
+  CHAOS_MODULE_OPTIONS,
+  type ChaosModuleOptions,
+} from './chaos.options.js';
 
 type ServerCall = {
   getPath?: () => string;

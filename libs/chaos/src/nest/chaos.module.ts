@@ -1,13 +1,13 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { FaultRegistry } from '../core/fault-registry';
-import { ChaosController } from './chaos.controller';
-import { ChaosInterceptor } from './chaos.interceptor';
+import { FaultRegistry } from '../core/fault-registry.js';
+import { ChaosController } from './chaos.controller.js';
+import { ChaosInterceptor } from './chaos.interceptor.js';
 import {
   CHAOS_MODULE_OPTIONS,
   ConfigurableChaosModule,
   type ChaosModuleOptions,
-} from './chaos.options';
+} from './chaos.options.js';
 
 /**
  * Fault injection for a gRPC tier: the registry, the admin controller and the server hook (an

@@ -3,7 +3,7 @@ import {
   type Deadline,
   reportLostDeadline,
 } from '@lib/deadline';
-import { describeQuery } from './query-target';
+import { describeQuery } from './query-target.js';
 
 /** Parameters of one SQL statement, `$1`, `$2`, … in order. */
 export type QueryParams = readonly unknown[];

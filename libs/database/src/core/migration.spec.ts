@@ -1,5 +1,5 @@
-import type { Database } from './database';
-import { migrate } from './migration';
+import type { Database } from './database.js';
+import { migrate } from './migration.js';
 
 // Only the refusals that happen before any SQL runs; applying migrations is tested against real
 // PostgreSQL in test/database.e2e-spec.ts.

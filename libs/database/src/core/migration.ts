@@ -1,5 +1,5 @@
 import { Deadline } from '@lib/deadline';
-import type { Database } from './database';
+import type { Database } from './database.js';
 
 /** One schema change, applied once, in order of `id`. */
 export interface Migration {

@@ -1,5 +1,5 @@
 import { Deadline, ManualClock } from '@lib/deadline';
-import { beginWithTimeout, statementTimeoutMs } from './statement-timeout';
+import { beginWithTimeout, statementTimeoutMs } from './statement-timeout.js';
 
 describe(statementTimeoutMs.name, () => {
   it('takes the whole milliseconds left on the deadline', () => {

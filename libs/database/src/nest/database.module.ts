@@ -8,9 +8,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { lostDeadlineCount } from '@lib/deadline';
-import { Database } from '../core/database';
-import { migrate, type Migration } from '../core/migration';
-import { openDatabase, type OpenDatabaseOptions } from '../open-database';
+import { Database } from '../core/database.js';
+import { migrate, type Migration } from '../core/migration.js';
+import { openDatabase, type OpenDatabaseOptions } from '../open-database.js';
 
 export interface DatabaseModuleOptions extends OpenDatabaseOptions {
   /** Schema that holds this service's tables (its own, so services can share a server or a database). */

@@ -5,13 +5,13 @@ import {
   type DatabaseStats,
   type QueryParams,
   type QueryRunner,
-} from '../core/database';
-import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
+} from '../core/database.js';
+import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error.js';
 import {
   beginWithTimeout,
   statementTimeoutMs,
-} from '../core/statement-timeout';
-import { untilAborted } from '../core/until-aborted';
+} from '../core/statement-timeout.js';
+import { untilAborted } from '../core/until-aborted.js';
 
 export interface PgDatabaseOptions {
   /** `postgres://user@host:5432/db`. */

@@ -5,10 +5,10 @@ import {
   type DatabaseStats,
   type QueryParams,
   type QueryRunner,
-} from '../core/database';
-import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error';
-import { statementTimeoutMs } from '../core/statement-timeout';
-import { untilAborted } from '../core/until-aborted';
+} from '../core/database.js';
+import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error.js';
+import { statementTimeoutMs } from '../core/statement-timeout.js';
+import { untilAborted } from '../core/until-aborted.js';
 
 export interface PgliteDatabaseOptions {
   /** Directory for the data files; in memory (gone when the process ends) when omitted. */

@@ -2,8 +2,8 @@ import {
   type BudgetPolicy,
   resolveBudget,
   validateBudgetPolicy,
-} from './budget-policy';
-import { InvalidTimeoutError } from './invalid-timeout.error';
+} from './budget-policy.js';
+import { InvalidTimeoutError } from './invalid-timeout.error.js';
 
 const policy: BudgetPolicy = {
   defaultBudgetMs: 5_000,

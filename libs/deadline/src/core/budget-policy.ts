@@ -1,6 +1,6 @@
-import { type InvalidTimeoutError } from './invalid-timeout.error';
-import { ok, type Result } from './result';
-import { parseTimeoutMs } from './request-timeout';
+import { type InvalidTimeoutError } from './invalid-timeout.error.js';
+import { ok, type Result } from './result.js';
+import { parseTimeoutMs } from './request-timeout.js';
 
 /** How the edge turns what a client asked for into the budget it gets. */
 export interface BudgetPolicy {

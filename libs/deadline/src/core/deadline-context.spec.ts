@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadline } from './deadline';
+import { Deadline } from './deadline.js';
 import {
   currentDeadline,
   currentScope,
   runInScope,
   runWithDeadline,
-} from './deadline-context';
-import { DeadlineScope } from './deadline-scope';
+} from './deadline-context.js';
+import { DeadlineScope } from './deadline-scope.js';
 
 describe('deadline context', () => {
   it('has no deadline outside a request', () => {

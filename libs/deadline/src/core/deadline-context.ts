@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Deadline } from './deadline';
-import { DeadlineScope } from './deadline-scope';
+import type { Deadline } from './deadline.js';
+import { DeadlineScope } from './deadline-scope.js';
 
 const storage = new AsyncLocalStorage<DeadlineScope>();
 

@@ -1,5 +1,5 @@
-import type { Deadline } from './deadline';
-import { type HopOutcome, type HopRecord } from './hop-record';
+import type { Deadline } from './deadline.js';
+import { type HopOutcome, type HopRecord } from './hop-record.js';
 
 /** EventTarget warns past 10 listeners; a request legitimately fanning out further is not a leak. */
 const FAN_OUT_WARNING_AT = 8;

@@ -1,8 +1,8 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
-import { CancelledError } from './cancelled.error';
-import { Deadline } from './deadline';
-import { DeadlineExceededError } from './deadline-exceeded.error';
-import { ManualClock } from './manual-clock';
+import { CancelledError } from './cancelled.error.js';
+import { Deadline } from './deadline.js';
+import { DeadlineExceededError } from './deadline-exceeded.error.js';
+import { ManualClock } from './manual-clock.js';
 
 describe(Deadline.name, () => {
   let clock: ManualClock;

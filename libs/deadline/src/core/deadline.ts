@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { CancelledError } from './cancelled.error';
-import { type Clock, systemClock, type TimerHandle } from './clock';
-import { DeadlineExceededError } from './deadline-exceeded.error';
+import { CancelledError } from './cancelled.error.js';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { DeadlineExceededError } from './deadline-exceeded.error.js';
 
 export interface DeadlineOptions {
   /** Aborting this signal cancels the deadline too (client hung up, parent deadline passed). */

@@ -1,4 +1,4 @@
-import { type GrpcStatus } from './grpc-status';
+import { type GrpcStatus } from './grpc-status.js';
 
 /**
  * A business outcome that is not a fault: out of stock, payment declined, bad token.

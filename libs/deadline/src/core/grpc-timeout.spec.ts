@@ -3,8 +3,8 @@ import {
   formatGrpcTimeout,
   MAX_GRPC_TIMEOUT_MS,
   parseGrpcTimeout,
-} from './grpc-timeout';
-import { InvalidTimeoutError } from './invalid-timeout.error';
+} from './grpc-timeout.js';
+import { InvalidTimeoutError } from './invalid-timeout.error.js';
 
 const UNIT_MS: Record<string, number> = {
   H: 3_600_000,

@@ -1,5 +1,5 @@
-import { InvalidTimeoutError } from './invalid-timeout.error';
-import { err, ok, type Result } from './result';
+import { InvalidTimeoutError } from './invalid-timeout.error.js';
+import { err, ok, type Result } from './result.js';
 
 /**
  * The `grpc-timeout` header, per the gRPC over HTTP/2 spec:

@@ -3,9 +3,9 @@ import {
   encodeHops,
   type HopRecord,
   outcomeOf,
-} from './hop-record';
-import { CancelledError } from './cancelled.error';
-import { DeadlineExceededError } from './deadline-exceeded.error';
+} from './hop-record.js';
+import { CancelledError } from './cancelled.error.js';
+import { DeadlineExceededError } from './deadline-exceeded.error.js';
 
 const hop: HopRecord = {
   service: 'order',

@@ -1,4 +1,4 @@
-import { GrpcStatus } from './grpc-status';
+import { GrpcStatus } from './grpc-status.js';
 
 /** How one hop's work on a request ended. */
 export type HopOutcome = 'ok' | 'deadline_exceeded' | 'cancelled' | 'error';

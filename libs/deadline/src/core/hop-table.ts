@@ -1,4 +1,4 @@
-import type { HopRecord } from './hop-record';
+import type { HopRecord } from './hop-record.js';
 
 /**
  * Renders hop records as the narrative's ContextTracer table: level, initial deadline,

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { linkSignals } from './link-signals';
+import { linkSignals } from './link-signals.js';
 
 describe(linkSignals.name, () => {
   it('returns the one input as is, without allocating', () => {

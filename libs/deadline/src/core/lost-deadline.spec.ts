@@ -5,7 +5,7 @@ import {
   lostDeadlineCount,
   onLostDeadline,
   reportLostDeadline,
-} from './lost-deadline';
+} from './lost-deadline.js';
 
 describe(reportLostDeadline.name, () => {
   const logged: string[] = [];

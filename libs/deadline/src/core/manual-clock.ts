@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, TimerHandle } from './clock.js';
 
 /**
  * A clock that moves only when told to: for tests of deadline logic without sleeping.

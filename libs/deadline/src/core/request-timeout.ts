@@ -1,5 +1,5 @@
-import { InvalidTimeoutError } from './invalid-timeout.error';
-import { err, ok, type Result } from './result';
+import { InvalidTimeoutError } from './invalid-timeout.error.js';
+import { err, ok, type Result } from './result.js';
 
 /** Header a client uses to state its budget at the edge, in whole milliseconds. */
 export const REQUEST_TIMEOUT_HEADER = 'x-request-timeout';

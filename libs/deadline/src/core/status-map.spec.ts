@@ -1,9 +1,13 @@
-import { CancelledError } from './cancelled.error';
-import { DeadlineExceededError } from './deadline-exceeded.error';
-import { DomainError } from './domain.error';
-import { GrpcStatus } from './grpc-status';
-import { InvalidTimeoutError } from './invalid-timeout.error';
-import { grpcStatusFromHttp, httpStatusFromGrpc, statusOf } from './status-map';
+import { CancelledError } from './cancelled.error.js';
+import { DeadlineExceededError } from './deadline-exceeded.error.js';
+import { DomainError } from './domain.error.js';
+import { GrpcStatus } from './grpc-status.js';
+import { InvalidTimeoutError } from './invalid-timeout.error.js';
+import {
+  grpcStatusFromHttp,
+  httpStatusFromGrpc,
+  statusOf,
+} from './status-map.js';
 
 describe(httpStatusFromGrpc.name, () => {
   it.each([

@@ -1,8 +1,8 @@
-import { CancelledError } from './cancelled.error';
-import { DeadlineExceededError } from './deadline-exceeded.error';
-import { DomainError } from './domain.error';
-import { GrpcStatus } from './grpc-status';
-import { InvalidTimeoutError } from './invalid-timeout.error';
+import { CancelledError } from './cancelled.error.js';
+import { DeadlineExceededError } from './deadline-exceeded.error.js';
+import { DomainError } from './domain.error.js';
+import { GrpcStatus } from './grpc-status.js';
+import { InvalidTimeoutError } from './invalid-timeout.error.js';
 
 /**
  * The one table that maps gRPC status ↔ HTTP status (after grpc-gateway, with 499 for

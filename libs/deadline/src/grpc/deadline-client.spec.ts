@@ -2,15 +2,18 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { lastValueFrom, take, timer } from 'rxjs';
-import { CancelledError } from '../core/cancelled.error';
-import { Deadline } from '../core/deadline';
-import { currentScope, runWithDeadline } from '../core/deadline-context';
-import { DeadlineExceededError } from '../core/deadline-exceeded.error';
-import { GrpcStatus } from '../core/grpc-status';
-import { encodeHops } from '../core/hop-record';
-import { observeClient } from '../nest/observe-client';
-import { type ClientMiddleware, createDeadlineClient } from './deadline-client';
-import { DownstreamError } from './downstream.error';
+import { CancelledError } from '../core/cancelled.error.js';
+import { Deadline } from '../core/deadline.js';
+import { currentScope, runWithDeadline } from '../core/deadline-context.js';
+import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
+import { GrpcStatus } from '../core/grpc-status.js';
+import { encodeHops } from '../core/hop-record.js';
+import { observeClient } from '../nest/observe-client.js';
+import {
+  type ClientMiddleware,
+  createDeadlineClient,
+} from './deadline-client.js';
+import { DownstreamError } from './downstream.error.js';
 
 // A real grpc-js server in-process, serving grpc.health.v1.Health/Check with behaviours chosen by
 // the request's `service` field. The client under test talks to it over loopback.

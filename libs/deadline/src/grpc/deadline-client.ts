@@ -4,24 +4,24 @@ import {
   type MethodDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { DeadlineExceededError } from '../core/deadline-exceeded.error';
-import { currentScope } from '../core/deadline-context';
+import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
+import { currentScope } from '../core/deadline-context.js';
 import {
   decodeHops,
   type HopOutcome,
   type HopRecord,
   HOPS_METADATA_KEY,
   outcomeOf,
-} from '../core/hop-record';
-import { GrpcStatus } from '../core/grpc-status';
+} from '../core/hop-record.js';
+import { GrpcStatus } from '../core/grpc-status.js';
 import {
   DownstreamError,
   ERROR_CODE_METADATA_KEY,
   RETRY_AFTER_METADATA_KEY,
-} from './downstream.error';
-import { HOP_METADATA_KEY } from './metadata-keys';
-import { linkSignals } from '../core/link-signals';
-import { reportLostDeadline } from '../core/lost-deadline';
+} from './downstream.error.js';
+import { HOP_METADATA_KEY } from './metadata-keys.js';
+import { linkSignals } from '../core/link-signals.js';
+import { reportLostDeadline } from '../core/lost-deadline.js';
 
 /** One outgoing unary call as it passes through client middleware. */
 export interface OutgoingCall {

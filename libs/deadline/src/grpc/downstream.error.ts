@@ -1,4 +1,4 @@
-import { GrpcStatus } from '../core/grpc-status';
+import { GrpcStatus } from '../core/grpc-status.js';
 
 /** Trailer that carries a {@link DomainError}'s machine-readable code across a hop. */
 export const ERROR_CODE_METADATA_KEY = 'x-error-code';

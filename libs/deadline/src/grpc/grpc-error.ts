@@ -3,13 +3,13 @@ import {
   encodeHops,
   type HopRecord,
   HOPS_METADATA_KEY,
-} from '../core/hop-record';
-import { type GrpcStatus } from '../core/grpc-status';
-import { statusOf } from '../core/status-map';
+} from '../core/hop-record.js';
+import { type GrpcStatus } from '../core/grpc-status.js';
+import { statusOf } from '../core/status-map.js';
 import {
   ERROR_CODE_METADATA_KEY,
   RETRY_AFTER_METADATA_KEY,
-} from './downstream.error';
+} from './downstream.error.js';
 
 /** What grpc-js sends when a handler fails: `code`, `details`, and trailers. */
 export interface GrpcErrorObject {

@@ -7,8 +7,8 @@ import {
   LostDeadlineError,
   lostDeadlineCount,
   onLostDeadline,
-} from '../core/lost-deadline';
-import { createDeadlineClient } from './deadline-client';
+} from '../core/lost-deadline.js';
+import { createDeadlineClient } from './deadline-client.js';
 
 // The runtime lost-deadline guard as the gRPC client wrapper uses it: a real grpc-js server on
 // loopback counts what reaches it.

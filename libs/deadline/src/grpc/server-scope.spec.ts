@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { CancelledError } from '../core/cancelled.error';
-import { openServerScope, type ServerCallLike } from './server-scope';
+import { CancelledError } from '../core/cancelled.error.js';
+import { openServerScope, type ServerCallLike } from './server-scope.js';
 
 class FakeCall extends EventEmitter implements ServerCallLike {
   cancelled = false;

@@ -1,10 +1,13 @@
 import { AsyncResource } from 'node:async_hooks';
-import { CancelledError } from '../core/cancelled.error';
-import { type Clock, systemClock } from '../core/clock';
-import { Deadline } from '../core/deadline';
-import { DeadlineScope } from '../core/deadline-scope';
-import { ENVOY_TIMEOUT_HEADER, parseTimeoutMs } from '../core/request-timeout';
-import { HOP_METADATA_KEY } from './metadata-keys';
+import { CancelledError } from '../core/cancelled.error.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { Deadline } from '../core/deadline.js';
+import { DeadlineScope } from '../core/deadline-scope.js';
+import {
+  ENVOY_TIMEOUT_HEADER,
+  parseTimeoutMs,
+} from '../core/request-timeout.js';
+import { HOP_METADATA_KEY } from './metadata-keys.js';
 
 /** The parts of a grpc-js server call the deadline needs (grpc-js's ServerUnaryCall fits). */
 export interface ServerCallLike {

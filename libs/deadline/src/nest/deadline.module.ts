@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { validateBudgetPolicy } from '../core/budget-policy';
+import { validateBudgetPolicy } from '../core/budget-policy.js';
 import {
   ConfigurableDeadlineModule,
   DEADLINE_MODULE_OPTIONS,
   type DeadlineModuleOptions,
-} from './deadline.options';
-import { GrpcDeadlineInterceptor } from './grpc-deadline.interceptor';
-import { HttpDeadlineInterceptor } from './http-deadline.interceptor';
-import { ErrorMappingFilter } from './error-mapping.filter';
+} from './deadline.options.js';
+import { GrpcDeadlineInterceptor } from './grpc-deadline.interceptor.js';
+import { HttpDeadlineInterceptor } from './http-deadline.interceptor.js';
+import { ErrorMappingFilter } from './error-mapping.filter.js';
 
 /**
  * Installs the deadline for the whole app: the inbound interceptor (HTTP edge or gRPC server) and

@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { BudgetPolicy } from '../core/budget-policy';
-import type { HopRecord } from '../core/hop-record';
+import type { BudgetPolicy } from '../core/budget-policy.js';
+import type { HopRecord } from '../core/hop-record.js';
 
 /** One line per request per tier: how its deadline was spent and how it ended. */
 export interface RequestEndEvent extends HopRecord {

@@ -6,10 +6,10 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
-import { outcomeOf } from '../core/hop-record';
-import { toGrpcError } from '../grpc/grpc-error';
-import { httpErrorBody } from './http-error-body';
-import { scopeOfRequest } from './request-scope';
+import { outcomeOf } from '../core/hop-record.js';
+import { toGrpcError } from '../grpc/grpc-error.js';
+import { httpErrorBody } from './http-error-body.js';
+import { scopeOfRequest } from './request-scope.js';
 
 /**
  * The one place failures become answers: HTTP JSON with a status from the gRPC ↔ HTTP table at the

@@ -10,7 +10,7 @@ import { ClientGrpcProxy } from '@nestjs/microservices';
 import {
   type ClientMiddleware,
   createDeadlineClient,
-} from '../grpc/deadline-client';
+} from '../grpc/deadline-client.js';
 
 export interface GrpcClientOptions {
   /** Downstream name: the injection key, and the name in records, logs and breakers (`inventory`). */

@@ -6,17 +6,21 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
-import { runInScope } from '../core/deadline-context';
-import { type HopOutcome, type HopRecord, outcomeOf } from '../core/hop-record';
-import { hopsMetadata, toGrpcError } from '../grpc/grpc-error';
-import { openServerScope, type ServerCallLike } from '../grpc/server-scope';
+import { runInScope } from '../core/deadline-context.js';
+import {
+  type HopOutcome,
+  type HopRecord,
+  outcomeOf,
+} from '../core/hop-record.js';
+import { hopsMetadata, toGrpcError } from '../grpc/grpc-error.js';
+import { openServerScope, type ServerCallLike } from '../grpc/server-scope.js';
 import {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_FALLBACK_BUDGET_MS,
   type DeadlineModuleOptions,
-} from './deadline.options';
-import { logRequestEnd } from './request-end.logger';
-import { untilAborted } from './until-aborted';
+} from './deadline.options.js';
+import { logRequestEnd } from './request-end.logger.js';
+import { untilAborted } from './until-aborted.js';
 
 type UnaryCall = ServerCallLike & {
   getPath?: () => string;

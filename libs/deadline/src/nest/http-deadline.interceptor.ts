@@ -8,27 +8,31 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
-import { type BudgetPolicy, resolveBudget } from '../core/budget-policy';
-import { CancelledError } from '../core/cancelled.error';
-import { Deadline } from '../core/deadline';
-import { runInScope } from '../core/deadline-context';
-import { DeadlineExceededError } from '../core/deadline-exceeded.error';
-import { DeadlineScope } from '../core/deadline-scope';
-import { type HopOutcome, type HopRecord, outcomeOf } from '../core/hop-record';
+import { type BudgetPolicy, resolveBudget } from '../core/budget-policy.js';
+import { CancelledError } from '../core/cancelled.error.js';
+import { Deadline } from '../core/deadline.js';
+import { runInScope } from '../core/deadline-context.js';
+import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
+import { DeadlineScope } from '../core/deadline-scope.js';
+import {
+  type HopOutcome,
+  type HopRecord,
+  outcomeOf,
+} from '../core/hop-record.js';
 import {
   ENVOY_TIMEOUT_HEADER,
   REQUEST_TIMEOUT_HEADER,
   REQUEST_TIMEOUT_QUERY,
-} from '../core/request-timeout';
+} from '../core/request-timeout.js';
 import {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
   type DeadlineModuleOptions,
-} from './deadline.options';
-import { attachScope } from './request-scope';
-import { logRequestEnd } from './request-end.logger';
-import { serverTiming } from './server-timing';
-import { untilAborted } from './until-aborted';
+} from './deadline.options.js';
+import { attachScope } from './request-scope.js';
+import { logRequestEnd } from './request-end.logger.js';
+import { serverTiming } from './server-timing.js';
+import { untilAborted } from './until-aborted.js';
 
 /**
  * The edge: reads the client's budget (`X-Request-Timeout`, `?timeout=`, Envoy's header; the

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
-import { DomainError } from '../core/domain.error';
-import { InvalidTimeoutError } from '../core/invalid-timeout.error';
-import { httpStatusFromGrpc, statusOf } from '../core/status-map';
+import { DomainError } from '../core/domain.error.js';
+import { InvalidTimeoutError } from '../core/invalid-timeout.error.js';
+import { httpStatusFromGrpc, statusOf } from '../core/status-map.js';
 
 /** The JSON body of every error the edge answers. */
 export interface HttpErrorBody {

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
-import type { CallOptions } from '../grpc/deadline-client';
-import { CancelledError } from '../core/cancelled.error';
+import type { CallOptions } from '../grpc/deadline-client.js';
+import { CancelledError } from '../core/cancelled.error.js';
 
 type PromiseMethods = Record<
   string,

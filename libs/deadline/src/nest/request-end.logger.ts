@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RequestEndEvent } from './deadline.options';
+import type { RequestEndEvent } from './deadline.options.js';
 
 const logger = new Logger('Deadline');
 

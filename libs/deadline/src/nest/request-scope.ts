@@ -1,4 +1,4 @@
-import type { DeadlineScope } from '../core/deadline-scope';
+import type { DeadlineScope } from '../core/deadline-scope.js';
 
 const scopes = new WeakMap<object, DeadlineScope>();
 

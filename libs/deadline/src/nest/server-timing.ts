@@ -1,4 +1,4 @@
-import type { HopRecord } from '../core/hop-record';
+import type { HopRecord } from '../core/hop-record.js';
 
 /** `Server-Timing` header value: one metric per hop, in chain order, with its budgets. */
 export function serverTiming(hops: readonly HopRecord[]): string {

@@ -1,9 +1,9 @@
-import { type BreakerStateChange } from './deadline-breaker';
+import { type BreakerStateChange } from './deadline-breaker.js';
 import {
   type DownstreamSnapshot,
   type ResilienceOptions,
   ResilientDownstream,
-} from './resilient-downstream';
+} from './resilient-downstream.js';
 
 /** The guards of one process, one per downstream, sharing defaults and a state-change listener. */
 export class BreakerRegistry {

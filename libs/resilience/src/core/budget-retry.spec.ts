@@ -1,7 +1,7 @@
 import { ConstantBackoff, handleAll, retry } from 'cockatiel';
 import { CancelledError, DownstreamError, GrpcStatus } from '@lib/deadline';
-import { BreakerOpenError } from './breaker-open.error';
-import { retryWithinBudget } from './budget-retry';
+import { BreakerOpenError } from './breaker-open.error.js';
+import { retryWithinBudget } from './budget-retry.js';
 
 const unavailable = (): DownstreamError =>
   new DownstreamError(
@@ -13,7 +13,7 @@ const unavailable = (): DownstreamError =>
   );
 const failingThen = (value: string, failures = 1) => {
   let calls = 0;
-  return jest.fn(async () => {
+  return vi.fn(async () => {
     if (calls++ < failures) throw unavailable();
     return value;
   });
@@ -26,13 +26,13 @@ const base = {
 };
 
 describe(retryWithinBudget.name, () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
 
   it('retries a retryable failure when the budget covers backoff, observed latency and reserve', async () => {
     const fn = failingThen('ok');
     const result = retryWithinBudget(fn, { ...base, reserveMs: 10 });
-    await jest.advanceTimersByTimeAsync(20);
+    await vi.advanceTimersByTimeAsync(20);
     await expect(result).resolves.toBe('ok');
     expect(fn).toHaveBeenCalledTimes(2);
   });
@@ -47,7 +47,7 @@ describe(retryWithinBudget.name, () => {
   });
 
   it('never retries what the predicate refuses (a breaker rejection)', async () => {
-    const fn = jest.fn(() =>
+    const fn = vi.fn(() =>
       Promise.reject(new BreakerOpenError('inventory', 'open', 1_000)),
     );
     await expect(
@@ -64,7 +64,7 @@ describe(retryWithinBudget.name, () => {
     const result = retryWithinBudget(fn, { ...base, maxAttempts: 3 }).catch(
       (e: unknown) => e,
     );
-    await jest.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(100);
     expect(await result).toBeInstanceOf(DownstreamError);
     expect(fn).toHaveBeenCalledTimes(3);
   });
@@ -78,11 +78,11 @@ describe(retryWithinBudget.name, () => {
       remainingMs: () => 60_000,
       signal: caller.signal,
     }).catch((e: unknown) => e);
-    await jest.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1);
     caller.abort(new CancelledError('client left'));
     expect(await result).toEqual(new CancelledError('client left'));
     expect(fn).toHaveBeenCalledTimes(1);
-    expect(jest.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('cockatiel: retry’s backoff sleep cannot be aborted', async () => {
@@ -96,11 +96,11 @@ describe(retryWithinBudget.name, () => {
       .execute(failingThen('ok', 2), caller.signal)
       .finally(() => (settled = true))
       .catch(() => undefined);
-    await jest.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1);
     caller.abort();
-    await jest.advanceTimersByTimeAsync(9_000);
+    await vi.advanceTimersByTimeAsync(9_000);
     expect(settled).toBe(false);
-    await jest.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
     await result;
     expect(settled).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { type BulkheadPolicy, bulkhead } from 'cockatiel';
 import { CancelledError } from '@lib/deadline';
-import { Bulkhead } from './bulkhead';
-import { BulkheadFullError } from './bulkhead-full.error';
+import { Bulkhead } from './bulkhead.js';
+import { BulkheadFullError } from './bulkhead-full.error.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;

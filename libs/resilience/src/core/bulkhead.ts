@@ -1,4 +1,4 @@
-import { BulkheadFullError } from './bulkhead-full.error';
+import { BulkheadFullError } from './bulkhead-full.error.js';
 
 export interface BulkheadOptions {
   /** Name in errors. */

@@ -5,10 +5,10 @@ import {
   DownstreamError,
   GrpcStatus,
 } from '@lib/deadline';
-import { AttemptTimeoutError } from './attempt-timeout.error';
-import { BreakerOpenError } from './breaker-open.error';
-import { BulkheadFullError } from './bulkhead-full.error';
-import { type AttemptFacts, classifyOutcome } from './call-outcome';
+import { AttemptTimeoutError } from './attempt-timeout.error.js';
+import { BreakerOpenError } from './breaker-open.error.js';
+import { BulkheadFullError } from './bulkhead-full.error.js';
+import { type AttemptFacts, classifyOutcome } from './call-outcome.js';
 
 const fair: AttemptFacts = {
   budgetMs: 2_000,

@@ -4,9 +4,9 @@ import {
   DownstreamError,
   GrpcStatus,
 } from '@lib/deadline';
-import { AttemptTimeoutError } from './attempt-timeout.error';
-import { BreakerOpenError } from './breaker-open.error';
-import { BulkheadFullError } from './bulkhead-full.error';
+import { AttemptTimeoutError } from './attempt-timeout.error.js';
+import { BreakerOpenError } from './breaker-open.error.js';
+import { BulkheadFullError } from './bulkhead-full.error.js';
 
 /** What one finished call tells a breaker. Only `failure` counts against it. */
 export type CallOutcome = 'success' | 'failure' | 'ignored';

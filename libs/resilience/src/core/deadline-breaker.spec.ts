@@ -12,13 +12,13 @@ import {
   GrpcStatus,
   ManualClock,
 } from '@lib/deadline';
-import { AttemptTimeoutError } from './attempt-timeout.error';
-import { BreakerOpenError } from './breaker-open.error';
+import { AttemptTimeoutError } from './attempt-timeout.error.js';
+import { BreakerOpenError } from './breaker-open.error.js';
 import {
   type BreakerAttempt,
   DeadlineBreaker,
   type BreakerStateChange,
-} from './deadline-breaker';
+} from './deadline-breaker.js';
 
 const unavailable = (): DownstreamError =>
   new DownstreamError(
@@ -203,7 +203,7 @@ describe(DeadlineBreaker.name, () => {
   });
 
   it('probes by itself with the active probe as soon as the open period ends, and closes', async () => {
-    const activeProbe = jest.fn(ok);
+    const activeProbe = vi.fn(ok);
     const { sut, clock, trip } = setup({ activeProbe });
     await trip();
     clock.advance(4_999);
@@ -239,23 +239,23 @@ describe(DeadlineBreaker.name, () => {
     });
 
     it('cockatiel: wait for the probe and ignore their own abort signal (a hanging probe holds them forever)', async () => {
-      jest.useFakeTimers({ now: 1_000_000 });
+      vi.useFakeTimers({ now: 1_000_000 });
       try {
         const policy = circuitBreaker(handleAll, {
           halfOpenAfter: 5_000,
           breaker: new ConsecutiveBreaker(1),
         });
         await policy.execute(fail).catch(() => undefined);
-        jest.advanceTimersByTime(5_000);
+        vi.advanceTimersByTime(5_000);
         void policy.execute(never);
         const caller = new AbortController();
         const late = track(policy.execute(ok, caller.signal));
         caller.abort();
-        jest.advanceTimersByTime(60_000);
+        vi.advanceTimersByTime(60_000);
         await flush();
         expect(late.state).toBe('pending');
       } finally {
-        jest.useRealTimers();
+        vi.useRealTimers();
       }
     });
   });
@@ -279,7 +279,7 @@ describe(DeadlineBreaker.name, () => {
 
     it('cockatiel: timeout() reports it as a timeout and fires onTimeout', async () => {
       const policy = timeout(10_000, TimeoutStrategy.Aggressive);
-      const onTimeout = jest.fn();
+      const onTimeout = vi.fn();
       policy.onTimeout(onTimeout);
       const caller = new AbortController();
       const call = policy

@@ -1,18 +1,18 @@
 import { EventEmitter, type Event } from 'cockatiel';
 import { type Clock, systemClock, type TimerHandle } from '@lib/deadline';
-import { AttemptTimeoutError } from './attempt-timeout.error';
-import { BreakerOpenError } from './breaker-open.error';
+import { AttemptTimeoutError } from './attempt-timeout.error.js';
+import { BreakerOpenError } from './breaker-open.error.js';
 import {
   type CallOutcome,
   type Classifier,
   classifyOutcome,
-} from './call-outcome';
-import { probeBudgetMs } from './probe-budget';
-import { type WindowCounts } from './rolling-window';
+} from './call-outcome.js';
+import { probeBudgetMs } from './probe-budget.js';
+import { type WindowCounts } from './rolling-window.js';
 import {
   WindowedBreaker,
   type WindowedBreakerOptions,
-} from './windowed-breaker';
+} from './windowed-breaker.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

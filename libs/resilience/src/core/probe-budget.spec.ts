@@ -1,4 +1,4 @@
-import { probeBudgetMs } from './probe-budget';
+import { probeBudgetMs } from './probe-budget.js';
 
 describe(probeBudgetMs.name, () => {
   it.each([

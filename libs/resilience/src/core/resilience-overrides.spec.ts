@@ -1,4 +1,4 @@
-import { parseResilienceOverrides } from './resilience-overrides';
+import { parseResilienceOverrides } from './resilience-overrides.js';
 
 describe(parseResilienceOverrides.name, () => {
   it('reads per-downstream numbers, method lists and * for every downstream', () => {

@@ -1,4 +1,4 @@
-import { type ResilienceOptions } from './resilient-downstream';
+import { type ResilienceOptions } from './resilient-downstream.js';
 
 const NUMERIC = [
   'windowMs',

@@ -4,9 +4,9 @@ import {
   GrpcStatus,
   ManualClock,
 } from '@lib/deadline';
-import { BreakerOpenError } from './breaker-open.error';
-import { type BreakerAttempt } from './deadline-breaker';
-import { ResilientDownstream } from './resilient-downstream';
+import { BreakerOpenError } from './breaker-open.error.js';
+import { type BreakerAttempt } from './deadline-breaker.js';
+import { ResilientDownstream } from './resilient-downstream.js';
 
 const unavailable = (): DownstreamError =>
   new DownstreamError(
@@ -78,8 +78,8 @@ describe(ResilientDownstream.name, () => {
       maxDelayMs: 0,
       clock: new ManualClock(),
     });
-    const reserve = jest.fn(() => Promise.reject(unavailable()));
-    const getStock = jest
+    const reserve = vi.fn(() => Promise.reject(unavailable()));
+    const getStock = vi
       .fn()
       .mockRejectedValueOnce(unavailable())
       .mockResolvedValueOnce('stock');

@@ -1,7 +1,7 @@
 import { type Clock, DeadlineExceededError, systemClock } from '@lib/deadline';
-import { BreakerOpenError } from './breaker-open.error';
-import { Bulkhead } from './bulkhead';
-import { type Classifier, classifyOutcome } from './call-outcome';
+import { BreakerOpenError } from './breaker-open.error.js';
+import { Bulkhead } from './bulkhead.js';
+import { type Classifier, classifyOutcome } from './call-outcome.js';
 import {
   type BreakerAttempt,
   type BreakerSnapshot,
@@ -9,9 +9,9 @@ import {
   type BreakerStateChange,
   DeadlineBreaker,
   type DeadlineBreakerOptions,
-} from './deadline-breaker';
-import { LatencyTracker } from './latency-tracker';
-import { retryWithinBudget, type RetryOptions } from './budget-retry';
+} from './deadline-breaker.js';
+import { LatencyTracker } from './latency-tracker.js';
+import { retryWithinBudget, type RetryOptions } from './budget-retry.js';
 
 /** Everything that guards one downstream. All optional; defaults follow the narrative (60 s, 20 calls, 0.5). */
 export interface ResilienceOptions

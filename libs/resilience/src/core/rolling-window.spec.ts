@@ -1,5 +1,5 @@
 import { ManualClock } from '@lib/deadline';
-import { RollingWindow } from './rolling-window';
+import { RollingWindow } from './rolling-window.js';
 
 describe(RollingWindow.name, () => {
   it('sums calls, failures and slow calls within the window', () => {

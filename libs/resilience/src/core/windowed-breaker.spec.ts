@@ -1,6 +1,6 @@
 import { CircuitState, SamplingBreaker } from 'cockatiel';
 import { ManualClock } from '@lib/deadline';
-import { WindowedBreaker } from './windowed-breaker';
+import { WindowedBreaker } from './windowed-breaker.js';
 
 describe(WindowedBreaker.name, () => {
   const narrative = (clock: ManualClock): WindowedBreaker =>
@@ -60,8 +60,8 @@ describe(WindowedBreaker.name, () => {
   });
 
   describe('cockatiel behaviour it replaces', () => {
-    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
-    afterEach(() => jest.useRealTimers());
+    beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => vi.useRealTimers());
 
     it('cockatiel SamplingBreaker keeps failures older than its window after idle time (19 failures, 10 minutes idle, 1 failure opens)', () => {
       const sampling = new SamplingBreaker({
@@ -71,7 +71,7 @@ describe(WindowedBreaker.name, () => {
       });
       for (let i = 0; i < 19; i++)
         expect(sampling.failure(CircuitState.Closed)).toBe(false);
-      jest.advanceTimersByTime(10 * 60_000);
+      vi.advanceTimersByTime(10 * 60_000);
       expect(sampling.failure(CircuitState.Closed)).toBe(true);
     });
   });

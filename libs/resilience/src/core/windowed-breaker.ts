@@ -1,6 +1,6 @@
 import type { IBreaker } from 'cockatiel';
 import { type Clock, systemClock } from '@lib/deadline';
-import { RollingWindow, type WindowCounts } from './rolling-window';
+import { RollingWindow, type WindowCounts } from './rolling-window.js';
 
 /** When to open: a double threshold over a time window. */
 export interface WindowedBreakerOptions {

@@ -1,6 +1,6 @@
 import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
 import { DownstreamError, GrpcStatus } from '@lib/deadline';
-import { type BreakerAttempt } from '../core/deadline-breaker';
+import { type BreakerAttempt } from '../core/deadline-breaker.js';
 
 const CHECK = '/grpc.health.v1.Health/Check';
 /** `HealthCheckResponse.status = SERVING`, as protobuf bytes (field 1, varint 1). */

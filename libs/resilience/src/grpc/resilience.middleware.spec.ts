@@ -8,10 +8,10 @@ import {
   GrpcStatus,
   runWithDeadline,
 } from '@lib/deadline';
-import { BreakerOpenError } from '../core/breaker-open.error';
-import { ResilientDownstream } from '../core/resilient-downstream';
-import { grpcHealthProbe } from './health-probe';
-import { resilienceMiddleware } from './resilience.middleware';
+import { BreakerOpenError } from '../core/breaker-open.error.js';
+import { ResilientDownstream } from '../core/resilient-downstream.js';
+import { grpcHealthProbe } from './health-probe.js';
+import { resilienceMiddleware } from './resilience.middleware.js';
 
 // A real grpc-js server in-process (grpc.health.v1.Health/Check), its behaviour chosen by the
 // request's `service` field; the guarded deadline client talks to it over loopback.

@@ -1,5 +1,5 @@
 import { type ClientMiddleware } from '@lib/deadline';
-import { type ResilientDownstream } from '../core/resilient-downstream';
+import { type ResilientDownstream } from '../core/resilient-downstream.js';
 
 /**
  * Puts a downstream's guard (admission, retry, breaker, bulkhead) around every unary call of a

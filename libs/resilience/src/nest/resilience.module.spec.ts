@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DownstreamError, GrpcStatus } from '@lib/deadline';
-import { BreakerRegistry } from '../core/breaker-registry';
-import { ResilienceModule } from './resilience.module';
+import { BreakerRegistry } from '../core/breaker-registry.js';
+import { ResilienceModule } from './resilience.module.js';
 
 describe(ResilienceModule.name, () => {
   it('provides one registry with per-downstream settings over the defaults, and logs state changes with the downstream and the reason', async () => {
-    const warn = jest
+    const warn = vi
       .spyOn(Logger.prototype, 'warn')
       .mockImplementation(() => undefined);
     const app = await Test.createTestingModule({

@@ -4,12 +4,12 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { BreakerRegistry } from '../core/breaker-registry';
+import { BreakerRegistry } from '../core/breaker-registry.js';
 import {
   ConfigurableModuleClass,
   RESILIENCE_MODULE_OPTIONS,
   type ResilienceModuleOptions,
-} from './resilience.options';
+} from './resilience.options.js';
 
 /** Disposes the registry's timers with the app. */
 @Injectable()

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { type ResilienceOptions } from '../core/resilient-downstream';
+import { type ResilienceOptions } from '../core/resilient-downstream.js';
 
 export interface ResilienceModuleOptions {
   /** Settings for every downstream. @default the narrative's (60 s window, 20 calls, ratio 0.5) */

@@ -1,4 +1,4 @@
-import { decayPct } from './deadline-attributes';
+import { decayPct } from './deadline-attributes.js';
 
 describe(decayPct.name, () => {
   it('is the share of the received budget gone, to one decimal', () => {

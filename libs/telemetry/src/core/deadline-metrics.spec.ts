@@ -1,4 +1,4 @@
-import { DeadlineMetrics } from './deadline-metrics';
+import { DeadlineMetrics } from './deadline-metrics.js';
 
 const value = async (
   sut: DeadlineMetrics,

@@ -5,7 +5,7 @@ import {
   Histogram,
   Registry,
 } from 'prom-client';
-import type { DeadlineOutcome } from './deadline-attributes';
+import type { DeadlineOutcome } from './deadline-attributes.js';
 
 /** Breaker states as a gauge value: 0 closed, 1 half-open, 2 open (cockatiel's `isolated` counts as open). */
 const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = {

@@ -1,4 +1,4 @@
-import { RecentRequests } from './recent-requests';
+import { RecentRequests } from './recent-requests.js';
 
 const request = (
   method: string,

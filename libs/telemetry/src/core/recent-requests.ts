@@ -1,5 +1,5 @@
 import type { HopRecord } from '@lib/deadline';
-import type { DeadlineOutcome } from './deadline-attributes';
+import type { DeadlineOutcome } from './deadline-attributes.js';
 
 /** One request as the edge saw it end, with every hop's record that came back. */
 export interface RecentRequest {

@@ -1,5 +1,5 @@
 import type { HopRecord } from '@lib/deadline';
-import { waterfallOf } from './waterfall';
+import { waterfallOf } from './waterfall.js';
 
 const hop = (
   service: string,

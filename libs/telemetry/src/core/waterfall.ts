@@ -1,5 +1,5 @@
 import type { HopRecord } from '@lib/deadline';
-import { decayPct } from './deadline-attributes';
+import { decayPct } from './deadline-attributes.js';
 
 /** One hop drawn on the request's time axis (ms from the moment the edge received it). */
 export interface WaterfallBar {

@@ -6,8 +6,8 @@ import {
 } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import type { Observable } from 'rxjs';
-import { DeadlineAttr } from '../core/deadline-attributes';
-import type { Telemetry } from '../otel/telemetry';
+import { DeadlineAttr } from '../core/deadline-attributes.js';
+import type { Telemetry } from '../otel/telemetry.js';
 
 /** What the interceptor reads of the request's deadline scope (`currentScope()` of `@lib/deadline`). */
 export interface ScopeView {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Telemetry } from '../otel/telemetry';
+import { Telemetry } from '../otel/telemetry.js';
 
 /** `GET /metrics` in Prometheus text format (the admin port on gRPC tiers, the main port at the edge). */
 @Controller()

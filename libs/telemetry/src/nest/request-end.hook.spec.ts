@@ -1,6 +1,6 @@
 import type { RequestEndEvent } from '@lib/deadline';
-import { Telemetry } from '../otel/telemetry';
-import { attributesOf, requestEndHook } from './request-end.hook';
+import { Telemetry } from '../otel/telemetry.js';
+import { attributesOf, requestEndHook } from './request-end.hook.js';
 
 const event = (overrides: Partial<RequestEndEvent> = {}): RequestEndEvent => ({
   service: 'gateway',

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { type Attributes, trace } from '@opentelemetry/api';
 import type { HopRecord, RequestEndEvent } from '@lib/deadline';
-import { DeadlineAttr, decayPct } from '../core/deadline-attributes';
-import type { Telemetry } from '../otel/telemetry';
+import { DeadlineAttr, decayPct } from '../core/deadline-attributes.js';
+import type { Telemetry } from '../otel/telemetry.js';
 
 export interface RequestEndHookOptions {
   readonly telemetry: Telemetry;

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { Telemetry, telemetry } from '../otel/telemetry';
-import { MetricsController } from './metrics.controller';
-import { TracerController } from './tracer.controller';
+import { Telemetry, telemetry } from '../otel/telemetry.js';
+import { MetricsController } from './metrics.controller.js';
+import { TracerController } from './tracer.controller.js';
 
 export interface TelemetryModuleOptions {
   /** Also serve the ContextTracer page and its JSON under `/_tracer` (the edge). @default false */

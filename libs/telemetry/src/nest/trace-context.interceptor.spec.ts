@@ -2,13 +2,13 @@ import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { defer, firstValueFrom, of } from 'rxjs';
-import { DeadlineSpanProcessor } from '../otel/deadline-span.processor';
+import { DeadlineSpanProcessor } from '../otel/deadline-span.processor.js';
 import {
   installGlobalContext,
   releaseGlobalContext,
-} from '../otel/global-context';
-import { Telemetry, type TraceContextMode } from '../otel/telemetry';
-import { TraceContextInterceptor } from './trace-context.interceptor';
+} from '../otel/global-context.js';
+import { Telemetry, type TraceContextMode } from '../otel/telemetry.js';
+import { TraceContextInterceptor } from './trace-context.interceptor.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;

@@ -6,9 +6,12 @@ import {
 } from '@nestjs/common';
 import { context, defaultTextMapGetter } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
-import { METADATA_GETTER, type MetadataLike } from '../otel/metadata-carrier';
-import { continueTrace } from '../otel/trace-context';
-import type { Telemetry } from '../otel/telemetry';
+import {
+  METADATA_GETTER,
+  type MetadataLike,
+} from '../otel/metadata-carrier.js';
+import { continueTrace } from '../otel/trace-context.js';
+import type { Telemetry } from '../otel/telemetry.js';
 
 /**
  * Light trace context (see {@link Telemetry.traceContext}): continues the caller's W3C trace (HTTP

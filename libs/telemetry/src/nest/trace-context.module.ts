@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { telemetry } from '../otel/telemetry';
-import { TraceContextInterceptor } from './trace-context.interceptor';
+import { telemetry } from '../otel/telemetry.js';
+import { TraceContextInterceptor } from './trace-context.interceptor.js';
 
 /**
  * Installs {@link TraceContextInterceptor} for every route and gRPC handler. Import it before the

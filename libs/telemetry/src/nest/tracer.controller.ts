@@ -7,11 +7,11 @@ import {
   Param,
   Query,
 } from '@nestjs/common';
-import type { DeadlineOutcome } from '../core/deadline-attributes';
-import type { RecentRequest } from '../core/recent-requests';
-import { waterfallOf, type WaterfallBar } from '../core/waterfall';
-import { Telemetry } from '../otel/telemetry';
-import { TRACER_PAGE_HTML } from '../page/tracer.page';
+import type { DeadlineOutcome } from '../core/deadline-attributes.js';
+import type { RecentRequest } from '../core/recent-requests.js';
+import { waterfallOf, type WaterfallBar } from '../core/waterfall.js';
+import { Telemetry } from '../otel/telemetry.js';
+import { TRACER_PAGE_HTML } from '../page/tracer.page.js';
 
 const OUTCOMES: readonly DeadlineOutcome[] = [
   'ok',

@@ -1,16 +1,19 @@
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import {
-  BasicTracerProvider,
+  TracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { DeadlineSpanProcessor } from './deadline-span.processor';
-import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
+} from '@opentelemetry/sdk-trace';
+import { DeadlineSpanProcessor } from './deadline-span.processor.js';
+import {
+  OUTGOING_CALL,
+  type OutgoingCallInfo,
+} from './outgoing-call.context.js';
 
 describe(DeadlineSpanProcessor.name, () => {
   let sut: DeadlineSpanProcessor;
   let exporter: InMemorySpanExporter;
-  let provider: BasicTracerProvider;
+  let provider: TracerProvider;
   const tracer = () => provider.getTracer('spec');
   const call = (
     overrides: Partial<OutgoingCallInfo> = {},
@@ -28,8 +31,8 @@ describe(DeadlineSpanProcessor.name, () => {
   beforeEach(() => {
     sut = new DeadlineSpanProcessor();
     exporter = new InMemorySpanExporter();
-    provider = new BasicTracerProvider({
-      spanProcessors: [sut, new SimpleSpanProcessor(exporter)],
+    provider = new TracerProvider({
+      spanProcessors: [sut, new SimpleSpanProcessor({ exporter })],
     });
   });
 

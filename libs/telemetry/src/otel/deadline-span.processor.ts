@@ -3,13 +3,16 @@ import type {
   ReadableSpan,
   Span,
   SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import {
   DeadlineAttr,
   type DeadlineOutcome,
   decayPct,
-} from '../core/deadline-attributes';
-import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
+} from '../core/deadline-attributes.js';
+import {
+  OUTGOING_CALL,
+  type OutgoingCallInfo,
+} from './outgoing-call.context.js';
 
 const GRPC_STATUS_ATTR = 'rpc.grpc.status_code';
 const round = (ms: number): number => Math.round(ms * 100) / 100;

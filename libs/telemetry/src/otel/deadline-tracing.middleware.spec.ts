@@ -1,12 +1,21 @@
 import { Metadata } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { OutgoingCall } from '@lib/deadline';
-import { deadlineTracing, isBreakerOpen } from './deadline-tracing.middleware';
-import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { DeadlineSpanProcessor } from './deadline-span.processor';
-import { installGlobalContext, releaseGlobalContext } from './global-context';
-import { Telemetry } from './telemetry';
+import {
+  deadlineTracing,
+  isBreakerOpen,
+} from './deadline-tracing.middleware.js';
+import {
+  OUTGOING_CALL,
+  type OutgoingCallInfo,
+} from './outgoing-call.context.js';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { DeadlineSpanProcessor } from './deadline-span.processor.js';
+import {
+  installGlobalContext,
+  releaseGlobalContext,
+} from './global-context.js';
+import { Telemetry } from './telemetry.js';
 
 const outgoing = (): OutgoingCall =>
   ({
@@ -34,7 +43,7 @@ describe(deadlineTracing.name, () => {
     fn: () => Promise<T>,
   ): Promise<T> => {
     const span = recording
-      ? new BasicTracerProvider().getTracer('test').startSpan('PlaceOrder')
+      ? new TracerProvider().getTracer('test').startSpan('PlaceOrder')
       : trace.wrapSpanContext({
           traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
           spanId: '00f067aa0ba902b7',

@@ -1,9 +1,12 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { ClientMiddleware } from '@lib/deadline';
-import { DeadlineAttr } from '../core/deadline-attributes';
-import { OUTGOING_CALL, type OutgoingCallInfo } from './outgoing-call.context';
-import { METADATA_SETTER } from './metadata-carrier';
-import { telemetry as processTelemetry, type Telemetry } from './telemetry';
+import { DeadlineAttr } from '../core/deadline-attributes.js';
+import {
+  OUTGOING_CALL,
+  type OutgoingCallInfo,
+} from './outgoing-call.context.js';
+import { METADATA_SETTER } from './metadata-carrier.js';
+import { telemetry as processTelemetry, type Telemetry } from './telemetry.js';
 
 export interface DeadlineTracingOptions {
   /** The caller's time left, ms, or `undefined` with no deadline in scope (e.g. `() => currentDeadline()?.remaining()`). */

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
-import { SamplingDecision } from '@opentelemetry/sdk-trace-node';
-import { samplerFromEnv } from './sampler';
+import { SamplingDecision } from '@opentelemetry/sdk-trace';
+import { samplerFromEnv } from './sampler.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const decide = (

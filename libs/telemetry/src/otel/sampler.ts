@@ -4,7 +4,7 @@ import {
   ParentBasedSampler,
   type Sampler,
   TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-node';
+} from '@opentelemetry/sdk-trace';
 
 /** The standard `OTEL_TRACES_SAMPLER` values the JavaScript SDK implements. */
 export const SAMPLER_NAMES = [

@@ -4,9 +4,9 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api';
-import { continueTrace } from './trace-context';
-import { startTelemetry } from './start-telemetry';
-import { telemetry } from './telemetry';
+import { continueTrace } from './trace-context.js';
+import { startTelemetry } from './start-telemetry.js';
+import { telemetry } from './telemetry.js';
 
 describe(startTelemetry.name, () => {
   it('keeps metrics and the recent-request buffer but records no spans when OTEL_SDK_DISABLED=true', () => {

@@ -4,20 +4,20 @@ import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { trace } from '@opentelemetry/api';
 import {
   BatchSpanProcessor,
-  NodeTracerProvider,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { DeadlineSpanProcessor } from './deadline-span.processor';
+import { DeadlineSpanProcessor } from './deadline-span.processor.js';
 import {
   installGlobalContext,
   releaseGlobalContext,
-  W3C_PROPAGATOR,
-} from './global-context';
-import { samplerFromEnv } from './sampler';
-import { setTelemetry, Telemetry } from './telemetry';
+} from './global-context.js';
+import { samplerFromEnv } from './sampler.js';
+import { setTelemetry, Telemetry } from './telemetry.js';
 
 /** Names for `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (as in `@opentelemetry/auto-instrumentations-node`). */
 const INSTRUMENTATIONS = ['http', 'grpc', 'nestjs-core'];
@@ -87,14 +87,17 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const deadlineSpans = new DeadlineSpanProcessor();
   const processors: SpanProcessor[] = [
     deadlineSpans,
-    new BatchSpanProcessor(new OTLPTraceExporter()),
+    new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }),
   ];
-  const provider = new NodeTracerProvider({
+  // SDK 3 has no NodeTracerProvider.register(): the context manager and propagator are the same
+  // globals the light mode installs, plus the tracer provider.
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
     sampler,
     spanProcessors: processors,
   });
-  provider.register({ propagator: W3C_PROPAGATOR });
+  installGlobalContext();
+  trace.setGlobalTracerProvider(provider);
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [

@@ -1,6 +1,6 @@
-import { DeadlineMetrics } from '../core/deadline-metrics';
-import { RecentRequests } from '../core/recent-requests';
-import type { DeadlineSpanProcessor } from './deadline-span.processor';
+import { DeadlineMetrics } from '../core/deadline-metrics.js';
+import { RecentRequests } from '../core/recent-requests.js';
+import type { DeadlineSpanProcessor } from './deadline-span.processor.js';
 
 /**
  * How W3C trace context travels through this process: `instrumented` — the OpenTelemetry

@@ -5,9 +5,12 @@ import {
   trace,
   TraceFlags,
 } from '@opentelemetry/api';
-import { METADATA_GETTER, METADATA_SETTER } from './metadata-carrier';
-import { installGlobalContext, releaseGlobalContext } from './global-context';
-import { continueTrace } from './trace-context';
+import { METADATA_GETTER, METADATA_SETTER } from './metadata-carrier.js';
+import {
+  installGlobalContext,
+  releaseGlobalContext,
+} from './global-context.js';
+import { continueTrace } from './trace-context.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 

@@ -7,7 +7,7 @@ import {
   trace,
   TraceFlags,
 } from '@opentelemetry/api';
-import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace';
 
 const ids = new RandomIdGenerator();
 
