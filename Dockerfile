@@ -1,8 +1,9 @@
 # One image for the five tiers (and the admission webhook); docker-compose.yml and deploy/k8s pick the
 # tier by command: node dist/apps/<tier>/src/main.js
+# Node.js 26 LTS (active until 2029-04); CI runs the whole suite on Node 24 LTS and on 26.
 
 # --- build: full dependencies, compile TypeScript to dist/ --------------------------------------------
-FROM node:22-bookworm-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +16,7 @@ COPY tools ./tools
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: compiled code, production dependencies, the .proto contracts ----------------------------
-FROM node:22-bookworm-slim AS runtime
+FROM node:26-slim AS runtime
 ENV NODE_ENV=production \
     BIND_HOST=0.0.0.0 \
     LOG_FORMAT=json

@@ -7,20 +7,25 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { freePort, repoRoot } from '../tools/stack/index.js';
 
-// "Copying a lib out must just work": libs/deadline alone, dropped into a fresh Nest project,
-// compiles under strict TypeScript and serves a deadline-aware endpoint.
-describe('libs/deadline copied into another Nest project', () => {
+// "Copying a lib out must just work": libs/deadline alone, dropped into the project that
+// `nest new` makes today (Nest 12: an ES-module project, `module: nodenext`, strict TypeScript),
+// builds with `nest build` and serves a deadline-aware endpoint. The monorepo itself is the
+// CommonJS case: it compiles the same files as CommonJS.
+describe('libs/deadline copied into a fresh Nest 12 project', () => {
   const root = repoRoot();
+  const nest = join(root, 'node_modules/@nestjs/cli/bin/nest.js');
   // Inside the repo (git-ignored) so the copy resolves the same node_modules a user would install.
   mkdirSync(join(root, '.tmp'), { recursive: true });
-  const project = mkdtempSync(join(root, '.tmp', 'copy-out-'));
+  const workspace = mkdtempSync(join(root, '.tmp', 'copy-out-'));
+  const project = join(workspace, 'fresh');
 
-  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
   it('imports nothing from this repository but itself', () => {
     const files = (function walk(dir: string): string[] {
@@ -49,58 +54,67 @@ describe('libs/deadline copied into another Nest project', () => {
     expect(foreign).toEqual([]);
   });
 
-  it('compiles in a fresh strict project and answers with the caller’s deadline in scope', async () => {
+  it('builds with `nest build` in the project `nest new` makes and answers with the caller’s deadline in scope', async () => {
+    // The Nest CLI's own generator, offline: no install, no git.
+    execFileSync(
+      process.execPath,
+      [nest, 'new', 'fresh', '--skip-install', '--skip-git', '-p', 'npm'],
+      { cwd: workspace, stdio: 'pipe' },
+    );
+    const manifest = JSON.parse(
+      readFileSync(join(project, 'package.json'), 'utf8'),
+    ) as { type?: string; dependencies: Record<string, string> };
+    expect(manifest.type).toBe('module');
+    expect(manifest.dependencies['@nestjs/core']).toMatch(/^\^12\./);
+    expect(readFileSync(join(project, 'tsconfig.json'), 'utf8')).toMatch(
+      /"module": "nodenext"/,
+    );
+    // What `npm install` would bring, plus the lib's own peer: this repository's node_modules.
+    symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'));
+
     cpSync(join(root, 'libs/deadline/src'), join(project, 'src/deadline'), {
       recursive: true,
       filter: (src) => !src.endsWith('.spec.ts'),
     });
     writeFileSync(
-      join(project, 'src/main.ts'),
-      `import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { currentDeadline, DeadlineModule } from './deadline';
+      join(project, 'src/ping.controller.ts'),
+      `import { Controller, Get } from '@nestjs/common';
+import { currentDeadline } from './deadline/index.js';
 
 @Controller()
-class PingController {
+export class PingController {
   @Get('ping')
   ping(): { remainingMs: number } {
     return { remainingMs: Math.round(currentDeadline()?.remaining() ?? -1) };
   }
 }
-
-@Module({ imports: [DeadlineModule.forRoot({ service: 'copied', inbound: 'http' })], controllers: [PingController] })
-class AppModule {}
-
-void NestFactory.create(AppModule, { logger: false }).then(async (app) => {
-  await app.listen(Number(process.env.PORT), '127.0.0.1');
-  process.stdout.write('listening\\n');
-});
 `,
     );
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'commonjs',
-          target: 'ES2022',
-          strict: true,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          esModuleInterop: true,
-          skipLibCheck: true,
-          outDir: 'dist',
-          rootDir: 'src',
-          types: ['node'],
-        },
-        include: ['src'],
-      }),
-    );
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', project],
-      { stdio: 'pipe' },
-    );
+    edit(join(project, 'src/app.module.ts'), [
+      [
+        "import { Module } from '@nestjs/common';",
+        "import { Module } from '@nestjs/common';\nimport { DeadlineModule } from './deadline/index.js';\nimport { PingController } from './ping.controller.js';",
+      ],
+      [
+        'imports: [],',
+        "imports: [DeadlineModule.forRoot({ service: 'copied', inbound: 'http' })],",
+      ],
+      [
+        'controllers: [AppController],',
+        'controllers: [AppController, PingController],',
+      ],
+    ]);
+    // Tests listen on loopback only.
+    edit(join(project, 'src/main.ts'), [
+      [
+        'await app.listen(process.env.PORT ?? 3000);',
+        "await app.listen(process.env.PORT ?? 3000, '127.0.0.1');",
+      ],
+    ]);
+    execFileSync(process.execPath, [nest, 'build'], {
+      cwd: project,
+      stdio: 'pipe',
+    });
 
     const port = await freePort();
     const child = spawn(process.execPath, [join(project, 'dist/main.js')], {
@@ -112,7 +126,9 @@ void NestFactory.create(AppModule, { logger: false }).then(async (app) => {
         child.stdout.on(
           'data',
           (chunk: Buffer) =>
-            chunk.toString().includes('listening') && resolve(),
+            chunk
+              .toString()
+              .includes('Nest application successfully started') && resolve(),
         );
         child.once('exit', (code) =>
           reject(new Error(`copied app exited with ${code}`)),
@@ -133,10 +149,25 @@ void NestFactory.create(AppModule, { logger: false }).then(async (app) => {
         error: 'invalid_timeout',
         field: 'x-request-timeout',
       });
+      // The scaffold's own route still answers: the lib added to the app, it did not take it over.
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe(
+        'Hello World!',
+      );
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
     }
-  }, 60_000);
+  }, 120_000);
 });
+
+/** Rewrites a scaffolded file, failing loudly when the scaffold no longer has a text we replace. */
+function edit(path: string, replacements: [from: string, to: string][]): void {
+  let text = readFileSync(path, 'utf8');
+  for (const [from, to] of replacements) {
+    if (!text.includes(from))
+      throw new Error(`${path}: the scaffold has no "${from}"`);
+    text = text.replace(from, to);
+  }
+  writeFileSync(path, text);
+}

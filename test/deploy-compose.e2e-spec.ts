@@ -237,9 +237,14 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('builds one multi-stage image on Node 22 LTS with npm ci and npm run build', () => {
+  it('builds one multi-stage image on a supported Node LTS (24 or 26) with npm ci and npm run build', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-    expect(dockerfile.match(/^FROM node:22[\w.-]* AS \w+$/gm)).toHaveLength(2);
+    const majors = [
+      ...dockerfile.matchAll(/^FROM node:(\d+)[\w.-]* AS \w+$/gm),
+    ].map((m) => Number(m[1]));
+    expect(majors).toHaveLength(2);
+    expect(new Set(majors).size).toBe(1);
+    expect([24, 26]).toContain(majors[0]);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
     // Every path the image copies from the build context exists.
