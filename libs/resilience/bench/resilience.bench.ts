@@ -1,8 +1,8 @@
-// `npm run bench:resilience`: what the guard adds to one outgoing call, beside bare cockatiel. Each
-// case awaits N calls of an already-resolved downstream, CONCURRENCY at a time. Every call, in every
-// case, gets its own caller signal with one listener on it already, as a request's deadline signal
-// has; so the baseline pays for that and the other rows show only what the guard adds. Reports the
-// median µs per call over ROUNDS.
+// `npm run build && node dist/libs/resilience/bench/resilience.bench.js`: what the guard adds to
+// one outgoing call, beside bare cockatiel. Each case awaits N calls of an already-resolved
+// downstream, CONCURRENCY at a time. Every call, in every case, gets its own caller signal with one
+// listener on it already, as a request's deadline signal has; so the baseline pays for that and the
+// other rows show only what the guard adds. Reports the median µs per call over ROUNDS.
 import {
   bulkhead,
   circuitBreaker,

@@ -85,23 +85,26 @@ describe(retryWithinBudget.name, () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('cockatiel: retry’s backoff sleep cannot be aborted', async () => {
+  it('cockatiel: retry’s backoff sleep cannot be aborted, and the retry still runs after the caller left', async () => {
     const caller = new AbortController();
     const policy = retry(handleAll, {
       maxAttempts: 1,
       backoff: new ConstantBackoff(10_000),
     });
+    const fn = failingThen('ok', 2);
     let settled = false;
     const result = policy
-      .execute(failingThen('ok', 2), caller.signal)
+      .execute(fn, caller.signal)
       .finally(() => (settled = true))
       .catch(() => undefined);
     await vi.advanceTimersByTimeAsync(1);
     caller.abort();
     await vi.advanceTimersByTimeAsync(9_000);
     expect(settled).toBe(false);
+    expect(fn).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1_000);
     await result;
     expect(settled).toBe(true);
+    expect(fn).toHaveBeenCalledTimes(2);
   });
 });

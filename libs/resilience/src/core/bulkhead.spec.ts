@@ -1,4 +1,4 @@
-import { type BulkheadPolicy, bulkhead } from 'cockatiel';
+import { type BulkheadPolicy, bulkhead, TaskCancelledError } from 'cockatiel';
 import { CancelledError } from '@lib/deadline';
 import { Bulkhead } from './bulkhead.js';
 import { BulkheadFullError } from './bulkhead-full.error.js';
@@ -10,6 +10,18 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 async function flush(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+interface Tracked {
+  state: 'pending' | 'resolved' | 'rejected';
+  value: unknown;
+}
+function track(promise: Promise<unknown>): Tracked {
+  const t: Tracked = { state: 'pending', value: undefined };
+  promise.then(
+    (value) => Object.assign(t, { state: 'resolved', value }),
+    (value: unknown) => Object.assign(t, { state: 'rejected', value }),
+  );
+  return t;
 }
 
 describe(Bulkhead.name, () => {
@@ -86,21 +98,62 @@ describe(Bulkhead.name, () => {
     expect(order).toEqual(['queued', 'newcomer']);
   });
 
-  it('cockatiel: a queued call whose signal aborts stays queued until a slot frees up', async () => {
+  it('hands the slot to the call queued behind one that left the queue', async () => {
+    const sut = new Bulkhead({
+      name: 'inventory',
+      maxConcurrent: 1,
+      maxQueue: 5,
+    });
+    const g = gate();
+    const running = sut.execute(() => g.promise);
+    const caller = new AbortController();
+    const leaver = sut
+      .execute(() => Promise.resolve('ran'), caller.signal)
+      .catch((e: unknown) => e);
+    const behind = sut.execute(() => Promise.resolve('behind'));
+    caller.abort(new CancelledError('deadline'));
+    await leaver;
+    expect(sut.queued).toBe(1);
+    g.open();
+    await running;
+    await expect(behind).resolves.toBe('behind');
+    expect(sut.running).toBe(0);
+  });
+
+  it('cockatiel: a queued call whose signal aborts stays queued until a slot frees up, then fails with TaskCancelledError, not its reason', async () => {
     const policy: BulkheadPolicy = bulkhead(1, 5);
     const g = gate();
-    void policy.execute(() => g.promise);
+    const running = policy.execute(() => g.promise);
     const caller = new AbortController();
-    let settled = false;
-    const queued = policy
-      .execute(() => Promise.resolve('ran'), caller.signal)
-      .finally(() => (settled = true))
-      .catch(() => undefined);
-    caller.abort();
+    const queued = track(
+      policy.execute(() => Promise.resolve('ran'), caller.signal),
+    );
+    caller.abort(new CancelledError('deadline'));
     await flush();
-    expect(settled).toBe(false);
+    expect(queued.state).toBe('pending');
     expect(policy.queueSlots).toBe(4);
     g.open();
-    await queued;
+    await running;
+    await flush();
+    expect(queued.value).toBeInstanceOf(TaskCancelledError);
+  });
+
+  it('cockatiel: since 4.0.0 the call queued behind an aborted one runs when the slot frees (3.2.1 left it stuck)', async () => {
+    const policy: BulkheadPolicy = bulkhead(1, 5);
+    const g = gate();
+    const running = policy.execute(() => g.promise);
+    const caller = new AbortController();
+    const aborted = track(
+      policy.execute(() => Promise.resolve('ran'), caller.signal),
+    );
+    const behind = track(policy.execute(() => Promise.resolve('behind')));
+    caller.abort();
+    g.open();
+    await running;
+    await flush();
+    expect(aborted.state).toBe('rejected');
+    expect(behind.value).toBe('behind');
+    expect(policy.executionSlots).toBe(1);
+    expect(policy.queueSlots).toBe(5);
   });
 });

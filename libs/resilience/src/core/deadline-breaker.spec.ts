@@ -1,8 +1,11 @@
 import { getEventListeners } from 'node:events';
 import {
   circuitBreaker,
+  CircuitState,
   ConsecutiveBreaker,
   handleAll,
+  handleWhen,
+  TaskCancelledError,
   timeout,
   TimeoutStrategy,
 } from 'cockatiel';
@@ -29,6 +32,15 @@ const unavailable = (): DownstreamError =>
     'Reserve',
   );
 const fail = (): Promise<never> => Promise.reject(unavailable());
+/** A business answer: the downstream is alive, the request was refused. */
+const outOfStock = (): DownstreamError =>
+  new DownstreamError(
+    GrpcStatus.FAILED_PRECONDITION,
+    'out_of_stock',
+    'none left',
+    'inventory',
+    'Reserve',
+  );
 const ok = (): Promise<string> => Promise.resolve('ok');
 /** Settles only when its signal aborts, with the abort reason: a downstream that hangs but honours cancellation. */
 const hang = ({ signal }: BreakerAttempt): Promise<never> =>
@@ -53,6 +65,25 @@ function track(promise: Promise<unknown>): Tracked {
 }
 async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+function gate<T>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/**
+ * Plain cockatiel 4.0.0, for the characterization tests: a `CircuitBreakerPolicy` that opens on
+ * one `UNAVAILABLE` and lets a probe through 5 s later. It reads `Date.now()`, so tests drive it
+ * with Vitest's fake timers.
+ */
+function cockatielBreaker() {
+  return circuitBreaker(
+    handleWhen(
+      (e) => DownstreamError.is(e) && e.code === GrpcStatus.UNAVAILABLE,
+    ),
+    { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(1) },
+  );
 }
 
 function setup(
@@ -101,17 +132,7 @@ describe(DeadlineBreaker.name, () => {
     const { sut } = setup();
     for (let i = 0; i < 50; i++) {
       await sut
-        .execute(() =>
-          Promise.reject(
-            new DownstreamError(
-              GrpcStatus.FAILED_PRECONDITION,
-              'out_of_stock',
-              'none left',
-              'inventory',
-              'Reserve',
-            ),
-          ),
-        )
+        .execute(() => Promise.reject(outOfStock()))
         .catch(() => undefined);
     }
     expect(sut.snapshot()).toMatchObject({ state: 'closed', calls: 0 });
@@ -126,21 +147,6 @@ describe(DeadlineBreaker.name, () => {
       rejection: 'open',
       retryAfterMs: 3_500,
       code: GrpcStatus.UNAVAILABLE,
-    });
-  });
-
-  it('aborts every call in flight the moment it opens, with a tagged reason', async () => {
-    const { sut, trip } = setup();
-    const inFlight = [track(sut.execute(hang)), track(sut.execute(hang))];
-    await trip();
-    await flush();
-    expect(inFlight.map((t) => t.state)).toEqual(['rejected', 'rejected']);
-    expect(inFlight[0].value).toBeInstanceOf(BreakerOpenError);
-    expect(inFlight[0].value).toMatchObject({ rejection: 'opened-in-flight' });
-    expect(sut.snapshot()).toMatchObject({
-      calls: 2,
-      failures: 2,
-      inFlight: 0,
     });
   });
 
@@ -217,6 +223,45 @@ describe(DeadlineBreaker.name, () => {
     sut.dispose();
   });
 
+  describe('calls in flight when the breaker opens', () => {
+    it('are aborted the moment it opens, with a tagged reason', async () => {
+      const { sut, trip } = setup();
+      const inFlight = [track(sut.execute(hang)), track(sut.execute(hang))];
+      await trip();
+      await flush();
+      expect(inFlight.map((t) => t.state)).toEqual(['rejected', 'rejected']);
+      expect(inFlight[0].value).toBeInstanceOf(BreakerOpenError);
+      expect(inFlight[0].value).toMatchObject({
+        rejection: 'opened-in-flight',
+      });
+      expect(sut.snapshot()).toMatchObject({
+        calls: 2,
+        failures: 2,
+        inFlight: 0,
+      });
+    });
+
+    it('cockatiel: are left running, holding only the caller’s own signal, which it never aborts', async () => {
+      const policy = cockatielBreaker();
+      const caller = new AbortController();
+      let given: AbortSignal | undefined;
+      const inFlight = track(
+        policy.execute(({ signal }) => {
+          given = signal;
+          return hang({ signal, budgetMs: Infinity, probe: false });
+        }, caller.signal),
+      );
+      await policy.execute(fail).catch(() => undefined);
+      await flush();
+      expect(policy.state).toBe(CircuitState.Open);
+      expect(given).toBe(caller.signal);
+      expect(given?.aborted).toBe(false);
+      expect(inFlight.state).toBe('pending');
+      caller.abort();
+      await flush();
+    });
+  });
+
   describe('callers arriving while the half-open probe runs', () => {
     it('are refused at once with the time until the probe’s deadline, whatever the probe does', async () => {
       const { sut, clock, trip } = setup();
@@ -258,6 +303,80 @@ describe(DeadlineBreaker.name, () => {
         vi.useRealTimers();
       }
     });
+
+    it('cockatiel: are released only by the probe’s result; one that aborted meanwhile gets TaskCancelledError, the others run with their own signal', async () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      try {
+        const policy = cockatielBreaker();
+        await policy.execute(fail).catch(() => undefined);
+        vi.advanceTimersByTime(5_000);
+        const probe = gate<string>();
+        void policy.execute(() => probe.promise);
+        const left = new AbortController();
+        const leaver = track(policy.execute(ok, left.signal));
+        const stayer = new AbortController();
+        let given: AbortSignal | undefined;
+        const waiter = track(
+          policy.execute(
+            ({ signal }) => ((given = signal), ok()),
+            stayer.signal,
+          ),
+        );
+        left.abort(new CancelledError('client left'));
+        await flush();
+        expect(leaver.state).toBe('pending');
+        probe.open('ok');
+        await flush();
+        expect(policy.state).toBe(CircuitState.Closed);
+        expect(leaver.value).toBeInstanceOf(TaskCancelledError);
+        expect(waiter.value).toBe('ok');
+        // 4.0.0's fix (#112): 3.2.1 ran a released waiter without its signal.
+        expect(given).toBe(stayer.signal);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  });
+
+  describe('a probe that ends in an error the breaker does not count', () => {
+    it('leaves the breaker open, not closed, and lets the next call probe at once', async () => {
+      const { sut, clock, trip, changes } = setup();
+      await trip();
+      clock.advance(5_000);
+      await expect(
+        sut.execute(() => Promise.reject(outOfStock())),
+      ).rejects.toBeInstanceOf(DownstreamError);
+      expect(sut.snapshot()).toMatchObject({
+        state: 'open',
+        failedProbes: 0,
+        retryAfterMs: 0,
+      });
+      expect(changes.at(-1)).toMatchObject({
+        from: 'half-open',
+        to: 'open',
+        reason: 'probe inconclusive',
+      });
+      let probed = false;
+      await sut.execute((attempt) => ((probed = attempt.probe), ok()));
+      expect(probed).toBe(true);
+      expect(sut.state).toBe('closed');
+    });
+
+    it('cockatiel: closes the circuit (an error its policy does not handle counts as a half-open success)', async () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      try {
+        const policy = cockatielBreaker();
+        await policy.execute(fail).catch(() => undefined);
+        expect(policy.state).toBe(CircuitState.Open);
+        vi.advanceTimersByTime(5_000);
+        await expect(
+          policy.execute(() => Promise.reject(outOfStock())),
+        ).rejects.toBeInstanceOf(DownstreamError);
+        expect(policy.state).toBe(CircuitState.Closed);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 
   describe('a caller’s own abort during a probe', () => {
@@ -277,17 +396,24 @@ describe(DeadlineBreaker.name, () => {
       });
     });
 
-    it('cockatiel: timeout() reports it as a timeout and fires onTimeout', async () => {
+    it('cockatiel: timeout() reports it as a timeout and fires onTimeout, though the inner signal carries the caller’s reason', async () => {
       const policy = timeout(10_000, TimeoutStrategy.Aggressive);
       const onTimeout = vi.fn();
       policy.onTimeout(onTimeout);
       const caller = new AbortController();
+      let inner: AbortSignal | undefined;
       const call = policy
-        .execute(never, caller.signal)
+        .execute(({ signal }) => ((inner = signal), never()), caller.signal)
         .catch((e: unknown) => e);
-      caller.abort(new CancelledError());
-      expect(String(await call)).toMatch(/timed out after 10000ms/);
+      const reason = new CancelledError();
+      caller.abort(reason);
+      const error = await call;
+      expect(error).toBeInstanceOf(TaskCancelledError);
+      expect(String(error)).toMatch(/timed out after 10000ms/);
       expect(onTimeout).toHaveBeenCalledTimes(1);
+      // 4.0.0 (#101) forwards the reason into the derived signal (3.2.1 gave an AbortError), but
+      // what the policy throws and reports is still a timeout.
+      expect(inner?.reason).toBe(reason);
     });
   });
 });

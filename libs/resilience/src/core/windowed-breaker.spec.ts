@@ -1,4 +1,9 @@
-import { CircuitState, SamplingBreaker } from 'cockatiel';
+import {
+  circuitBreaker,
+  CircuitState,
+  handleAll,
+  SamplingBreaker,
+} from 'cockatiel';
 import { ManualClock } from '@lib/deadline';
 import { WindowedBreaker } from './windowed-breaker.js';
 
@@ -41,11 +46,11 @@ describe(WindowedBreaker.name, () => {
     expect(opened.slice(0, -1)).not.toContain(true);
   });
 
-  it('forgets failures older than its window after an idle period (19 failures, 10 minutes idle, 1 failure stays closed)', () => {
+  it('forgets failures older than its window after an idle period (19 failures, 10½ minutes idle, 1 failure stays closed)', () => {
     const clock = new ManualClock();
     const sut = narrative(clock);
     for (let i = 0; i < 19; i++) sut.record('failure', 10);
-    clock.advance(10 * 60_000);
+    clock.advance(10 * 60_000 + 30_000);
     expect(sut.record('failure', 10)).toBe(false);
   });
 
@@ -59,11 +64,40 @@ describe(WindowedBreaker.name, () => {
     expect(sut.failure()).toBe(true);
   });
 
+  describe('inside cockatiel’s own circuitBreaker', () => {
+    beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => vi.useRealTimers());
+
+    it('starts a fresh window when the circuit closes after its half-open sample (4.0.0 halfOpenSampling), so the old failures cannot reopen it', async () => {
+      const sut = new WindowedBreaker({
+        minimumCalls: 3,
+        failureRatio: 0.5,
+        clock: new ManualClock(),
+      });
+      const policy = circuitBreaker(handleAll, {
+        halfOpenAfter: 5_000,
+        halfOpenSampling: { calls: 2, threshold: 0 },
+        breaker: sut,
+      });
+      const fail = (): Promise<never> => Promise.reject(new Error('down'));
+      for (let i = 0; i < 3; i++) await policy.execute(fail).catch(() => 0);
+      expect(policy.state).toBe(CircuitState.Open);
+      vi.advanceTimersByTime(5_000);
+      await policy.execute(() => 'ok');
+      expect(policy.state).toBe(CircuitState.HalfOpen);
+      await policy.execute(() => 'ok');
+      expect(policy.state).toBe(CircuitState.Closed);
+      expect(sut.counts()).toEqual({ calls: 1, failures: 0, slow: 0 });
+      await policy.execute(fail).catch(() => 0);
+      expect(policy.state).toBe(CircuitState.Closed);
+    });
+  });
+
   describe('cockatiel behaviour it replaces', () => {
     beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
     afterEach(() => vi.useRealTimers());
 
-    it('cockatiel SamplingBreaker keeps failures older than its window after idle time (19 failures, 10 minutes idle, 1 failure opens)', () => {
+    it('cockatiel SamplingBreaker keeps failures older than its window after idle time (19 failures, 10½ minutes idle, 1 failure opens)', () => {
       const sampling = new SamplingBreaker({
         threshold: 0.5,
         duration: 60_000,
@@ -71,7 +105,7 @@ describe(WindowedBreaker.name, () => {
       });
       for (let i = 0; i < 19; i++)
         expect(sampling.failure(CircuitState.Closed)).toBe(false);
-      vi.advanceTimersByTime(10 * 60_000);
+      vi.advanceTimersByTime(10 * 60_000 + 30_000);
       expect(sampling.failure(CircuitState.Closed)).toBe(true);
     });
   });

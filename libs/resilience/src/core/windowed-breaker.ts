@@ -1,4 +1,4 @@
-import type { IBreaker } from 'cockatiel';
+import { CircuitState, type IBreaker } from 'cockatiel';
 import { type Clock, systemClock } from '@lib/deadline';
 import { RollingWindow, type WindowCounts } from './rolling-window.js';
 
@@ -64,13 +64,19 @@ export class WindowedBreaker implements IBreaker {
     this.window.reset();
   }
 
-  /** cockatiel `IBreaker`: a success of unknown duration. */
-  success(): void {
+  /**
+   * cockatiel `IBreaker`: a success of unknown duration. cockatiel calls it with `HalfOpen` once,
+   * when a half-open phase closes the circuit (after all `halfOpenSampling` calls in 4.x); the
+   * window then starts afresh, as cockatiel's own breakers do, so the failures that opened it
+   * cannot open it again.
+   */
+  success(state?: CircuitState): void {
+    if (state === CircuitState.HalfOpen) this.window.reset();
     this.record('success', 0);
   }
 
   /** cockatiel `IBreaker`: a failure of unknown duration; true when the breaker should open. */
-  failure(): boolean {
+  failure(_state?: CircuitState): boolean {
     return this.record('failure', 0);
   }
 
