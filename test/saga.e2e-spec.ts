@@ -112,6 +112,86 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     expect(await stock('espresso')).toEqual(before);
   }, 20_000);
 
+  // Order gives up on a Reserve and releases; the Reserve may still be on its way or mid-write in
+  // inventory (its budget is relative, so a request held up before it arrived starts a fresh clock
+  // there). The Release must win either way, instead of finding nothing and leaving the late Reserve
+  // holding the units until the sweeper frees them.
+  const reserveCall = (orderId: string, sku: string) =>
+    unary<{ state: string }>(
+      inventory,
+      'reserve',
+      { orderId, sku, quantity: 2 },
+      { deadline: Date.now() + 10_000 },
+    );
+  const releaseCall = (orderId: string) =>
+    unary<{ state: string }>(
+      inventory,
+      'release',
+      { orderId },
+      { deadline: Date.now() + 10_000 },
+    );
+  const reservationOf = async (orderId: string) =>
+    (
+      await db.query<{ state: string; quantity: number }>(
+        'SELECT state, quantity FROM inventory.reservations WHERE order_id = $1',
+        [orderId],
+      )
+    ).rows;
+
+  it('holds nothing for a Reserve that arrives after its order was released', async () => {
+    const before = await stock('latte');
+    expect(await releaseCall('ord_release_first')).toMatchObject({
+      state: 'none',
+    });
+    await expect(
+      reserveCall('ord_release_first', 'latte'),
+    ).rejects.toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+      details:
+        'order ord_release_first was released before this reserve arrived',
+    });
+    expect(await stock('latte')).toEqual(before);
+    expect(await reservationOf('ord_release_first')).toEqual([
+      { state: 'released', quantity: 0 },
+    ]);
+  });
+
+  it('lets a Release that arrives while its Reserve is mid-write win once the Reserve commits', async () => {
+    const before = await stock('latte');
+    // Hold the shelf's row against updates (not against the reservation's foreign-key check), so the
+    // Reserve stops inside its transaction with its reservation row written but not committed.
+    const shelf = new Client({ connectionString: stack.databaseUrl });
+    await shelf.connect();
+    try {
+      await shelf.query('BEGIN');
+      await shelf.query(
+        "SELECT 1 FROM inventory.items WHERE sku = 'latte' FOR NO KEY UPDATE",
+      );
+      const waitingOn = (statement: string) =>
+        eventually(async () => {
+          const { rows } = await db.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
+            [`${statement}%`],
+          );
+          expect(rows[0].n).toBe(1);
+        }, 5_000);
+      const reserve = reserveCall('ord_release_mid_write', 'latte');
+      await waitingOn('UPDATE inventory.items');
+      const release = releaseCall('ord_release_mid_write');
+      // The Release waits for the Reserve's row instead of answering "nothing to release" at once.
+      await waitingOn('INSERT INTO inventory.reservations');
+      await shelf.query('COMMIT');
+      expect(await reserve).toMatchObject({ state: 'reserved' });
+      expect(await release).toMatchObject({ state: 'released' });
+    } finally {
+      await shelf.end();
+    }
+    expect(await stock('latte')).toEqual(before);
+    expect(await reservationOf('ord_release_mid_write')).toEqual([
+      { state: 'released', quantity: 2 },
+    ]);
+  }, 30_000);
+
   it('finishes a saga cut short by the order tier dying mid-charge: not charged, order failed, stock back', async () => {
     const before = await stock('latte');
     const placing = placeDuringCharge('latte', 3);

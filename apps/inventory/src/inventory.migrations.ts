@@ -30,4 +30,15 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX reservations_open_by_expiry ON inventory.reservations (expires_at) WHERE state = 'reserved'`,
     ],
   },
+  {
+    // A Release that arrives before its Reserve claims the order id with an empty, released row, so
+    // the late Reserve conflicts on the primary key and holds nothing (see the repository's release()).
+    id: '002-release-before-reserve',
+    statements: [
+      `ALTER TABLE inventory.reservations ALTER COLUMN sku DROP NOT NULL`,
+      `ALTER TABLE inventory.reservations DROP CONSTRAINT reservations_quantity_check`,
+      `ALTER TABLE inventory.reservations ADD CONSTRAINT reservation_holds_units
+        CHECK ((sku IS NOT NULL AND quantity > 0) OR (state = 'released' AND sku IS NULL AND quantity = 0))`,
+    ],
+  },
 ];

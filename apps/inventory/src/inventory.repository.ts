@@ -21,7 +21,10 @@ export abstract class InventoryRepository {
     item: CatalogItem,
     quantity: number,
   ): Promise<Reservation | undefined>;
-  /** Moves a reservation's units back to available (reserved → released). */
+  /**
+   * Moves a reservation's units back to available (reserved → released). Released before it was
+   * reserved, the order stays released: a Reserve that arrives later holds nothing.
+   */
   abstract release(orderId: string): Promise<Reservation | undefined>;
   /** Moves a reservation's units to sold (reserved → committed). */
   abstract commit(orderId: string): Promise<Reservation | undefined>;
@@ -39,7 +42,8 @@ export const SEED_CATALOG: readonly CatalogItem[] = [
 
 interface ReservationRow {
   order_id: string;
-  sku: string;
+  /** `null` on the row a Release leaves when no Reserve came before it. */
+  sku: string | null;
   quantity: number;
   unit_price_cents: number;
   state: 'reserved' | 'committed' | 'released';
@@ -48,7 +52,7 @@ interface ReservationRow {
 const RESERVATION_COLUMNS = 'order_id, sku, quantity, unit_price_cents, state';
 const toReservation = (row: ReservationRow): Reservation => ({
   orderId: row.order_id,
-  sku: row.sku,
+  sku: row.sku ?? '',
   quantity: row.quantity,
   state: row.state,
   unitPriceCents: row.unit_price_cents,
@@ -124,15 +128,27 @@ export class SqlInventoryRepository extends InventoryRepository {
   }
 
   async release(orderId: string): Promise<Reservation | undefined> {
-    return this.db.transaction((tx) =>
-      this.settle(tx, orderId, 'released', 'release'),
-    );
+    return this.db.transaction(async (tx) => {
+      // Claim the order id first. A Reserve for it that is still in flight either committed its row
+      // before (this insert then conflicts, and the row is settled below) or has not written yet (its
+      // insert then conflicts with this row, or waits for this transaction and then does). Either way
+      // the Release wins, instead of finding nothing and letting the late Reserve hold the units.
+      const [claimed] = await tx.query<ReservationRow>(
+        `INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at, settled_at, settled_by)
+         VALUES ($1, NULL, 0, 0, 'released', now(), now(), 'release-before-reserve')
+         ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+        [orderId],
+      );
+      if (claimed) return undefined; // nothing was held
+      return this.settle(tx, orderId, 'released', 'release');
+    });
   }
 
   async commit(orderId: string): Promise<Reservation | undefined> {
     return this.db.transaction(async (tx) => {
       const settled = await this.settle(tx, orderId, 'committed', 'commit');
-      if (settled?.state !== 'released') return settled;
+      if (settled?.state !== 'released' || settled.quantity === 0)
+        return settled;
       // The sweeper gave the units back before the outcome arrived (the order tier was down longer than
       // the grace period), yet the order was paid: sell it from what is available, if it still is.
       const retaken = await tx.query(

@@ -69,6 +69,13 @@ export class InventoryService {
         'out_of_stock',
         `not enough ${sku} in stock for ${quantity}`,
       );
+    // The order was released (its caller gave up) before this Reserve arrived: nothing is held.
+    if (reservation.state === 'released')
+      throw new DomainError(
+        GrpcStatus.FAILED_PRECONDITION,
+        'order_released',
+        `order ${orderId.slice(0, 64)} was released before this reserve arrived`,
+      );
     return reservation;
   }
 
