@@ -191,15 +191,24 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
           (e.receivedBudgetMs as number) < 2_500 &&
           (e.receivedBudgetMs as number) > 2_000,
       );
-    const charge = await eventually(() => {
-      const found = spansOf(line.traceId as string).find(
+    // Each tier exports on its own schedule: wait for both ends of the Charge call.
+    const [charge, server] = await eventually(() => {
+      const trace = spansOf(line.traceId as string);
+      const client = trace.find(
         (s) =>
           s.service === 'order' &&
           s.kind === CLIENT &&
           s.attributes['rpc.method'] === 'Charge',
       );
-      expect(found).toBeDefined();
-      return found!;
+      const callee = trace.find(
+        (s) =>
+          s.service === 'payment' &&
+          s.kind === SERVER &&
+          s.attributes['rpc.method'] === 'Charge',
+      );
+      expect(client).toBeDefined();
+      expect(callee).toBeDefined();
+      return [client!, callee!];
     });
     const forwarded = charge.attributes[
       'deadline.budget.forwarded_ms'
@@ -222,12 +231,6 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
       charge.attributes['deadline.remaining.end_ms'] as number,
     ).toBeLessThan(startLeft - PAYMENT_LATENCY_MS / 2);
     // The callee's server span is the client span's child: context crossed the gRPC hop.
-    const server = spansOf(line.traceId as string).find(
-      (s) =>
-        s.service === 'payment' &&
-        s.kind === SERVER &&
-        s.attributes['rpc.method'] === 'Charge',
-    )!;
     expect(server.parentSpanId).toBe(charge.spanId);
   });
 
@@ -246,14 +249,18 @@ describe('OpenTelemetry across the five tiers (OTLP/HTTP export)', () => {
           )
           .map((s) => `${s.service}/${s.kind}`),
       ).toEqual(expect.arrayContaining(['gateway/2', 'gateway/3']));
-      expect(
-        found.find(
-          (s) =>
-            s.service === 'payment' &&
-            s.kind === SERVER &&
-            s.attributes['rpc.method'] === 'Charge',
-        ),
-      ).toBeDefined();
+      for (const [service, method] of [
+        ['order', 'PlaceOrder'],
+        ['payment', 'Charge'],
+      ])
+        expect(
+          found.find(
+            (s) =>
+              s.service === service &&
+              s.kind === SERVER &&
+              s.attributes['rpc.method'] === method,
+          ),
+        ).toBeDefined();
       return found;
     });
     const edge = spans.find(

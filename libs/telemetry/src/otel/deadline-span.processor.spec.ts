@@ -108,6 +108,32 @@ describe(DeadlineSpanProcessor.name, () => {
     });
   });
 
+  it('keeps the outcome in error.type over the status code the HTTP instrumentation writes as the response finishes', () => {
+    const span = tracer().startSpan('POST /orders', { kind: SpanKind.SERVER });
+    // The request-end hook, then instrumentation-http on 'finish', just before it ends the span.
+    span.setAttributes({
+      'deadline.outcome': 'deadline_exceeded',
+      'error.type': 'deadline_exceeded',
+    });
+    span.setAttributes({
+      'http.response.status_code': 504,
+      'error.type': '504',
+    });
+    span.end();
+    expect(exporter.getFinishedSpans()[0].attributes).toMatchObject({
+      'deadline.outcome': 'deadline_exceeded',
+      'error.type': 'deadline_exceeded',
+      'http.response.status_code': 504,
+    });
+  });
+
+  it("leaves the instrumentation's error.type on a server span whose request ended ok", () => {
+    const span = tracer().startSpan('GET /health', { kind: SpanKind.SERVER });
+    span.setAttributes({ 'deadline.outcome': 'ok', 'error.type': '503' });
+    span.end();
+    expect(exporter.getFinishedSpans()[0].attributes['error.type']).toBe('503');
+  });
+
   it('finds the server span of a span nested below it, and forgets it once ended', () => {
     const server = tracer().startSpan('s', { kind: SpanKind.SERVER });
     const handler = tracer().startSpan(

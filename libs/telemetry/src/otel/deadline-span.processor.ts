@@ -4,6 +4,7 @@ import type {
   Span,
   SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import {
   DeadlineAttr,
   type DeadlineOutcome,
@@ -20,8 +21,9 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 /**
  * Puts the deadline on spans the gRPC instrumentation creates: a client span started under the
  * tracing middleware gets the call's budget at start and the caller's time left, and its outcome,
- * at end. It also remembers each local span's server span, so the request-end hook can annotate
- * the server span however deep the active span is (Nest's handler spans sit below it).
+ * at end, and has the last word on `error.type` of the spans it annotates. It also remembers each
+ * local span's server span, so the request-end hook can annotate the server span however deep the
+ * active span is (spans another instrumentation or the application starts sit below it).
  */
 export class DeadlineSpanProcessor implements SpanProcessor {
   private readonly calls = new WeakMap<Span, OutgoingCallInfo>();
@@ -59,19 +61,19 @@ export class DeadlineSpanProcessor implements SpanProcessor {
   }
 
   onEnding(span: Span): void {
-    if (
-      span.kind === SpanKind.SERVER &&
-      span.attributes[DeadlineAttr.OUTCOME] === undefined
-    ) {
-      // Ended before the handler did (grpc-js's own deadline timer): say how, from the status sent.
-      const code = span.attributes[GRPC_STATUS_ATTR];
-      if (code === undefined) return;
-      const outcome = outcomeOfStatus(code);
-      span.setAttribute(DeadlineAttr.OUTCOME, outcome);
-      if (outcome === 'deadline_exceeded')
-        span.setAttribute(DeadlineAttr.REMAINING_END_MS, 0);
-      if (outcome !== 'ok' && span.attributes['error.type'] === undefined)
-        span.setAttribute('error.type', outcome);
+    if (span.kind === SpanKind.SERVER) {
+      let outcome = span.attributes[DeadlineAttr.OUTCOME] as
+        DeadlineOutcome | undefined;
+      if (outcome === undefined) {
+        // Ended before the handler did (grpc-js's own deadline timer): say how, from the status sent.
+        const code = span.attributes[GRPC_STATUS_ATTR];
+        if (code === undefined) return;
+        outcome = outcomeOfStatus(code);
+        span.setAttribute(DeadlineAttr.OUTCOME, outcome);
+        if (outcome === 'deadline_exceeded')
+          span.setAttribute(DeadlineAttr.REMAINING_END_MS, 0);
+      }
+      markError(span, outcome);
       return;
     }
     const call = this.calls.get(span);
@@ -87,8 +89,7 @@ export class DeadlineSpanProcessor implements SpanProcessor {
     if (outcome === 'cancelled' && remaining !== null && remaining <= 0)
       outcome = 'deadline_exceeded';
     span.setAttribute(DeadlineAttr.OUTCOME, outcome);
-    if (outcome !== 'ok' && span.attributes['error.type'] === undefined)
-      span.setAttribute('error.type', outcome);
+    markError(span, outcome);
   }
 
   onEnd(span: ReadableSpan): void {
@@ -108,6 +109,18 @@ export class DeadlineSpanProcessor implements SpanProcessor {
     this.serverOf.clear();
     return Promise.resolve();
   }
+}
+
+/**
+ * `error.type` is the outcome on every span that carries one, written last: instrumentation-http
+ * (0.301 on) puts the status code there as the response finishes, after the request-end hook has
+ * written the outcome. Semantic conventions allow either the code or a component-specific
+ * identifier; ours says which way the deadline went, and the code stays in
+ * `http.response.status_code` / `rpc.grpc.status_code`. A request that ended `ok` keeps whatever
+ * the instrumentation wrote.
+ */
+function markError(span: Span, outcome: DeadlineOutcome): void {
+  if (outcome !== 'ok') span.setAttribute(ATTR_ERROR_TYPE, outcome);
 }
 
 function outcomeOfStatus(code: unknown): DeadlineOutcome {

@@ -29,7 +29,8 @@ export interface SamplerChoice {
 
 /**
  * The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name (unset: the specification's
- * `parentbased_always_on`), refusing values the SDK would only log about and replace.
+ * `parentbased_always_on`), refusing a bad value at start. SDK 3's `TracerProvider` reads neither
+ * variable (it takes a `sampler` option only); the 2.x one logged about a bad value and replaced it.
  */
 export function samplerFromEnv(env: NodeJS.ProcessEnv): SamplerChoice {
   const raw = (env.OTEL_TRACES_SAMPLER ?? '').trim();

@@ -106,4 +106,15 @@ describe(`${startTelemetry.name} with the SDK on`, () => {
       }),
     ).toThrow('OTEL_TRACES_SAMPLER: "xray" is not one of');
   });
+
+  it('refuses a batch setting the SDK would no longer read, even with nothing to export to yet', () => {
+    expect(() =>
+      startTelemetry({
+        service: 'gateway',
+        env: { OTEL_BSP_SCHEDULE_DELAY: '1s' },
+      }),
+    ).toThrow(
+      'OTEL_BSP_SCHEDULE_DELAY: "1s" is not a whole number in 0..2147483647',
+    );
+  });
 });

@@ -2,7 +2,6 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { trace } from '@opentelemetry/api';
 import {
@@ -11,6 +10,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { batchSettingsFromEnv } from './batch-settings.js';
 import { DeadlineSpanProcessor } from './deadline-span.processor.js';
 import {
   installGlobalContext,
@@ -19,7 +19,12 @@ import {
 import { samplerFromEnv } from './sampler.js';
 import { setTelemetry, Telemetry } from './telemetry.js';
 
-/** Names for `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (as in `@opentelemetry/auto-instrumentations-node`). */
+/**
+ * Names for `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (as in `@opentelemetry/auto-instrumentations-node`).
+ * `nestjs-core` is still accepted but has nothing to turn off: no released
+ * `@opentelemetry/instrumentation-nestjs-core` (0.71.0 is the latest) patches Nest 12, so none is loaded
+ * (see the README).
+ */
 const INSTRUMENTATIONS = ['http', 'grpc', 'nestjs-core'];
 
 export interface StartTelemetryOptions {
@@ -34,8 +39,9 @@ export interface StartTelemetryOptions {
  * or starts an HTTP server: the instrumentations patch those modules as they load.
  *
  * Tracing follows the standard switches: `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`)
- * turns on the HTTP, gRPC and Nest instrumentations and exports their spans over OTLP/HTTP, with
- * `OTEL_TRACES_SAMPLER` / `…_ARG` choosing which traces; `OTEL_SDK_DISABLED=true` turns tracing off
+ * turns on the HTTP and gRPC instrumentations and exports their spans over OTLP/HTTP, with
+ * `OTEL_TRACES_SAMPLER` / `…_ARG` choosing which traces and `OTEL_BSP_*` how they are batched (SDK 3
+ * reads neither itself); `OTEL_SDK_DISABLED=true` turns tracing off
  * (metrics and the recent-request buffer stay). With no endpoint no span would be read, so the
  * instrumentations (which cost CPU on every request, recorded or not) stay out: the W3C trace
  * context still travels, carried by `TraceContextModule` and `deadlineTracing`, and each request's
@@ -72,6 +78,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   );
   // Checked either way: a wrong value is refused now, not when someone sets an endpoint.
   const { sampler } = samplerFromEnv(env);
+  const batch = batchSettingsFromEnv(env);
   if (!exporting) {
     installGlobalContext();
     const value = new Telemetry(
@@ -87,7 +94,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const deadlineSpans = new DeadlineSpanProcessor();
   const processors: SpanProcessor[] = [
     deadlineSpans,
-    new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }),
+    new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batch }),
   ];
   // SDK 3 has no NodeTracerProvider.register(): the context manager and propagator are the same
   // globals the light mode installs, plus the tracer provider.
@@ -103,7 +110,6 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     instrumentations: [
       disabled.has('http') ? undefined : new HttpInstrumentation(),
       disabled.has('grpc') ? undefined : new GrpcInstrumentation(),
-      disabled.has('nestjs-core') ? undefined : new NestInstrumentation(),
     ].filter((i) => i !== undefined),
   });
   const value = new Telemetry(
