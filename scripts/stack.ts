@@ -1,5 +1,7 @@
 // `npm run stack`: the five tiers as separate processes on the documented ports, with prefixed,
-// human-readable logs. Ctrl-C stops them all.
+// human-readable logs (each tier writes JSON lines, printed here as `LOG   [context] msg key=value`).
+// Ctrl-C stops them all.
+import { prettyLogLine } from '@lib/platform';
 import { Stack, type TierName, TIERS } from '../tools/stack/index.js';
 
 let echoLogs = true;
@@ -22,18 +24,9 @@ export function prefixLine(tier: string, line: string): void {
   const label = `\u001b[${COLORS[tier] ?? '0'}m${tier.padEnd(9)}\u001b[0m│`;
   let text = line;
   try {
-    const {
-      time: _time,
-      service: _service,
-      level,
-      context,
-      msg,
-      ...rest
-    } = JSON.parse(line) as Record<string, unknown>;
-    const extra = Object.entries(rest)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' ');
-    text = `${String(level).toUpperCase().padEnd(5)} ${typeof context === 'string' ? `[${context}] ` : ''}${typeof msg === 'string' ? msg : ''} ${extra}`;
+    const record: unknown = JSON.parse(line);
+    if (typeof record === 'object' && record !== null)
+      text = prettyLogLine(record as Record<string, unknown>);
   } catch {
     // not JSON: print as is
   }

@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { JsonLogger, parseEnv } from '@lib/platform';
+import { parseEnv, TierLogger } from '@lib/platform';
 import { ADMISSION_ENV } from './admission.env.js';
 import { AdmissionModule } from './admission.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = parseEnv(ADMISSION_ENV);
-  const logger = new JsonLogger('admission', env.LOG_FORMAT);
+  const logger = new TierLogger({
+    service: 'admission',
+    format: env.LOG_FORMAT,
+  });
   let tls: { key: Buffer; cert: Buffer };
   try {
     tls = {
@@ -22,6 +25,7 @@ async function bootstrap(): Promise<void> {
       cert: env.ADMISSION_TLS_CERT_FILE,
       key: env.ADMISSION_TLS_KEY_FILE,
     });
+    await logger.flush();
     process.exit(1);
   }
   const app = await NestFactory.create(

@@ -3,13 +3,16 @@ import { startTelemetry } from '@lib/telemetry';
 // First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
 startTelemetry({ service: 'gateway' });
 import { NestFactory } from '@nestjs/core';
-import { JsonLogger, parseEnv } from '@lib/platform';
+import { parseEnv, TierLogger } from '@lib/platform';
 import { GATEWAY_ENV } from './gateway.env.js';
 import { GatewayModule } from './gateway.module.js';
 
 async function bootstrap(): Promise<void> {
   const env = parseEnv(GATEWAY_ENV);
-  const logger = new JsonLogger('gateway', env.LOG_FORMAT);
+  const logger = new TierLogger({
+    service: 'gateway',
+    format: env.LOG_FORMAT,
+  });
   const app = await NestFactory.create(GatewayModule, {
     logger,
     abortOnError: false,

@@ -8,7 +8,7 @@ import {
   type ServiceContract,
 } from '@lib/contracts';
 import { DrainingGrpcServer } from './draining-grpc-server.js';
-import { JsonLogger } from './json-logger.js';
+import { TierLogger } from './tier.logger.js';
 
 export interface GrpcTierOptions {
   /** Service name for logs. */
@@ -34,7 +34,10 @@ export async function startGrpcTier(
   module: Type<unknown>,
   options: GrpcTierOptions,
 ): Promise<INestApplication> {
-  const logger = new JsonLogger(options.name, options.logFormat);
+  const logger = new TierLogger({
+    service: options.name,
+    format: options.logFormat,
+  });
   const app = await NestFactory.create(module, { logger, abortOnError: false });
   const grpcOptions: GrpcOptions['options'] = {
     url: options.grpcUrl,

@@ -1,3 +1,5 @@
+// The logger libs/platform had before pino (TierLogger), unchanged, kept only so that
+// `npm run bench:logger` can compare the two in one run.
 import type { LoggerService, LogLevel } from '@nestjs/common';
 
 /**
