@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { freePort, repoRoot } from '../tools/stack/index.js';
+import { eventually } from './support/grpc-clients.js';
 
 // "Copying a lib out must just work": libs/deadline alone, dropped into the project that
 // `nest new` makes today (Nest 12: an ES-module project, `module: nodenext`, strict TypeScript),
@@ -119,21 +120,20 @@ export class PingController {
     const port = await freePort();
     const child = spawn(process.execPath, [join(project, 'dist/main.js')], {
       env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on(
-          'data',
-          (chunk: Buffer) =>
-            chunk
-              .toString()
-              .includes('Nest application successfully started') && resolve(),
-        );
+      // Nest prints "successfully started" before the port is bound: wait for an answer instead.
+      const exited = new Promise<never>((_, reject) =>
         child.once('exit', (code) =>
           reject(new Error(`copied app exited with ${code}`)),
-        );
-      });
+        ),
+      );
+      exited.catch(() => undefined); // once answered, its exit is the test's own doing
+      await Promise.race([
+        exited,
+        eventually(() => fetch(`http://127.0.0.1:${port}/`), 30_000, 100),
+      ]);
       const ok = await fetch(`http://127.0.0.1:${port}/ping`, {
         headers: { 'x-request-timeout': '1234' },
       });
@@ -154,9 +154,11 @@ export class PingController {
         'Hello World!',
       );
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await gone;
+      }
     }
   }, 120_000);
 });
