@@ -114,20 +114,33 @@ describe('PgDatabase (real PostgreSQL)', () => {
     ).toEqual([{ ok: true }]);
   });
 
-  it('sets statement_timeout from the remaining budget inside the query’s transaction', async () => {
+  it('runs a single statement in one round trip, under the connection’s statement_timeout', async () => {
+    const before = db.stats().roundTrips;
     const [row] = await within(3_000, () =>
       db.query<{ statement_timeout: string }>('SHOW statement_timeout'),
     );
+    expect(db.stats().roundTrips - before).toBe(1);
+    // The backstop set once per connection; the deadline itself is enforced by the cancel above.
+    expect(parseTimeout(row.statement_timeout)).toBe(30_000);
+  });
+
+  it('sets statement_timeout from the remaining budget inside a transaction', async () => {
+    const before = db.stats().roundTrips;
+    const [row] = await within(3_000, () =>
+      db.transaction((tx) =>
+        tx.query<{ statement_timeout: string }>('SHOW statement_timeout'),
+      ),
+    );
+    // BEGIN with SET LOCAL, the statement, COMMIT.
+    expect(db.stats().roundTrips - before).toBe(3);
     const ms = parseTimeout(row.statement_timeout);
     expect(ms).toBeGreaterThan(1_000);
     expect(ms).toBeLessThanOrEqual(3_000);
-    // SET LOCAL: the session keeps the server's default once the transaction ends.
-    const [outside] = (
-      await observer.query<{ statement_timeout: string }>(
-        'SHOW statement_timeout',
-      )
-    ).rows;
-    expect(outside.statement_timeout).toBe('0');
+    // SET LOCAL: the connection is back at its own backstop once the transaction ends.
+    const [outside] = await within(3_000, () =>
+      db.query<{ statement_timeout: string }>('SHOW statement_timeout'),
+    );
+    expect(parseTimeout(outside.statement_timeout)).toBe(30_000);
   });
 
   it('rolls back a transaction whose deadline runs out half-way', async () => {

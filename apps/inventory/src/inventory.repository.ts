@@ -1,5 +1,5 @@
 import { currentDeadline } from '@lib/deadline';
-import type { Database, QueryRunner } from '@lib/database';
+import type { Database } from '@lib/database';
 import type { Reservation, Stock } from '@lib/contracts';
 
 export interface CatalogItem {
@@ -7,20 +7,24 @@ export interface CatalogItem {
   readonly unitPriceCents: number;
 }
 
+/** What a Reserve came to: the reservation (new, or the order's earlier one), or why there is none. */
+export type ReserveOutcome =
+  | { readonly reservation: Reservation }
+  | { readonly refused: 'unknown_sku' | 'out_of_stock' };
+
 /** Where inventory keeps its stock and reservations. Each operation is atomic. */
 export abstract class InventoryRepository {
-  abstract findItem(sku: string): Promise<CatalogItem | undefined>;
   abstract findReservation(orderId: string): Promise<Reservation | undefined>;
   /**
-   * Moves `quantity` from available to reserved; `undefined` when there is not enough. Held until the
-   * current deadline expires; the sweeper releases it after that plus a grace period if nobody settled it.
-   * Reserving an order id twice returns the first reservation.
+   * Moves `quantity` of `sku` from available to reserved. Held until the current deadline expires;
+   * the sweeper releases it after that plus a grace period if nobody settled it. An order id that
+   * already has a reservation (or was released first) gets that one back, and nothing more is held.
    */
   abstract reserve(
     orderId: string,
-    item: CatalogItem,
+    sku: string,
     quantity: number,
-  ): Promise<Reservation | undefined>;
+  ): Promise<ReserveOutcome>;
   /**
    * Moves a reservation's units back to available (reserved → released). Released before it was
    * reserved, the order stays released: a Reserve that arrives later holds nothing.
@@ -79,16 +83,6 @@ export class SqlInventoryRepository extends InventoryRepository {
     });
   }
 
-  async findItem(sku: string): Promise<CatalogItem | undefined> {
-    const [row] = await this.db.query<{
-      sku: string;
-      unit_price_cents: number;
-    }>('SELECT sku, unit_price_cents FROM inventory.items WHERE sku = $1', [
-      sku,
-    ]);
-    return row && { sku: row.sku, unitPriceCents: row.unit_price_cents };
-  }
-
   async findReservation(orderId: string): Promise<Reservation | undefined> {
     const [row] = await this.db.query<ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1`,
@@ -99,67 +93,76 @@ export class SqlInventoryRepository extends InventoryRepository {
 
   async reserve(
     orderId: string,
-    item: CatalogItem,
+    sku: string,
     quantity: number,
-  ): Promise<Reservation | undefined> {
+  ): Promise<ReserveOutcome> {
     // Held for as long as the caller's deadline; the database clock stamps it, the sweeper reads the same clock.
     const holdMs = Math.ceil(currentDeadline()?.remaining() ?? 0);
-    return this.db
-      .transaction(async (tx) => {
-        const [created] = await tx.query<ReservationRow>(
-          `INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at)
-           VALUES ($1, $2, $3, $4, 'reserved', now() + $5 * interval '1 millisecond')
-           ON CONFLICT (order_id) DO NOTHING RETURNING ${RESERVATION_COLUMNS}`,
-          [orderId, item.sku, quantity, item.unitPriceCents, holdMs],
-        );
-        if (!created) return this.existing(tx, orderId);
-        const taken = await tx.query(
-          'UPDATE inventory.items SET available = available - $2, reserved = reserved + $2 WHERE sku = $1 AND available >= $2 RETURNING sku',
-          [item.sku, quantity],
-        );
-        // Not enough: undo the reservation row with the transaction.
-        if (taken.length === 0) throw OUT_OF_STOCK;
-        return toReservation(created);
-      })
-      .catch((error: unknown) => {
-        if (error === OUT_OF_STOCK) return undefined;
-        throw error;
+    // One statement, one round trip: take the units only if the order holds none yet, and record the
+    // reservation. A concurrent Reserve or Release of the same order makes the insert conflict, which
+    // undoes the whole statement (units included); the order's row is then read back.
+    const [row] = await this.db
+      .query<ReservationRow & { known: boolean }>(
+        `WITH prior AS (
+           SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1
+         ), taken AS (
+           UPDATE inventory.items SET available = available - $3, reserved = reserved + $3
+           WHERE sku = $2 AND available >= $3 AND NOT EXISTS (SELECT 1 FROM prior)
+           RETURNING sku, unit_price_cents
+         ), created AS (
+           INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at)
+           SELECT $1, sku, $3, unit_price_cents, 'reserved', now() + $4 * interval '1 millisecond' FROM taken
+           RETURNING ${RESERVATION_COLUMNS}
+         )
+         SELECT EXISTS (SELECT 1 FROM inventory.items WHERE sku = $2) AS known, r.*
+         FROM (SELECT 1) AS one
+         LEFT JOIN (SELECT * FROM created UNION ALL SELECT * FROM prior) AS r ON true`,
+        [orderId, sku, quantity, holdMs],
+      )
+      .catch(async (error: unknown) => {
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await this.findReservation(orderId);
+        if (!existing) throw error;
+        return [{ known: true, ...toRow(existing) }];
       });
+    if (!row.known) return { refused: 'unknown_sku' };
+    if (row.order_id === null) return { refused: 'out_of_stock' };
+    return { reservation: toReservation(row) };
   }
 
   async release(orderId: string): Promise<Reservation | undefined> {
-    return this.db.transaction(async (tx) => {
-      // Claim the order id first. A Reserve for it that is still in flight either committed its row
-      // before (this insert then conflicts, and the row is settled below) or has not written yet (its
-      // insert then conflicts with this row, or waits for this transaction and then does). Either way
-      // the Release wins, instead of finding nothing and letting the late Reserve hold the units.
-      const [claimed] = await tx.query<ReservationRow>(
-        `INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at, settled_at, settled_by)
-         VALUES ($1, NULL, 0, 0, 'released', now(), now(), 'release-before-reserve')
-         ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
-        [orderId],
-      );
-      if (claimed) return undefined; // nothing was held
-      return this.settle(tx, orderId, 'released', 'release');
-    });
+    // Claim the order id first. A Reserve for it still in flight either committed its row before
+    // (this insert then conflicts, and the row is settled next) or has not written yet (its insert
+    // then conflicts with this row). Either way the Release wins, instead of finding nothing and
+    // letting the late Reserve hold the units. Two statements, not one: the settling UPDATE needs a
+    // snapshot taken after the claim, to see a Reserve that committed while the claim waited for it.
+    const [claimed] = await this.db.query<{ order_id: string }>(
+      `INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at, settled_at, settled_by)
+       VALUES ($1, NULL, 0, 0, 'released', now(), now(), 'release-before-reserve')
+       ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+      [orderId],
+    );
+    if (claimed) return undefined; // nothing was held
+    return this.settle(orderId, 'released', 'release');
   }
 
   async commit(orderId: string): Promise<Reservation | undefined> {
+    const settled = await this.settle(orderId, 'committed', 'commit');
+    if (settled?.state !== 'released' || settled.quantity === 0) return settled;
+    // The sweeper gave the units back before the outcome arrived (the order tier was down longer than
+    // the grace period), yet the order was paid: sell it from what is available, if it still is.
     return this.db.transaction(async (tx) => {
-      const settled = await this.settle(tx, orderId, 'committed', 'commit');
-      if (settled?.state !== 'released' || settled.quantity === 0)
-        return settled;
-      // The sweeper gave the units back before the outcome arrived (the order tier was down longer than
-      // the grace period), yet the order was paid: sell it from what is available, if it still is.
       const retaken = await tx.query(
         'UPDATE inventory.items SET available = available - $2, sold = sold + $2 WHERE sku = $1 AND available >= $2 RETURNING sku',
         [settled.sku, settled.quantity],
       );
       if (retaken.length === 0) return settled;
       const [row] = await tx.query<ReservationRow>(
-        `UPDATE inventory.reservations SET state = 'committed', settled_at = now(), settled_by = 'commit-after-sweep' WHERE order_id = $1 RETURNING ${RESERVATION_COLUMNS}`,
+        `UPDATE inventory.reservations SET state = 'committed', settled_at = now(), settled_by = 'commit-after-sweep' WHERE order_id = $1 AND state = 'released' RETURNING ${RESERVATION_COLUMNS}`,
         [orderId],
       );
+      if (!row)
+        throw new Error(`reservation ${orderId} changed while re-selling it`);
       return toReservation(row);
     });
   }
@@ -200,37 +203,44 @@ export class SqlInventoryRepository extends InventoryRepository {
     });
   }
 
-  /** reserved → `state`, moving the units; any other state is returned as it is (settling twice changes nothing). */
+  /**
+   * reserved → `state`, moving the units, in one statement; any other state is returned as it is
+   * (settling twice changes nothing).
+   */
   private async settle(
-    tx: QueryRunner,
     orderId: string,
     state: 'released' | 'committed',
     by: string,
   ): Promise<Reservation | undefined> {
-    const [row] = await tx.query<ReservationRow>(
-      `UPDATE inventory.reservations SET state = $2, settled_at = now(), settled_by = $3 WHERE order_id = $1 AND state = 'reserved' RETURNING ${RESERVATION_COLUMNS}`,
+    const [row] = await this.db.query<ReservationRow>(
+      `WITH settled AS (
+         UPDATE inventory.reservations SET state = $2::text, settled_at = now(), settled_by = $3::text
+         WHERE order_id = $1 AND state = 'reserved'
+         RETURNING ${RESERVATION_COLUMNS}
+       ), moved AS (
+         UPDATE inventory.items AS i SET reserved = i.reserved - s.quantity,
+           available = i.available + CASE WHEN $2::text = 'released' THEN s.quantity ELSE 0 END,
+           sold = i.sold + CASE WHEN $2::text = 'committed' THEN s.quantity ELSE 0 END
+         FROM settled AS s WHERE i.sku = s.sku
+       )
+       SELECT * FROM settled
+       UNION ALL
+       SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations
+       WHERE order_id = $1 AND NOT EXISTS (SELECT 1 FROM settled)`,
       [orderId, state, by],
-    );
-    if (!row) return this.existing(tx, orderId);
-    const move =
-      state === 'released'
-        ? 'UPDATE inventory.items SET reserved = reserved - $2, available = available + $2 WHERE sku = $1'
-        : 'UPDATE inventory.items SET reserved = reserved - $2, sold = sold + $2 WHERE sku = $1';
-    await tx.query(move, [row.sku, row.quantity]);
-    return toReservation(row);
-  }
-
-  private async existing(
-    tx: QueryRunner,
-    orderId: string,
-  ): Promise<Reservation | undefined> {
-    const [row] = await tx.query<ReservationRow>(
-      `SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1`,
-      [orderId],
     );
     return row && toReservation(row);
   }
 }
 
-/** Rolls the reservation back when the shelf is short; never leaves the repository. */
-const OUT_OF_STOCK = new Error('out of stock');
+const toRow = (reservation: Reservation): ReservationRow => ({
+  order_id: reservation.orderId,
+  sku: reservation.sku || null,
+  quantity: reservation.quantity,
+  unit_price_cents: reservation.unitPriceCents,
+  state: reservation.state as ReservationRow['state'],
+});
+
+/** PostgreSQL's SQLSTATE for a duplicate key. */
+const isUniqueViolation = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '23505';

@@ -53,22 +53,18 @@ export class InventoryService {
     // Simulated slow storage; abandoned the moment our caller's deadline aborts, before any write.
     if (this.latencyMs > 0)
       await delay(this.latencyMs, currentDeadline()?.signal);
-    const item = await this.repository.findItem(sku);
-    if (!item)
-      throw new DomainError(
-        GrpcStatus.NOT_FOUND,
-        'unknown_sku',
-        `no such sku: ${sku.slice(0, 64)}`,
-      );
     // Last check before the write: a caller that has gone must not leave stock held.
     currentDeadline()?.throwIfExpired();
-    const reservation = await this.repository.reserve(orderId, item, quantity);
-    if (!reservation)
-      throw new DomainError(
-        GrpcStatus.FAILED_PRECONDITION,
-        'out_of_stock',
-        `not enough ${sku} in stock for ${quantity}`,
-      );
+    const outcome = await this.repository.reserve(orderId, sku, quantity);
+    if ('refused' in outcome)
+      throw outcome.refused === 'unknown_sku'
+        ? unknownSku(sku)
+        : new DomainError(
+            GrpcStatus.FAILED_PRECONDITION,
+            'out_of_stock',
+            `not enough ${sku.slice(0, 64)} in stock for ${quantity}`,
+          );
+    const { reservation } = outcome;
     // The order was released (its caller gave up) before this Reserve arrived: nothing is held.
     if (reservation.state === 'released')
       throw new DomainError(
@@ -89,12 +85,14 @@ export class InventoryService {
 
   async getStock({ sku }: GetStockRequest): Promise<Stock> {
     const stock = await this.repository.stock(sku);
-    if (!stock)
-      throw new DomainError(
-        GrpcStatus.NOT_FOUND,
-        'unknown_sku',
-        `no such sku: ${sku.slice(0, 64)}`,
-      );
+    if (!stock) throw unknownSku(sku);
     return stock;
   }
 }
+
+const unknownSku = (sku: string): DomainError =>
+  new DomainError(
+    GrpcStatus.NOT_FOUND,
+    'unknown_sku',
+    `no such sku: ${sku.slice(0, 64)}`,
+  );

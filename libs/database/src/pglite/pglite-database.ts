@@ -34,6 +34,7 @@ export class PgliteDatabase extends Database {
   private readonly noDeadlineTimeoutMs: number;
   private readonly pending = new Set<Promise<unknown>>();
   private cancelledQueries = 0;
+  private roundTrips = 0;
 
   private constructor(
     private readonly db: PGlite,
@@ -53,7 +54,11 @@ export class PgliteDatabase extends Database {
   }
 
   stats(): DatabaseStats {
-    return { kind: this.kind, cancelledQueries: this.cancelledQueries };
+    return {
+      kind: this.kind,
+      cancelledQueries: this.cancelledQueries,
+      roundTrips: this.roundTrips,
+    };
   }
 
   async close(): Promise<void> {
@@ -61,15 +66,33 @@ export class PgliteDatabase extends Database {
     await this.db.close();
   }
 
-  protected async run<T>(
+  protected statement<R extends object>(
+    deadline: Deadline,
+    text: string,
+    params: QueryParams,
+  ): Promise<R[]> {
+    const signal = deadline.signal;
+    return this.settled(
+      signal,
+      undefined,
+      (async () => {
+        // Queued behind other work on the one connection: do not start once the deadline is gone.
+        if (signal.aborted) throw signal.reason;
+        this.roundTrips++;
+        return (await this.db.query<R>(text, params as unknown[])).rows;
+      })(),
+    );
+  }
+
+  protected run<T>(
     deadline: Deadline | undefined,
     work: (tx: QueryRunner) => Promise<T>,
   ): Promise<T> {
     const signal = deadline?.signal;
     const timeoutMs = statementTimeoutMs(deadline, this.noDeadlineTimeoutMs);
     const body = this.db.transaction(async (tx: Transaction) => {
-      // Waiting for the one connection may have used up the budget.
       if (signal?.aborted) throw signal.reason;
+      this.roundTrips++;
       await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
       return work({
         query: async <R extends object>(
@@ -77,10 +100,20 @@ export class PgliteDatabase extends Database {
           params: QueryParams = [],
         ): Promise<R[]> => {
           if (signal?.aborted) throw signal.reason;
+          this.roundTrips++;
           return (await tx.query<R>(text, params as unknown[])).rows;
         },
       });
     });
+    return this.settled(signal, timeoutMs, body);
+  }
+
+  /** Answers at once when `signal` aborts, keeps `body` until it ends (close() waits), maps a server-side stop. */
+  private async settled<T>(
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    body: Promise<T>,
+  ): Promise<T> {
     this.pending.add(body);
     void body.then(
       () => this.pending.delete(body),
@@ -92,7 +125,7 @@ export class PgliteDatabase extends Database {
       if (signal?.aborted) throw signal.reason;
       if (isQueryCanceled(error)) {
         this.cancelledQueries++;
-        throw queryTimedOut(timeoutMs, error);
+        throw queryTimedOut(timeoutMs ?? 0, error);
       }
       throw error;
     }
