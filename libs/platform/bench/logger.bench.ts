@@ -1,5 +1,6 @@
-// `npm run bench:logger`: what one `request ended` line costs, the hand-written JSON logger libs/platform
-// had before against TierLogger (pino) on each destination pino offers, side by side in one run. Each
+// `npm run bench:logger`: what one `request ended` line costs, the tiers' TierLogger (one
+// JSON.stringify and one write) against the same contract on pino (PinoLogger, this folder) on each
+// destination pino offers, side by side in one run. Each
 // line goes the way a tier's does: Nest's `Logger('Deadline')` → the LoggerService → file descriptor
 // 1, a new line object per request. Every case runs in a child process of its own (a destination
 // changes how fd 1 behaves for the whole process), warmed up, then one timed round until every line
@@ -15,7 +16,7 @@ import { closeSync, openSync } from 'node:fs';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { pino } from 'pino';
 import { TierLogger } from '@lib/platform';
-import { JsonLogger } from './hand-written.logger.js';
+import { PinoLogger } from './pino.logger.js';
 
 const N = Number(process.env.BENCH_N ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -31,21 +32,24 @@ const stdoutFlushed = (): Promise<void> =>
   new Promise((resolve) => process.stdout.write('', () => resolve()));
 
 const CASES: Readonly<Record<string, { name: string; make: () => Case }>> = {
-  before: {
-    name: 'before: hand-written JsonLogger → process.stdout',
-    make: () => ({ logger: new JsonLogger('order'), flushed: stdoutFlushed }),
-  },
-  now: {
-    name: 'now: TierLogger (pino) → process.stdout',
+  tier: {
+    name: 'TierLogger (the tiers) → process.stdout',
     make: () => ({
       logger: new TierLogger({ service: 'order' }),
       flushed: stdoutFlushed,
     }),
   },
-  sync: {
-    name: 'TierLogger → pino.destination, sync (fd 1 blocking)',
+  pino: {
+    name: 'PinoLogger → process.stdout',
     make: () => ({
-      logger: new TierLogger({
+      logger: new PinoLogger({ service: 'order' }),
+      flushed: stdoutFlushed,
+    }),
+  },
+  sync: {
+    name: 'PinoLogger → pino.destination, sync (fd 1 blocking)',
+    make: () => ({
+      logger: new PinoLogger({
         service: 'order',
         stdout: pino.destination({ dest: 1, sync: true }),
       }),
@@ -60,11 +64,11 @@ const CASES: Readonly<Record<string, { name: string; make: () => Case }>> = {
     },
   },
   async: {
-    name: "TierLogger → pino.destination, async (pino's default)",
+    name: "PinoLogger → pino.destination, async (pino's default)",
     make: () => {
       const destination = pino.destination({ dest: 1, sync: false });
       return {
-        logger: new TierLogger({ service: 'order', stdout: destination }),
+        logger: new PinoLogger({ service: 'order', stdout: destination }),
         // Its callback comes after the writes, with fsync's EINVAL on a pipe or /dev/null.
         flushed: () =>
           new Promise((resolve) => destination.flush(() => resolve())),
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
     );
     const base = median(samples.get(keys[0])!);
     const table = [
-      ['case', 'ns / line', 'lines / s', 'vs before'],
+      ['case', 'ns / line', 'lines / s', 'vs TierLogger'],
       ...keys.map((key) => {
         const ns = median(samples.get(key)!);
         return [

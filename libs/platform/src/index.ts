@@ -4,7 +4,11 @@ export { TIER_NAME } from './tier-name.js';
 export { downstream } from './downstream.js';
 export { TierModule, type TierModuleOptions } from './tier.module.js';
 export { GrpcHealthController } from './grpc-health.controller.js';
-export { TierLogger, type TierLoggerOptions } from './tier.logger.js';
+export {
+  TierLogger,
+  type TierLoggerOptions,
+  type LogSink,
+} from './tier.logger.js';
 export { prettyLogLine } from './pretty-log-line.js';
 export {
   parseEnv,

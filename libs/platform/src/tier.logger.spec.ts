@@ -184,7 +184,7 @@ describe(TierLogger.name, () => {
     expect(parsed(stderr)[1].stack).toBe(stack);
   });
 
-  it('writes an Error message as its text and pino’s err fields', () => {
+  it('writes an Error message as its text and its err fields', () => {
     const { sut, stderr } = capture();
     const error = new TypeError('bad input');
     sut.error(error, 'Payment');

@@ -1,6 +1,10 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
-import { type DestinationStream, type Logger, pino } from 'pino';
 import { prettyLogLine } from './pretty-log-line.js';
+
+/** Where lines go: `process.stdout`/`stderr`, or anything with `write` (tests). */
+export interface LogSink {
+  write(line: string): unknown;
+}
 
 export interface TierLoggerOptions {
   /** The `service` field of every line. */
@@ -13,77 +17,40 @@ export interface TierLoggerOptions {
   readonly format?: 'json' | 'pretty';
   /** The Nest levels written; the others are dropped. @default ['log', 'warn', 'error', 'fatal'] */
   readonly levels?: readonly LogLevel[];
-  /** Where `verbose` to `warn` lines go (tests pass their own). @default process.stdout */
-  readonly stdout?: DestinationStream;
+  /** Where `verbose` to `warn` lines go. @default process.stdout */
+  readonly stdout?: LogSink;
   /** Where `error` and `fatal` lines go. @default process.stderr */
-  readonly stderr?: DestinationStream;
+  readonly stderr?: LogSink;
 }
 
-/** Nest's levels as pino levels: `log` is pino's `info`, `verbose` its `trace`. */
-const LEVELS: Readonly<Record<LogLevel, number>> = {
-  verbose: 10,
-  debug: 20,
-  log: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-};
 const DEFAULT_LEVELS: readonly LogLevel[] = ['log', 'warn', 'error', 'fatal'];
 /** A string argument that is a stack trace, not a context (Nest passes `error(message, stack, context)`). */
 const STACK = /\n\s+at /;
-/** Child loggers kept, one per context: Nest's contexts are class names, a short list. */
-const MAX_CONTEXTS = 256;
-type Pino = Logger<LogLevel>;
 
 /**
- * Nest's `LoggerService` on pino: one JSON object per line (`LOG_FORMAT=json`, the default) or a
- * short human line (`LOG_FORMAT=pretty`). Object messages are merged into the line, so interceptors
- * log structured events (the `request ended` line). `error` and `fatal` go to stderr, the rest to
- * stdout.
+ * Nest's `LoggerService` for the tiers: one JSON object per line (`LOG_FORMAT=json`, the default)
+ * or a short human line (`LOG_FORMAT=pretty`). Object messages are merged into the line, so
+ * interceptors log structured events (the `request ended` line); an `Error` gives its message and
+ * an `err` object. `error` and `fatal` go to stderr, the rest to stdout.
  *
- * Each line is written as it is logged, in the calling thread, to `process.stdout`/`stderr` (no pino
- * transport, no worker thread, no buffer of its own), so lines keep their order and reach the OS as
- * they are made. The one exception is Node's queue for a pipe whose reader is behind, which keeps the
- * event loop running instead of blocking it; {@link flush} waits for it before an explicit
- * `process.exit`. pino's own destination suits a server that carries deadlines less: synchronous, it
- * sleeps 100 ms whenever a non-blocking pipe is full; asynchronous, the last lines are lost when Nest
- * ends the process with a signal after its shutdown hooks (`npm run bench:logger`, README "Logs").
+ * Each line is one `JSON.stringify` and one write, in the calling thread, so lines keep their order.
+ * Not pino: for this line V8's serializer is faster than pino's, and pino's destinations either sleep
+ * on a full non-blocking pipe (sync) or lose the last lines at a signal exit (async); measured side by
+ * side by `npm run bench:logger` (libs/platform/README.md).
  */
 export class TierLogger implements LoggerService {
-  private readonly root: Pino;
-  private readonly contexts = new Map<string, Pino>();
-  private readonly destinations: readonly DestinationStream[];
+  private readonly service: string;
+  private readonly format: 'json' | 'pretty';
+  private readonly stdout: LogSink;
+  private readonly stderr: LogSink;
   private enabled: ReadonlySet<LogLevel>;
 
   constructor(options: TierLoggerOptions) {
-    const { service, format = 'json', levels = DEFAULT_LEVELS } = options;
-    this.enabled = new Set(levels);
-    const pretty = (out: DestinationStream): DestinationStream =>
-      format === 'pretty' ? prettyStream(out, service) : out;
-    const { stdout = process.stdout, stderr = process.stderr } = options;
-    this.destinations = [stdout, stderr];
-    this.root = pino<LogLevel, true>(
-      {
-        customLevels: LEVELS,
-        useOnlyCustomLevels: true,
-        level: 'verbose', // filtered here, by set, as Nest does
-        base: { service },
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: {
-          level: (label) => ({ level: label }),
-          // The request-end event names its service too: one `service` key per line, not two.
-          log: (object) =>
-            object.service === service ? withoutService(object) : object,
-        },
-      },
-      pino.multistream(
-        [
-          { level: LEVELS.verbose, stream: pretty(stdout) },
-          { level: LEVELS.error, stream: pretty(stderr) },
-        ],
-        { dedupe: true },
-      ),
-    );
+    this.service = options.service;
+    this.format = options.format ?? 'json';
+    this.enabled = new Set(options.levels ?? DEFAULT_LEVELS);
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
   }
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -112,12 +79,14 @@ export class TierLogger implements LoggerService {
   /** Resolves once every line logged so far has left the process (call it before `process.exit`). */
   async flush(): Promise<void> {
     await Promise.all(
-      this.destinations
-        .filter(isQueued)
-        .map(
-          (queued) =>
-            new Promise<void>((resolve) => queued.write('', () => resolve())),
-        ),
+      [this.stdout, this.stderr].filter(isQueued).map(
+        (queued) =>
+          new Promise<void>((resolve) =>
+            queued.write('', () => {
+              resolve();
+            }),
+          ),
+      ),
     );
   }
 
@@ -132,55 +101,48 @@ export class TierLogger implements LoggerService {
       );
       if (context === stack) context = undefined;
     }
-    const logger = this.loggerFor(
-      typeof context === 'string' ? context : undefined,
-    );
-    if (message instanceof Error || stack === undefined) {
-      // An Error becomes pino's `err` (type, message, stack) with its message as `msg`.
-      if (typeof message === 'object' && message !== null)
-        logger[level](message);
-      else logger[level](String(message));
-    } else if (typeof message === 'object' && message !== null)
-      logger[level]({ ...message, stack });
-    else logger[level]({ stack }, String(message));
-  }
-
-  private loggerFor(context: string | undefined): Pino {
-    if (context === undefined) return this.root;
-    let child = this.contexts.get(context);
-    if (!child) {
-      child = this.root.child({ context });
-      if (this.contexts.size < MAX_CONTEXTS) this.contexts.set(context, child);
+    const head = {
+      time: new Date().toISOString(),
+      level,
+      service: this.service,
+      ...(typeof context === 'string' && { context }),
+    };
+    const withStack = stack === undefined ? {} : { stack };
+    const line: Record<string, unknown> =
+      message instanceof Error
+        ? {
+            ...head,
+            msg: message.message,
+            err: errorFields(message),
+            ...withStack,
+          }
+        : typeof message === 'object' && message !== null
+          ? // The request-end event names its service too: one `service` key, the message's own.
+            { ...head, ...message, ...withStack }
+          : { ...head, msg: String(message), ...withStack };
+    const sink =
+      level === 'error' || level === 'fatal' ? this.stderr : this.stdout;
+    if (this.format === 'json') {
+      sink.write(`${JSON.stringify(line)}\n`);
+      return;
     }
-    return child;
+    line.context ??= this.service;
+    sink.write(`${prettyLogLine(line)}\n`);
   }
+}
+
+function errorFields(error: Error): Record<string, unknown> {
+  return {
+    type: error.name,
+    message: error.message,
+    stack: error.stack,
+  };
 }
 
 /** A Node stream (process.stdout) with lines still in its queue. */
 function isQueued(
-  destination: DestinationStream,
-): destination is NodeJS.WritableStream & { writableLength: number } {
-  const { writableLength } = destination as { writableLength?: unknown };
+  sink: LogSink,
+): sink is NodeJS.WritableStream & { writableLength: number } {
+  const { writableLength } = sink as { writableLength?: unknown };
   return typeof writableLength === 'number' && writableLength > 0;
-}
-
-function withoutService(
-  object: Record<string, unknown>,
-): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key in object) if (key !== 'service') copy[key] = object[key];
-  return copy;
-}
-
-/** Prints each JSON line pino makes as {@link prettyLogLine}, in the same call. */
-function prettyStream(
-  out: DestinationStream,
-  service: string,
-): DestinationStream {
-  return {
-    write: (line) =>
-      out.write(
-        `${prettyLogLine({ context: service, ...(JSON.parse(line) as Record<string, unknown>) })}\n`,
-      ),
-  };
 }
