@@ -39,7 +39,7 @@ export const COMMON_ENV = {
     { default: false },
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: str(
-    'OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): turns on the HTTP, gRPC and Nest instrumentations and exports their spans; empty records no spans (W3C trace context still travels and reaches the logs)',
+    'OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): turns on the HTTP and gRPC instrumentations and exports their spans; empty records no spans (W3C trace context still travels and reaches the logs)',
     { default: '' },
   ),
   OTEL_TRACES_SAMPLER: str(
@@ -95,7 +95,7 @@ export const COMMON_ENV = {
     { default: 3_000, min: 1, max: 3_600_000 },
   ),
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: str(
-    'with an exporter, OpenTelemetry instrumentations to leave off, comma-separated: http, grpc, nestjs-core',
+    'with an exporter, OpenTelemetry instrumentations to leave off, comma-separated: http, grpc (nestjs-core is accepted and changes nothing: Nest 12 is not instrumented yet)',
     {
       default: '',
       pattern:
