@@ -7,6 +7,10 @@ import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
 export const COMMON_ENV = {
+  NODE_ENV: str(
+    '`production` (the image sets it) refuses development defaults that are not safe to run on, such as the public AUTH_JWT_SECRET',
+    { default: '' },
+  ),
   BIND_HOST: str('address the tier listens on', { default: '0.0.0.0' }),
   ADMIN_HOST: str(
     "address of a gRPC tier's HTTP admin server (health, metrics, chaos); keep it private",
