@@ -20,3 +20,10 @@ export {
   type EnvVar,
 } from './env.js';
 export { COMMON_ENV } from './common-env.js';
+export {
+  grpcTls,
+  grpcServerCredentials,
+  grpcChannelCredentials,
+  GRPC_TLS_ENV,
+  type GrpcTls,
+} from './grpc-tls.js';
