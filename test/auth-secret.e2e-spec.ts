@@ -8,6 +8,8 @@ import { rawClient, unary } from './support/grpc-clients.js';
 import { issueToken } from './support/tokens.js';
 
 // The auth tier alone, as its own process: what it does with the signing secret it is given.
+// A tier's start-up alone can take seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 const OWN_SECRET = randomBytes(32).toString('hex');
 
 async function authTier(env: Record<string, string>): Promise<{

@@ -19,6 +19,8 @@ import { issueToken } from './support/tokens.js';
 
 // The five tiers with mutual TLS between them, certificates from the repository's own script: the
 // chain still works, and an internal port no longer serves whoever reaches it.
+// A tier's start-up alone can take seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-mtls-'));
 const certs = join(dir, 'relay');
 const foreign = join(dir, 'foreign');
