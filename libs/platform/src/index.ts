@@ -12,7 +12,6 @@ export {
   bool,
   oneOf,
   secret,
-  isProduction,
   EnvProblem,
   type EnvCheckContext,
   type EnvSpec,
