@@ -19,11 +19,12 @@ import {
   TIERS,
   type TierName,
 } from '../tools/stack/index.js';
-import { AUTH_ENV } from '../apps/auth/src/auth.env.js';
+import { AUTH_ENV, DEVELOPMENT_JWT_SECRET } from '../apps/auth/src/auth.env.js';
 import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env.js';
 import { INVENTORY_ENV } from '../apps/inventory/src/inventory.env.js';
 import { ORDER_ENV } from '../apps/order/src/order.env.js';
 import { PAYMENT_ENV } from '../apps/payment/src/payment.env.js';
+import { type EnvSpec, parseEnv } from '@lib/platform';
 
 // No Docker engine here: docker-compose.yml is checked by the official compose-spec JSON schema (kept in
 // deploy/schemas, see its README) and by Debian's `docker-compose config`, which resolves references
@@ -47,6 +48,10 @@ interface ComposeFile {
 const root = repoRoot();
 const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as ComposeFile;
+const mtlsText = readFileSync(join(root, 'docker-compose.mtls.yml'), 'utf8');
+const mtls = parse(mtlsText, { merge: true }) as ComposeFile;
+/** A stand-in for the secret scripts/compose-secrets.sh writes into .env. */
+const SECRET_ENV = { AUTH_JWT_SECRET: 'e'.repeat(64) };
 const ENV_SPECS: Record<TierName, Record<string, unknown>> = {
   auth: AUTH_ENV,
   gateway: GATEWAY_ENV,
@@ -66,20 +71,46 @@ function composeSchemaValidator() {
   return ajv.compile(schema);
 }
 
-/** Runs Debian's docker-compose (1.29) `config` on a compose file; no daemon needed. */
-function composeConfig(file: string): {
+/**
+ * Runs Debian's docker-compose (1.29) `config` on compose files (merged in order); no daemon needed.
+ * `env` stands for what .env would hold; by default the secret scripts/compose-secrets.sh writes.
+ */
+function composeConfig(
+  files: string | readonly string[],
+  env: Record<string, string> = SECRET_ENV,
+): {
   status: number | null;
   stderr: string;
 } {
-  const result = spawnSync('docker-compose', ['-f', file, 'config', '-q'], {
-    encoding: 'utf8',
-    env: { ...process.env, COMPOSE_PROJECT_NAME: 'deadline-relay' },
-  });
+  const inherited = { ...process.env };
+  delete inherited.AUTH_JWT_SECRET;
+  const result = spawnSync(
+    'docker-compose',
+    [...[files].flat().flatMap((f) => ['-f', f]), 'config', '-q'],
+    {
+      encoding: 'utf8',
+      env: { ...inherited, COMPOSE_PROJECT_NAME: 'deadline-relay', ...env },
+    },
+  );
   if (result.error)
     throw new Error(
       `docker-compose is needed for this test (Debian package docker-compose): ${result.error.message}`,
     );
   return { status: result.status, stderr: result.stderr };
+}
+
+/** The value a tier gets for `${VAR:-default}` when VAR is unset; undefined for `${VAR:?error}` (required from outside). */
+function valueWithoutOverrides(raw: unknown): string | undefined {
+  const text = String(raw);
+  if (/^\$\{[A-Z_]+:\?.*\}$/.test(text)) return undefined;
+  return text.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1');
+}
+
+/** Runs a script of the repository with bash; its stderr on failure. */
+function runScript(script: string, ...args: string[]): void {
+  execFileSync('bash', [join(root, script), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 describe('docker-compose.yml', () => {
@@ -190,8 +221,15 @@ describe('docker-compose.yml', () => {
           name,
           known: true,
         });
-        // ${VAR:-default} stands for its default here.
-        const value = String(raw).replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1');
+        // ${VAR:-default} stands for its default here; ${VAR:?…} must come from outside (see below).
+        const value = valueWithoutOverrides(raw);
+        if (value === undefined) {
+          expect({ tier, name }).toEqual({
+            tier: 'auth',
+            name: 'AUTH_JWT_SECRET',
+          });
+          continue;
+        }
         expect({
           tier,
           name,
@@ -269,5 +307,104 @@ describe('docker-compose.yml', () => {
         encoding: 'utf8',
       }).trim(),
     ).toBe('package-lock.json');
+  });
+
+  it('ships no working signing secret: without one, `docker-compose config` refuses and says how to make one', () => {
+    for (const text of [composeText, mtlsText])
+      expect(text).not.toContain(DEVELOPMENT_JWT_SECRET);
+    expect(compose.services.auth.environment!.AUTH_JWT_SECRET).toMatch(
+      /^\$\{AUTH_JWT_SECRET:\?.*scripts\/compose-secrets\.sh.*\}$/,
+    );
+    // A folder with no .env, and no AUTH_JWT_SECRET in the environment.
+    const dir = mkdtempSync(join(tmpdir(), 'deadline-relay-compose-'));
+    try {
+      const file = join(dir, 'docker-compose.yml');
+      writeFileSync(file, composeText);
+      const result = composeConfig(file, {});
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(
+        'in service "auth": set it first, e.g. bash scripts/compose-secrets.sh, which writes a secret of its own into .env',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('scripts/compose-secrets.sh and docker-compose.mtls.yml', () => {
+  const validate = composeSchemaValidator();
+  let dir: string;
+  const dotEnv = () =>
+    Object.fromEntries(
+      readFileSync(join(dir, '.env'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    ) as Record<string, string>;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'deadline-relay-compose-secrets-'));
+    runScript('scripts/compose-secrets.sh', dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes into .env a signing secret the auth tier accepts in production, and keeps it when run again', () => {
+    const { AUTH_JWT_SECRET } = dotEnv();
+    expect(AUTH_JWT_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      parseEnv(AUTH_ENV, { NODE_ENV: 'production', AUTH_JWT_SECRET })
+        .AUTH_JWT_SECRET,
+    ).toBe(AUTH_JWT_SECRET);
+    runScript('scripts/compose-secrets.sh', dir);
+    expect(dotEnv()).toEqual({ AUTH_JWT_SECRET });
+  });
+
+  it('keeps what it writes out of git', () => {
+    const ignored = execFileSync(
+      'git',
+      ['-C', root, 'check-ignore', '--no-index', '.env', '.certs/ca.key'],
+      { encoding: 'utf8' },
+    );
+    expect(ignored.split('\n').filter(Boolean)).toEqual([
+      '.env',
+      '.certs/ca.key',
+    ]);
+  });
+
+  it('the mTLS file is valid against the compose-spec schema and merges with the base file in `docker-compose config`', () => {
+    expect(validate(mtls) ? [] : validate.errors).toEqual([]);
+    expect(
+      composeConfig([
+        join(root, 'docker-compose.yml'),
+        join(root, 'docker-compose.mtls.yml'),
+      ]),
+    ).toEqual({ status: 0, stderr: '' });
+    expect(Object.keys(mtls.services).sort()).toEqual([...TIERS].sort());
+  });
+
+  it('gives every tier the CA and its own certificate from the mounted .certs, which every tier accepts at start-up in production', () => {
+    for (const tier of TIERS) {
+      const service = mtls.services[tier];
+      expect(service.volumes).toHaveLength(1);
+      const [source, target, mode] = service.volumes![0].split(':');
+      expect({ source, mode }).toEqual({ source: './.certs', mode: 'ro' });
+      expect(service.environment).toEqual({
+        GRPC_TLS_CA: `${target}/ca.crt`,
+        GRPC_TLS_CERT: `${target}/${tier}.crt`,
+        GRPC_TLS_KEY: `${target}/${tier}.key`,
+      });
+      // The tier's whole environment as compose gives it (base, then the mTLS file, .env), the
+      // image's NODE_ENV, and the files the script made where the volume puts them.
+      const env: Record<string, string> = { NODE_ENV: 'production' };
+      for (const [name, raw] of Object.entries({
+        ...compose.services[tier].environment,
+        ...service.environment,
+      }))
+        env[name] = (valueWithoutOverrides(raw) ?? dotEnv()[name]).replace(
+          target,
+          join(dir, '.certs'),
+        );
+      expect(() => parseEnv(ENV_SPECS[tier] as EnvSpec, env)).not.toThrow();
+    }
   });
 });

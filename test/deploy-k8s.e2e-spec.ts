@@ -1,12 +1,16 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- manifests are parsed YAML of any shape; the schema test is what types them */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../tools/stack/index.js';
 import { ADMISSION_ENV } from '../apps/admission/src/admission.env.js';
-import { AUTH_ENV } from '../apps/auth/src/auth.env.js';
+import { AUTH_ENV, DEVELOPMENT_JWT_SECRET } from '../apps/auth/src/auth.env.js';
+import { type EnvSpec, parseEnv } from '@lib/platform';
 import { GATEWAY_ENV } from '../apps/gateway/src/gateway.env.js';
 import { INVENTORY_ENV } from '../apps/inventory/src/inventory.env.js';
 import { ORDER_ENV } from '../apps/order/src/order.env.js';
@@ -102,7 +106,25 @@ function kubernetesValidator(): (doc: Obj) => ValidateFunction {
 
 const kustomization = parseAllDocuments(
   readFileSync(join(dir, 'kustomization.yaml'), 'utf8'),
-)[0].toJS() as { namespace: string; resources: string[] };
+)[0].toJS() as {
+  namespace: string;
+  resources: string[];
+  secretGenerator: { name: string; envs?: string[]; files?: string[] }[];
+};
+/** What each generated Secret holds: key → file it is read from (relative to deploy/k8s). */
+const generated: Record<string, Record<string, string>> = Object.fromEntries(
+  kustomization.secretGenerator.map((g) => [
+    g.name,
+    Object.fromEntries([
+      ...(g.envs ?? []).map((file) => [`<env> ${file}`, file]),
+      ...(g.files ?? []).map((entry) => entry.split('=') as [string, string]),
+    ]),
+  ]),
+);
+/** Secrets made outside kustomize, by the script that says so. */
+const SCRIPTED_SECRETS: Record<string, string> = {
+  'admission-tls': 'webhook-certs.sh',
+};
 const manifests: Manifest[] = kustomization.resources.flatMap((file) =>
   parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => ({
     file,
@@ -370,5 +392,164 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(readFileSync(join(dir, 'webhook-certs.sh'), 'utf8')).toContain(
       'create secret tls admission-tls',
     );
+  });
+
+  it('ships no secret: every Secret a pod uses is generated from git-ignored files, or made by a script', () => {
+    expect(of('Secret')).toEqual([]);
+    for (const file of execFileSync('git', ['-C', root, 'ls-files', 'deploy'], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean))
+      expect({
+        file,
+        devSecret: readFileSync(join(root, file), 'utf8').includes(
+          DEVELOPMENT_JWT_SECRET,
+        ),
+      }).toEqual({ file, devSecret: false });
+    const used = deployments.flatMap((d) => [
+      ...(containerOf(d).env as Obj[])
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => e.valueFrom.secretKeyRef.name as string),
+      ...((d.spec.template.spec.volumes ?? []) as Obj[])
+        .filter((v) => v.secret)
+        .map((v) => v.secret.secretName as string),
+    ]);
+    for (const name of used) {
+      if (SCRIPTED_SECRETS[name])
+        expect(
+          readFileSync(join(dir, SCRIPTED_SECRETS[name]), 'utf8'),
+        ).toContain(`secret tls ${name}`);
+      else expect(Object.keys(generated)).toContain(name);
+    }
+    const sources = [
+      ...new Set(Object.values(generated).flatMap((g) => Object.values(g))),
+    ];
+    expect(sources.filter((f) => !f.startsWith('secrets/'))).toEqual([]);
+    const ignored = execFileSync(
+      'git',
+      ['-C', dir, 'check-ignore', '--no-index', ...sources],
+      { encoding: 'utf8' },
+    );
+    expect(ignored.split('\n').filter(Boolean).sort()).toEqual(
+      [...sources].sort(),
+    );
+  });
+
+  it.each(tierDeployments.map((d) => [d.metadata.name as string, d] as const))(
+    '%s: mutual TLS from its own Secret (the CA, its certificate and key), mounted read-only where GRPC_TLS_* point',
+    (name, d) => {
+      const mount = (containerOf(d).volumeMounts as Obj[]).find(
+        (m) => m.name === 'grpc-tls',
+      )!;
+      expect(mount.readOnly).toBe(true);
+      const volume = (d.spec.template.spec.volumes as Obj[]).find(
+        (v) => v.name === mount.name,
+      )!;
+      expect(volume.secret.secretName).toBe(`grpc-tls-${name}`);
+      expect(generated[`grpc-tls-${name}`]).toEqual({
+        'ca.crt': 'secrets/grpc-tls/ca.crt',
+        'tls.crt': `secrets/grpc-tls/${name}.crt`,
+        'tls.key': `secrets/grpc-tls/${name}.key`,
+      });
+      const env = envOf(d);
+      expect({
+        ca: env.GRPC_TLS_CA,
+        cert: env.GRPC_TLS_CERT,
+        key: env.GRPC_TLS_KEY,
+      }).toEqual({
+        ca: `${mount.mountPath}/ca.crt`,
+        cert: `${mount.mountPath}/tls.crt`,
+        key: `${mount.mountPath}/tls.key`,
+      });
+    },
+  );
+
+  describe('generate-secrets.sh', () => {
+    let out: string;
+    /** Where a generated Secret's file is, in the script's output. */
+    const source = (file: string) => join(out, file.replace(/^secrets\//, ''));
+    const files = () =>
+      Object.values(generated)
+        .flatMap((g) => Object.values(g))
+        .map((f) => [f, readFileSync(source(f), 'utf8')] as const);
+
+    beforeAll(() => {
+      out = mkdtempSync(join(tmpdir(), 'deadline-relay-k8s-secrets-'));
+      execFileSync('bash', [join(dir, 'generate-secrets.sh'), out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    });
+    afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+    it('writes every file the secretGenerator reads, and keeps them when run again', () => {
+      const first = files();
+      execFileSync('bash', [join(dir, 'generate-secrets.sh'), out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      expect(files()).toEqual(first);
+    });
+
+    it.each(
+      tierDeployments.map((d) => [d.metadata.name as string, d] as const),
+    )(
+      '%s: its environment, with the generated Secrets where the pod gets them, passes its start-up validation in production',
+      (name, d) => {
+        const mount = (containerOf(d).volumeMounts as Obj[]).find(
+          (m) => m.name === 'grpc-tls',
+        )!;
+        const secretName = (d.spec.template.spec.volumes as Obj[]).find(
+          (v) => v.name === mount.name,
+        )!.secret.secretName as string;
+        const env: Record<string, string> = { NODE_ENV: 'production' };
+        for (const e of containerOf(d).env as Obj[]) {
+          if ('value' in e) env[e.name] = String(e.value);
+          else {
+            const { name: secret, key } = e.valueFrom.secretKeyRef;
+            const [envFile] = Object.values(generated[secret]);
+            const line = readFileSync(source(envFile), 'utf8')
+              .split('\n')
+              .find((l) => l.startsWith(`${key}=`));
+            env[e.name] = line!.slice(key.length + 1);
+          }
+        }
+        // The mounted files are the Secret's keys, read from the generated files.
+        for (const [key, file] of Object.entries(generated[secretName]))
+          for (const variable of [
+            'GRPC_TLS_CA',
+            'GRPC_TLS_CERT',
+            'GRPC_TLS_KEY',
+          ])
+            if (env[variable] === `${mount.mountPath}/${key}`)
+              env[variable] = source(file);
+        expect(() =>
+          parseEnv(ENV_SPECS[name] as unknown as EnvSpec, env),
+        ).not.toThrow();
+        if (name === 'auth')
+          expect(env.AUTH_JWT_SECRET).toMatch(/^[0-9a-f]{64}$/);
+      },
+    );
+
+    it('signs each tier’s certificate with the one CA, for the names its callers dial (the Service, in and out of the namespace)', () => {
+      const ca = new X509Certificate(
+        readFileSync(source('secrets/grpc-tls/ca.crt')),
+      );
+      for (const d of tierDeployments) {
+        const name = d.metadata.name as string;
+        const cert = new X509Certificate(
+          readFileSync(source(`secrets/grpc-tls/${name}.crt`)),
+        );
+        expect(cert.checkIssued(ca) && cert.verify(ca.publicKey)).toBe(true);
+        for (const host of [
+          name,
+          `${name}.${kustomization.namespace}`,
+          `${name}.${kustomization.namespace}.svc`,
+        ])
+          expect({ host, named: cert.checkHost(host) }).toEqual({
+            host,
+            named: host,
+          });
+      }
+    });
   });
 });

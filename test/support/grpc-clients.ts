@@ -7,8 +7,12 @@ import {
   type ServiceContract,
 } from '@lib/contracts';
 
-/** A plain grpc-js client for a tier (not the project's wrapper): what any other language's client would be. */
-export function rawClient(contract: ServiceContract, url: string): grpc.Client {
+/** A plain grpc-js client for a tier (not the project's wrapper): what any other language's client would be. Plain text unless given credentials. */
+export function rawClient(
+  contract: ServiceContract,
+  url: string,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): grpc.Client {
   const definition = loadSync(protoPath(contract.proto), PROTO_LOADER_OPTIONS);
   const root = grpc.loadPackageDefinition(definition) as Record<
     string,
@@ -20,7 +24,7 @@ export function rawClient(contract: ServiceContract, url: string): grpc.Client {
       (node, key) => (node as Record<string, unknown>)[key],
       root,
     ) as Record<string, grpc.ServiceClientConstructor>;
-  return new ctor[contract.service](url, grpc.credentials.createInsecure());
+  return new ctor[contract.service](url, credentials);
 }
 
 /** Calls a unary method with grpc-js's own callback API, as a promise. */

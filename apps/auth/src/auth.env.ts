@@ -1,4 +1,7 @@
-import { COMMON_ENV, type EnvOf, int, str } from '@lib/platform';
+import { COMMON_ENV, type EnvOf, int, secret, str } from '@lib/platform';
+
+/** Signs the tokens of the demo and the tests; public, so refused with NODE_ENV=production. */
+export const DEVELOPMENT_JWT_SECRET = 'deadline-relay-dev-secret-change-me-now';
 
 export const AUTH_ENV = {
   ...COMMON_ENV,
@@ -12,9 +15,9 @@ export const AUTH_ENV = {
     min: 0,
     max: 65535,
   }),
-  AUTH_JWT_SECRET: str(
+  AUTH_JWT_SECRET: secret(
     'HS256 secret that signs and verifies tokens (at least 32 characters)',
-    { default: 'deadline-relay-dev-secret-change-me-now', minLength: 32 },
+    { developmentDefault: DEVELOPMENT_JWT_SECRET, minLength: 32 },
   ),
   AUTH_JWT_ISSUER: str('expected `iss` of tokens', {
     default: 'deadline-relay',

@@ -1,26 +1,35 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { DomainError, GrpcStatus } from '@lib/deadline';
 import type { VerifyTokenReply } from '@lib/contracts';
-import type { AuthEnv } from './auth.env.js';
+import { type AuthEnv, DEVELOPMENT_JWT_SECRET } from './auth.env.js';
 
 /** A token longer than this is refused before any crypto runs. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 
 /** Verifies and issues HS256 JWTs. */
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   private readonly key: Uint8Array;
   private readonly issuer: string;
   private readonly audience: string;
+  private readonly developmentSecret: boolean;
 
   constructor(config: ConfigService<AuthEnv, true>) {
-    this.key = new TextEncoder().encode(
-      config.get('AUTH_JWT_SECRET', { infer: true }),
-    );
+    const secret = config.get('AUTH_JWT_SECRET', { infer: true });
+    this.key = new TextEncoder().encode(secret);
+    this.developmentSecret = secret === DEVELOPMENT_JWT_SECRET;
     this.issuer = config.get('AUTH_JWT_ISSUER', { infer: true });
     this.audience = config.get('AUTH_JWT_AUDIENCE', { infer: true });
+  }
+
+  /** Says so when the tier runs on the public development secret (production refuses it at start-up). */
+  onModuleInit(): void {
+    if (this.developmentSecret)
+      new Logger('Auth').warn({
+        msg: 'development JWT secret: anyone can forge tokens this tier accepts; set AUTH_JWT_SECRET (required with NODE_ENV=production)',
+      });
   }
 
   async verify(token: string): Promise<VerifyTokenReply> {

@@ -3,7 +3,7 @@ import { startTelemetry } from '@lib/telemetry';
 // First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
 startTelemetry({ service: 'auth' });
 import { AUTH } from '@lib/contracts';
-import { parseEnv, startGrpcTier } from '@lib/platform';
+import { grpcTls, parseEnv, startGrpcTier } from '@lib/platform';
 import { AUTH_ENV } from './auth.env.js';
 import { AuthModule } from './auth.module.js';
 
@@ -16,4 +16,5 @@ void startGrpcTier(AuthModule, {
   adminHost: env.ADMIN_HOST,
   logFormat: env.LOG_FORMAT,
   drainMs: env.SHUTDOWN_DRAIN_MS,
+  tls: grpcTls(env),
 });

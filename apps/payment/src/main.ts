@@ -3,7 +3,7 @@ import { startTelemetry } from '@lib/telemetry';
 // First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
 startTelemetry({ service: 'payment' });
 import { PAYMENT } from '@lib/contracts';
-import { parseEnv, startGrpcTier } from '@lib/platform';
+import { grpcTls, parseEnv, startGrpcTier } from '@lib/platform';
 import { PAYMENT_ENV } from './payment.env.js';
 import { PaymentModule } from './payment.module.js';
 
@@ -16,4 +16,5 @@ void startGrpcTier(PaymentModule, {
   adminHost: env.ADMIN_HOST,
   logFormat: env.LOG_FORMAT,
   drainMs: env.SHUTDOWN_DRAIN_MS,
+  tls: grpcTls(env),
 });

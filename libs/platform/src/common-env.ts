@@ -4,9 +4,14 @@ import {
 } from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
 import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
+import { GRPC_TLS_ENV } from './grpc-tls.js';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
 export const COMMON_ENV = {
+  NODE_ENV: str(
+    '`production` (the image sets it) refuses development defaults that are not safe to run on, such as the public AUTH_JWT_SECRET',
+    { default: '' },
+  ),
   BIND_HOST: str('address the tier listens on', { default: '0.0.0.0' }),
   ADMIN_HOST: str(
     "address of a gRPC tier's HTTP admin server (health, metrics, chaos); keep it private",
@@ -21,6 +26,8 @@ export const COMMON_ENV = {
     'on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest',
     { default: 5_000, min: 0, max: 600_000 },
   ),
+  // Mutual TLS between the tiers (all three files or none: plain text).
+  ...GRPC_TLS_ENV,
   DEADLINE_RESERVE_MS: int(
     'time each hop keeps back from the budget it forwards, for the reply to travel home',
     { default: 10, min: 0, max: 10_000 },

@@ -15,6 +15,7 @@ import {
   protoPath,
   type ServiceContract,
 } from '@lib/contracts';
+import { grpcChannelCredentials, grpcTls } from './grpc-tls.js';
 import { HealthDetails } from './health-details.js';
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
@@ -65,6 +66,18 @@ export function downstream(
       health: HealthDetails,
     ) => {
       const url = config.getOrThrow<string>(urlEnv);
+      // Mutual TLS when GRPC_TLS_* are set (files validated at start-up), plain text otherwise.
+      const { credentials, channelOptions: tlsOptions } =
+        grpcChannelCredentials(
+          grpcTls({
+            GRPC_TLS_CA: config.getOrThrow<string>('GRPC_TLS_CA'),
+            GRPC_TLS_CERT: config.getOrThrow<string>('GRPC_TLS_CERT'),
+            GRPC_TLS_KEY: config.getOrThrow<string>('GRPC_TLS_KEY'),
+            GRPC_TLS_SERVER_NAME: config.getOrThrow<string>(
+              'GRPC_TLS_SERVER_NAME',
+            ),
+          }),
+        );
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
       // Outermost: puts the budget and the time left on the client span.
       const middleware = [
@@ -79,7 +92,10 @@ export function downstream(
       );
       if (contract.package !== HEALTH.package && mode === 'full') {
         const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE')
-          ? grpcHealthProbe(name, url)
+          ? grpcHealthProbe(name, url, {
+              credentials,
+              channelOptions: tlsOptions,
+            })
           : undefined;
         // Inside tracing, so a breaker's fast refusal is traced too.
         const guard = breakers.get(name, { ...resilience, activeProbe });
@@ -106,7 +122,9 @@ export function downstream(
           mode === 'naive'
             ? config.getOrThrow<number>('NAIVE_TIMEOUT_MS')
             : undefined,
+        credentials,
         channelOptions: {
+          ...tlsOptions,
           // A downstream that comes back is reconnected to within 2 s (grpc-js backs off up to 120 s by
           // default), so a breaker's probe finds it instead of failing on a channel still waiting.
           'grpc.initial_reconnect_backoff_ms': 200,

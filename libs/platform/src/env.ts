@@ -3,6 +3,24 @@ export interface EnvVar<T> {
   readonly description: string;
   readonly default?: T;
   parse(raw: string): T | EnvProblem;
+  /**
+   * A rule that needs more than the raw value (other variables, `NODE_ENV`, the file system), run
+   * once every variable has been read, for a value that parsed or was defaulted. Its problem is
+   * listed under this variable's name with the others.
+   */
+  check?(value: T, context: EnvCheckContext): EnvProblem | undefined;
+}
+
+/** What a {@link EnvVar.check} sees. */
+export interface EnvCheckContext {
+  /** The variable being checked. */
+  readonly name: string;
+  /** Every variable of the spec, parsed or defaulted (a variable that failed to parse is absent). */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** `NODE_ENV` is `production` (any case). */
+  readonly production: boolean;
+  /** Whether the environment gives `name` a value, rather than leaving it to its default. */
+  readonly isSet: (name: string) => boolean;
 }
 
 /** A reason a raw value was refused. */
@@ -54,6 +72,38 @@ export function str(
   };
 }
 
+/**
+ * A secret with a default for development only. The default is published with the source code, so
+ * anyone can use it: with `NODE_ENV=production` the variable is required and that value is refused.
+ * Problems never show the value.
+ */
+export function secret(
+  description: string,
+  options: { developmentDefault: string; minLength?: number },
+): EnvVar<string> {
+  const { developmentDefault, minLength = 1 } = options;
+  return {
+    description,
+    default: developmentDefault,
+    parse: (raw) =>
+      raw.length < minLength
+        ? new EnvProblem(`must be at least ${minLength} characters`)
+        : raw,
+    check: (value, { name, production, isSet }) => {
+      if (!production) return undefined;
+      if (!isSet(name))
+        return new EnvProblem(
+          'is required with NODE_ENV=production: the default is a development value published with the source code, so anyone could use it; generate one of your own (e.g. openssl rand -hex 32)',
+        );
+      if (value === developmentDefault)
+        return new EnvProblem(
+          'is the development value published with the source code, refused with NODE_ENV=production; generate one of your own (e.g. openssl rand -hex 32)',
+        );
+      return undefined;
+    },
+  };
+}
+
 export function bool(
   description: string,
   options: { default?: boolean } = {},
@@ -85,8 +135,19 @@ export function oneOf<T extends string>(
   };
 }
 
+/** `NODE_ENV` says production (`production`, in any case, spaces around ignored). */
+export function isProduction(
+  env: Readonly<Record<string, unknown>> = process.env,
+): boolean {
+  return (
+    typeof env.NODE_ENV === 'string' &&
+    env.NODE_ENV.trim().toLowerCase() === 'production'
+  );
+}
+
 /**
- * Parses the environment once, against a spec, reporting every bad variable at once.
+ * Parses the environment once, against a spec, reporting every bad variable at once: first each
+ * value on its own, then the variables' checks (see {@link EnvVar.check}).
  * Usable as `ConfigModule.forRoot({ validate: (env) => parseEnv(spec, env) })`.
  */
 export function parseEnv<S extends EnvSpec>(
@@ -109,6 +170,20 @@ export function parseEnv<S extends EnvSpec>(
     if (parsed instanceof EnvProblem)
       problems.push(`${name}: ${parsed.reason} (${variable.description})`);
     else out[name] = parsed;
+  }
+  const isSet = (name: string): boolean =>
+    env[name] !== undefined && env[name] !== '';
+  const production = isProduction(env);
+  for (const [name, variable] of Object.entries(spec)) {
+    if (!variable.check || !(name in out)) continue;
+    const problem = variable.check(out[name], {
+      name,
+      values: out,
+      production,
+      isSet,
+    });
+    if (problem)
+      problems.push(`${name}: ${problem.reason} (${variable.description})`);
   }
   if (problems.length)
     throw new Error(`invalid environment:\n  ${problems.join('\n  ')}`);

@@ -8,6 +8,7 @@ import {
   type ServiceContract,
 } from '@lib/contracts';
 import { DrainingGrpcServer } from './draining-grpc-server.js';
+import { type GrpcTls, grpcServerCredentials } from './grpc-tls.js';
 import { TierLogger } from './tier.logger.js';
 
 export interface GrpcTierOptions {
@@ -23,6 +24,8 @@ export interface GrpcTierOptions {
   readonly logFormat: 'json' | 'pretty';
   /** On shutdown, how long calls in flight may finish before they are cancelled (`SHUTDOWN_DRAIN_MS`). */
   readonly drainMs: number;
+  /** Mutual TLS: the server requires a client certificate signed by `tls.ca`. @default plain text */
+  readonly tls?: GrpcTls;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function startGrpcTier(
     package: [options.contract.package, HEALTH.package],
     protoPath: [protoPath(options.contract.proto), protoPath(HEALTH.proto)],
     loader: PROTO_LOADER_OPTIONS,
+    credentials: grpcServerCredentials(options.tls),
   };
   app.connectMicroservice<CustomStrategy>(
     { strategy: new DrainingGrpcServer(grpcOptions, options.drainMs, logger) },
@@ -56,6 +60,7 @@ export async function startGrpcTier(
     msg: 'listening',
     url: options.grpcUrl,
     protocol: 'grpc',
+    mtls: options.tls !== undefined,
     admin: `http://${options.adminHost}:${options.adminPort}`,
   });
   return app;

@@ -16,9 +16,18 @@ export {
   str,
   bool,
   oneOf,
+  secret,
   EnvProblem,
+  type EnvCheckContext,
   type EnvSpec,
   type EnvOf,
   type EnvVar,
 } from './env.js';
 export { COMMON_ENV } from './common-env.js';
+export {
+  grpcTls,
+  grpcServerCredentials,
+  grpcChannelCredentials,
+  GRPC_TLS_ENV,
+  type GrpcTls,
+} from './grpc-tls.js';

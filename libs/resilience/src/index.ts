@@ -47,7 +47,10 @@ export { parseResilienceOverrides } from './core/resilience-overrides.js';
 
 // gRPC (grpc-js, no framework)
 export { resilienceMiddleware } from './grpc/resilience.middleware.js';
-export { grpcHealthProbe } from './grpc/health-probe.js';
+export {
+  grpcHealthProbe,
+  type GrpcHealthProbeOptions,
+} from './grpc/health-probe.js';
 
 // Nest adapter
 export { ResilienceModule } from './nest/resilience.module.js';

@@ -5,7 +5,7 @@ import {
   type ModuleMetadata,
 } from '@nestjs/common';
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
-import type { Client } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client } from '@grpc/grpc-js';
 import { ClientGrpcProxy } from '@nestjs/microservices';
 import {
   type ClientMiddleware,
@@ -33,6 +33,8 @@ export interface GrpcClientOptions {
   readonly fixedTimeoutMs?: number;
   /** grpc-js channel options (e.g. `grpc.service_config` for round-robin over several addresses). */
   readonly channelOptions?: Readonly<Record<string, string | number>>;
+  /** The channel's credentials, e.g. `credentials.createSsl(ca, key, cert)` for mutual TLS. @default plain text (`credentials.createInsecure()`) */
+  readonly credentials?: ChannelCredentials;
 }
 
 export interface GrpcClientAsyncOptions extends Pick<
@@ -89,6 +91,7 @@ export class DeadlineGrpcClientModule {
               protoPath: resolved.protoPath,
               loader: resolved.loader,
               channelOptions: resolved.channelOptions,
+              credentials: resolved.credentials,
             });
             const raw = proxy.getClientByServiceName<Client>(resolved.service);
             const client = createDeadlineClient(raw, {

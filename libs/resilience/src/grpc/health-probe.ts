@@ -1,10 +1,25 @@
-import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client,
+  credentials,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { DownstreamError, GrpcStatus } from '@lib/deadline';
 import { type BreakerAttempt } from '../core/deadline-breaker.js';
 
 const CHECK = '/grpc.health.v1.Health/Check';
 /** `HealthCheckResponse.status = SERVING`, as protobuf bytes (field 1, varint 1). */
 const SERVING = Buffer.from([0x08, 0x01]);
+
+export interface GrpcHealthProbeOptions {
+  /** The service whose health is asked. @default '' (the server as a whole) */
+  readonly service?: string;
+  /** The probe channel's credentials: the same as the downstream's own channel (mutual TLS, say). @default plain text */
+  readonly credentials?: ChannelCredentials;
+  /** grpc-js channel options, e.g. `grpc.ssl_target_name_override`. @default none */
+  readonly channelOptions?: ChannelOptions;
+}
 
 /**
  * An active breaker probe: the standard `grpc.health.v1.Health/Check` against `address`, under
@@ -15,8 +30,9 @@ const SERVING = Buffer.from([0x08, 0x01]);
 export function grpcHealthProbe(
   name: string,
   address: string,
-  service = '',
+  options: GrpcHealthProbeOptions = {},
 ): (attempt: BreakerAttempt) => Promise<void> {
+  const { service = '' } = options;
   const request = service
     ? Buffer.concat([
         Buffer.from([0x0a, Buffer.byteLength(service)]),
@@ -29,7 +45,11 @@ export function grpcHealthProbe(
         reject(signal.reason);
         return;
       }
-      const client = new Client(address, credentials.createInsecure());
+      const client = new Client(
+        address,
+        options.credentials ?? credentials.createInsecure(),
+        options.channelOptions,
+      );
       const onAbort = (): void => call.cancel();
       const call = client.makeUnaryRequest<Buffer, Buffer>(
         CHECK,
