@@ -42,9 +42,12 @@ function devCerts(out: string, tiers: readonly string[]): void {
 const pem = (folder: string, file: string): Buffer =>
   readFileSync(join(folder, file));
 
-/** What grpc-js tells a caller whose connection the server dropped during the handshake (no detail from the server). */
+/**
+ * What grpc-js tells a caller whose connection the server dropped during the handshake (no detail
+ * from the server): "Failed to connect", or the reset itself when it lands while the client still reads.
+ */
 const DROPPED =
-  /^No connection established\. Last error: Failed to connect \(\S+\)\. Resolution note: $/;
+  /^No connection established\. Last error: (Failed to connect|read ECONNRESET) \(\S+\)\. Resolution note: $/;
 
 /** What a refused call tells its caller. */
 async function refusal(
