@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { startTelemetry } from '@lib/telemetry';
 // First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
-startTelemetry({ service: 'gateway' });
+// A client's `baggage` is not taken at the edge, so it never reaches the tiers behind it.
+startTelemetry({ service: 'gateway', baggage: 'drop' });
 import { NestFactory } from '@nestjs/core';
 import { JsonLogger, parseEnv } from '@lib/platform';
 import { GATEWAY_ENV } from './gateway.env.js';
