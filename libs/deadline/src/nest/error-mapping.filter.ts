@@ -14,7 +14,7 @@ import { scopeOfRequest } from './request-scope.js';
 /**
  * The one place failures become answers: HTTP JSON with a status from the gRPC ↔ HTTP table at the
  * edge (and on admin ports), a proper gRPC status with trailers on gRPC (never Nest's generic
- * "Internal server error"). Nest's own HttpExceptions (malformed JSON, unknown route) keep their status.
+ * "Internal server error"). Nest's own HttpExceptions (an unknown route) keep their status.
  */
 @Catch()
 export class ErrorMappingFilter implements ExceptionFilter {
@@ -27,15 +27,11 @@ export class ErrorMappingFilter implements ExceptionFilter {
 
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
-    const body = httpErrorBody(
-      exception,
-      scopeOfRequest(request)?.hops(outcomeOf(exception)),
-    );
-    if (
-      body.statusCode >= 500 &&
-      body.statusCode !== 503 &&
-      body.statusCode !== 504
-    ) {
+    const body = httpErrorBody(exception, {
+      hops: scopeOfRequest(request)?.hops(outcomeOf(exception)),
+    });
+    // 500 and 501 are this process's own faults; 502-504 are the chain's, logged with the request.
+    if (body.statusCode >= 500 && body.statusCode < 502) {
       this.logger.error({
         msg: 'unexpected error',
         error: exception instanceof Error ? exception.stack : String(exception),
@@ -47,7 +43,7 @@ export class ErrorMappingFilter implements ExceptionFilter {
         msg: 'client closed request',
         statusCode: body.statusCode,
         method: request.method,
-        path: request.path,
+        path: request.path.slice(0, 128),
       });
       return;
     }
