@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AUTH, HEALTH, ORDER } from '@lib/contracts';
 import { downstream, TierModule } from '@lib/platform';
 import { GatewayController } from './gateway.controller.js';
-import { GATEWAY_ENV } from './gateway.env.js';
+import { bodyOptionsOf, budgetPolicyOf, GATEWAY_ENV } from './gateway.env.js';
 import { GatewayService } from './gateway.service.js';
 
 @Module({
@@ -11,11 +11,9 @@ import { GatewayService } from './gateway.service.js';
       service: 'gateway',
       inbound: 'http',
       env: GATEWAY_ENV,
-      policy: (env) => ({
-        defaultBudgetMs: env.DEADLINE_DEFAULT_BUDGET_MS,
-        maxBudgetMs: env.DEADLINE_MAX_BUDGET_MS,
-        minBudgetMs: env.DEADLINE_MIN_BUDGET_MS,
-      }),
+      policy: budgetPolicyOf,
+      // Read under the request's deadline (main.ts turns Nest's body parser off).
+      body: bodyOptionsOf,
     }),
     downstream('auth', AUTH, 'AUTH_GRPC_URL', {
       idempotentMethods: ['VerifyToken'],

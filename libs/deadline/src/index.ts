@@ -48,6 +48,24 @@ export {
   type BudgetSource,
   type ResolvedBudget,
 } from './core/budget-policy.js';
+export {
+  readJsonBody,
+  planBody,
+  hasBody,
+  bodyUnread,
+  validateJsonBodyOptions,
+  CONTENT_ENCODINGS,
+  DEFAULT_JSON_BODY_OPTIONS,
+  type JsonBodyOptions,
+  type ContentEncoding,
+  type BodySource,
+  type BodyPlan,
+  type BodyError,
+} from './core/read-json-body.js';
+export {
+  httpServerTimeouts,
+  type HttpServerTimeouts,
+} from './core/server-timeouts.js';
 export { formatHopTable } from './core/hop-table.js';
 export {
   type HopRecord,

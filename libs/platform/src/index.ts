@@ -11,6 +11,7 @@ export {
   str,
   bool,
   oneOf,
+  list,
   EnvProblem,
   type EnvSpec,
   type EnvOf,

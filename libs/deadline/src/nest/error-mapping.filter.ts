@@ -7,6 +7,7 @@ import {
 import type { Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
 import { outcomeOf } from '../core/hop-record.js';
+import { bodyUnread } from '../core/read-json-body.js';
 import { toGrpcError } from '../grpc/grpc-error.js';
 import { httpErrorBody } from './http-error-body.js';
 import { scopeOfRequest } from './request-scope.js';
@@ -47,6 +48,9 @@ export class ErrorMappingFilter implements ExceptionFilter {
       });
       return;
     }
+    // Answered before its body was read (refused on its headers, or the deadline passed while it was
+    // still arriving): Node would go on reading the rest to keep the connection; end it instead.
+    if (bodyUnread(request)) response.setHeader('Connection', 'close');
     const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)
       ?.retryAfterMs;
     if (typeof retryAfterMs === 'number') {
