@@ -3,6 +3,7 @@ import { AUTH, HEALTH, ORDER } from '@lib/contracts';
 import { downstream, TierModule } from '@lib/platform';
 import { GatewayController } from './gateway.controller.js';
 import { bodyOptionsOf, budgetPolicyOf, GATEWAY_ENV } from './gateway.env.js';
+import { GATEWAY_ERROR_CODES } from './gateway.error-codes.js';
 import { GatewayService } from './gateway.service.js';
 
 @Module({
@@ -14,6 +15,7 @@ import { GatewayService } from './gateway.service.js';
       policy: budgetPolicyOf,
       // Read under the request's deadline (main.ts turns Nest's body parser off).
       body: bodyOptionsOf,
+      errorCodes: Object.keys(GATEWAY_ERROR_CODES),
     }),
     downstream('auth', AUTH, 'AUTH_GRPC_URL', {
       idempotentMethods: ['VerifyToken'],

@@ -35,6 +35,8 @@ export interface TierModuleOptions<S extends EnvSpec> {
   readonly policy?: (env: EnvOf<S>) => BudgetPolicy;
   /** Edge body limits from the validated environment (HTTP only): the body is read under the deadline. Start the app with `bodyParser: false`. */
   readonly body?: (env: EnvOf<S>) => JsonBodyOptions;
+  /** Every `error` code the edge answers (HTTP only); any other is answered as its status's generic code. */
+  readonly errorCodes?: readonly string[];
 }
 
 /**
@@ -72,6 +74,7 @@ export class TierModule {
                 .DEADLINE_FALLBACK_BUDGET_MS,
               policy: options.policy?.(env),
               body: options.body?.(env),
+              errorCodes: options.errorCodes,
               // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
               onRequestEnd: requestEndHook({
                 telemetry: telemetry(),

@@ -33,6 +33,12 @@ export interface DeadlineModuleOptions {
    * @default not read here (left to the platform's body parser)
    */
   readonly body?: JsonBodyOptions;
+  /**
+   * HTTP only: the `error` codes this edge answers. Any other (a downstream's code nobody listed) is
+   * answered as the generic code of its status (`unavailable`, `bad_gateway`, …) and logged.
+   * @default any code
+   */
+  readonly errorCodes?: readonly string[];
 }
 
 export const DEFAULT_BUDGET_POLICY: BudgetPolicy = {

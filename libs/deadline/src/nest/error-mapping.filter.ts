@@ -2,13 +2,19 @@ import {
   type ArgumentsHost,
   Catch,
   type ExceptionFilter,
+  Inject,
   Logger,
+  Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
-import { outcomeOf } from '../core/hop-record.js';
 import { bodyUnread } from '../core/read-json-body.js';
+import { outcomeOf } from '../core/hop-record.js';
 import { toGrpcError } from '../grpc/grpc-error.js';
+import {
+  DEADLINE_MODULE_OPTIONS,
+  type DeadlineModuleOptions,
+} from './deadline.options.js';
 import { httpErrorBody } from './http-error-body.js';
 import { scopeOfRequest } from './request-scope.js';
 
@@ -20,6 +26,15 @@ import { scopeOfRequest } from './request-scope.js';
 @Catch()
 export class ErrorMappingFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorMappingFilter');
+  private readonly codes: ReadonlySet<string> | undefined;
+
+  constructor(
+    @Optional()
+    @Inject(DEADLINE_MODULE_OPTIONS)
+    options?: DeadlineModuleOptions,
+  ) {
+    this.codes = options?.errorCodes && new Set(options.errorCodes);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() === 'rpc')
@@ -30,6 +45,9 @@ export class ErrorMappingFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const body = httpErrorBody(exception, {
       hops: scopeOfRequest(request)?.hops(outcomeOf(exception)),
+      codes: this.codes,
+      onUnlistedCode: (code, answered) =>
+        this.logger.warn({ msg: 'unlisted error code', code, answered }),
     });
     // 500 and 501 are this process's own faults; 502-504 are the chain's, logged with the request.
     if (body.statusCode >= 500 && body.statusCode < 502) {
