@@ -66,9 +66,7 @@ export class ErrorMappingFilter implements ExceptionFilter {
       });
       return;
     }
-    // Answered before its body was read (refused on its headers, or the deadline passed while it was
-    // still arriving): Node would go on reading the rest to keep the connection; end it instead.
-    if (bodyUnread(request)) response.setHeader('Connection', 'close');
+    if (bodyUnread(request)) lingerForBody(request, response);
     const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)
       ?.retryAfterMs;
     if (typeof retryAfterMs === 'number') {
@@ -84,4 +82,25 @@ export class ErrorMappingFilter implements ExceptionFilter {
     }
     response.status(body.statusCode).json(body);
   }
+}
+
+/** How long an answer given before its request's body was read waits for the rest of the body (discarded). */
+const LINGER_MS = 1_000;
+
+/**
+ * Answered before its body was read to its end (refused on its headers, or the deadline passed while it
+ * was still arriving). Closing at once would reset the connection under a client still sending, which
+ * then often loses the answer; so what still arrives is read and thrown away, for at most a second after
+ * the answer, and a body not done by then has its connection closed.
+ */
+function lingerForBody(request: Request, response: Response): void {
+  response.once('finish', () => {
+    if (request.complete) return;
+    request.resume();
+    const timer = setTimeout(() => request.socket?.destroy(), LINGER_MS);
+    timer.unref();
+    const done = (): void => clearTimeout(timer);
+    request.once('end', done);
+    request.once('close', done);
+  });
 }
