@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { AUTH, HEALTH, ORDER } from '@lib/contracts';
 import { downstream, TierModule } from '@lib/platform';
 import { GatewayController } from './gateway.controller.js';
-import { GATEWAY_ENV } from './gateway.env.js';
+import { bodyOptionsOf, budgetPolicyOf, GATEWAY_ENV } from './gateway.env.js';
+import { GATEWAY_ERROR_CODES } from './gateway.error-codes.js';
 import { GatewayService } from './gateway.service.js';
 
 @Module({
@@ -11,11 +12,10 @@ import { GatewayService } from './gateway.service.js';
       service: 'gateway',
       inbound: 'http',
       env: GATEWAY_ENV,
-      policy: (env) => ({
-        defaultBudgetMs: env.DEADLINE_DEFAULT_BUDGET_MS,
-        maxBudgetMs: env.DEADLINE_MAX_BUDGET_MS,
-        minBudgetMs: env.DEADLINE_MIN_BUDGET_MS,
-      }),
+      policy: budgetPolicyOf,
+      // Read under the request's deadline (main.ts turns Nest's body parser off).
+      body: bodyOptionsOf,
+      errorCodes: Object.keys(GATEWAY_ERROR_CODES),
     }),
     downstream('auth', AUTH, 'AUTH_GRPC_URL', {
       idempotentMethods: ['VerifyToken'],

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { startTelemetry } from '@lib/telemetry';
 // First, before anything loads grpc-js or starts an HTTP server: the instrumentations patch them as they load.
-startTelemetry({ service: 'gateway' });
+// A client's `baggage` is not taken at the edge, so it never reaches the tiers behind it.
+startTelemetry({ service: 'gateway', baggage: 'drop' });
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { httpServerTimeouts } from '@lib/deadline';
 import { parseEnv, TierLogger } from '@lib/platform';
-import { GATEWAY_ENV } from './gateway.env.js';
+import { budgetPolicyOf, GATEWAY_ENV } from './gateway.env.js';
 import { GatewayModule } from './gateway.module.js';
 
 async function bootstrap(): Promise<void> {
@@ -13,10 +16,15 @@ async function bootstrap(): Promise<void> {
     service: 'gateway',
     format: env.LOG_FORMAT,
   });
-  const app = await NestFactory.create(GatewayModule, {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, {
     logger,
     abortOnError: false,
+    // The deadline interceptor reads the body itself, under the request's deadline and the body limits.
+    bodyParser: false,
   });
+  app.disable('x-powered-by');
+  // A slow client (headers, body, an idle connection) holds a socket no longer than the largest budget.
+  Object.assign(app.getHttpServer(), httpServerTimeouts(budgetPolicyOf(env)));
   app.enableShutdownHooks();
   await app.listen(env.GATEWAY_PORT, env.BIND_HOST);
   logger.log({ msg: 'listening', url: await app.getUrl(), protocol: 'http' });

@@ -1,4 +1,4 @@
-import { DomainError, GrpcStatus } from '@lib/deadline';
+import { DomainError, GrpcStatus, InvalidBodyError } from '@lib/deadline';
 
 export interface PlaceOrderBody {
   readonly sku: string;
@@ -8,7 +8,7 @@ export interface PlaceOrderBody {
 const SKU = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_QUANTITY = 1_000;
 
-/** Validates the `POST /orders` body; a bad one is a 400 that names the field. */
+/** Validates the `POST /orders` body (already read as JSON, under the deadline); a bad one is a 400 that names the field. */
 export function parsePlaceOrder(body: unknown): PlaceOrderBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid('body', 'must be a JSON object');
@@ -47,11 +47,6 @@ export function bearerToken(authorization: string | undefined): string {
   return match[1];
 }
 
-function invalid(field: string, reason: string): DomainError {
-  return new DomainError(
-    GrpcStatus.INVALID_ARGUMENT,
-    'invalid_body',
-    `${field} ${reason}`,
-    field,
-  );
+function invalid(field: string, reason: string): InvalidBodyError {
+  return new InvalidBodyError(field, `${field} ${reason}`);
 }

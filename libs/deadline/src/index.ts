@@ -18,11 +18,15 @@ export { DeadlineExceededError } from './core/deadline-exceeded.error.js';
 export { CancelledError } from './core/cancelled.error.js';
 export { InvalidTimeoutError } from './core/invalid-timeout.error.js';
 export { DomainError } from './core/domain.error.js';
+export { InvalidBodyError } from './core/invalid-body.error.js';
+export { PayloadTooLargeError } from './core/payload-too-large.error.js';
+export { UnsupportedMediaTypeError } from './core/unsupported-media-type.error.js';
 export { GrpcStatus } from './core/grpc-status.js';
 export {
   httpStatusFromGrpc,
   grpcStatusFromHttp,
   statusOf,
+  genericCode,
   type StatusOutcome,
 } from './core/status-map.js';
 export {
@@ -44,6 +48,24 @@ export {
   type BudgetSource,
   type ResolvedBudget,
 } from './core/budget-policy.js';
+export {
+  readJsonBody,
+  planBody,
+  hasBody,
+  bodyUnread,
+  validateJsonBodyOptions,
+  CONTENT_ENCODINGS,
+  DEFAULT_JSON_BODY_OPTIONS,
+  type JsonBodyOptions,
+  type ContentEncoding,
+  type BodySource,
+  type BodyPlan,
+  type BodyError,
+} from './core/read-json-body.js';
+export {
+  httpServerTimeouts,
+  type HttpServerTimeouts,
+} from './core/server-timeouts.js';
 export { formatHopTable } from './core/hop-table.js';
 export {
   type HopRecord,
@@ -111,7 +133,11 @@ export {
 export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor.js';
 export { GrpcDeadlineInterceptor } from './nest/grpc-deadline.interceptor.js';
 export { ErrorMappingFilter } from './nest/error-mapping.filter.js';
-export { httpErrorBody, type HttpErrorBody } from './nest/http-error-body.js';
+export {
+  httpErrorBody,
+  type HttpErrorBody,
+  type HttpErrorBodyOptions,
+} from './nest/http-error-body.js';
 export { observeClient, type ObservableClient } from './nest/observe-client.js';
 export { serverTiming } from './nest/server-timing.js';
 export { untilAborted } from './nest/until-aborted.js';

@@ -1,4 +1,12 @@
-import { EnvProblem, type EnvVar, int, parseEnv, secret, str } from './env.js';
+import {
+  EnvProblem,
+  type EnvVar,
+  int,
+  list,
+  parseEnv,
+  secret,
+  str,
+} from './env.js';
 
 const DEV = 'a-development-secret-of-32-characters';
 const OWN = 'f'.repeat(64);
@@ -85,6 +93,34 @@ describe(secret.name, () => {
     }
     expect(message).toBe(
       'invalid environment:\n  SECRET: must be at least 32 characters (signing secret)',
+    );
+  });
+});
+
+describe(list.name, () => {
+  const spec = {
+    CODINGS: list('codings', {
+      default: ['gzip'],
+      item: (raw) =>
+        ['gzip', 'br'].includes(raw)
+          ? raw
+          : new EnvProblem(`"${raw}" is unknown`),
+    }),
+  };
+
+  it('reads comma-separated items, spaces and empty items ignored', () => {
+    expect(parseEnv(spec, { CODINGS: ' gzip, ,br ' })).toEqual({
+      CODINGS: ['gzip', 'br'],
+    });
+  });
+
+  it('takes the default when unset', () => {
+    expect(parseEnv(spec, {})).toEqual({ CODINGS: ['gzip'] });
+  });
+
+  it('refuses the whole list for one bad item, naming it', () => {
+    expect(() => parseEnv(spec, { CODINGS: 'gzip,zstd' })).toThrow(
+      'CODINGS: "zstd" is unknown (codings)',
     );
   });
 });

@@ -145,6 +145,31 @@ export function isProduction(
   );
 }
 
+/** A comma-separated list (spaces around items ignored, empty = no items), each item checked by `item`. */
+export function list<T extends string>(
+  description: string,
+  options: {
+    default?: readonly T[];
+    item: (raw: string) => T | EnvProblem;
+  },
+): EnvVar<readonly T[]> {
+  return {
+    description,
+    default: options.default,
+    parse: (raw) => {
+      const items: T[] = [];
+      for (const part of raw.split(',')) {
+        const trimmed = part.trim();
+        if (trimmed === '') continue;
+        const parsed = options.item(trimmed);
+        if (parsed instanceof EnvProblem) return parsed;
+        items.push(parsed);
+      }
+      return items;
+    },
+  };
+}
+
 /**
  * Parses the environment once, against a spec, reporting every bad variable at once: first each
  * value on its own, then the variables' checks (see {@link EnvVar.check}).

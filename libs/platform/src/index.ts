@@ -17,6 +17,7 @@ export {
   bool,
   oneOf,
   secret,
+  list,
   EnvProblem,
   type EnvCheckContext,
   type EnvSpec,

@@ -4,6 +4,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import {
   type BudgetPolicy,
   configureLostDeadlineGuard,
+  type JsonBodyOptions,
   currentScope,
   DeadlineModule,
   onLostDeadline,
@@ -32,6 +33,10 @@ export interface TierModuleOptions<S extends EnvSpec> {
   readonly env: S & typeof COMMON_ENV;
   /** Edge budget policy from the validated environment (HTTP only). */
   readonly policy?: (env: EnvOf<S>) => BudgetPolicy;
+  /** Edge body limits from the validated environment (HTTP only): the body is read under the deadline. Start the app with `bodyParser: false`. */
+  readonly body?: (env: EnvOf<S>) => JsonBodyOptions;
+  /** Every `error` code the edge answers (HTTP only); any other is answered as its status's generic code. */
+  readonly errorCodes?: readonly string[];
 }
 
 /**
@@ -68,6 +73,8 @@ export class TierModule {
               fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>)
                 .DEADLINE_FALLBACK_BUDGET_MS,
               policy: options.policy?.(env),
+              body: options.body?.(env),
+              errorCodes: options.errorCodes,
               // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
               onRequestEnd: requestEndHook({
                 telemetry: telemetry(),

@@ -24,7 +24,7 @@ export interface ResolvedBudget {
   readonly budgetMs: number;
   /** Which source decided it, or `default`. */
   readonly source: string;
-  /** What the client asked for when it was clamped down to the maximum. */
+  /** What the client asked for when it was clamped down to the maximum (`Infinity` past `Number.MAX_SAFE_INTEGER`). */
   readonly requestedMs?: number;
   /** True when the budget is below the policy's minimum: answer "deadline exceeded" without doing work. */
   readonly belowMinimum: boolean;

@@ -8,14 +8,20 @@ export const REQUEST_TIMEOUT_QUERY = 'timeout';
 /** Header Envoy sets upstream with the route timeout it will enforce. */
 export const ENVOY_TIMEOUT_HEADER = 'x-envoy-expected-rq-timeout-ms';
 
-/** Longer values are refused outright: 15 digits already exceed any useful budget. */
-const MAX_DIGITS = 15;
 const DIGITS = /^\d+$/;
+/** Digits of `Number.MAX_SAFE_INTEGER` (9007199254740991): up to here a budget converts exactly. */
+const SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER).length;
 
 /**
  * Strictly parses a millisecond budget: ASCII digits only, no sign, no unit, no exponent,
  * one value. `raw` is what a transport hands over: a string, a list (header or query
  * parameter sent twice), or nothing.
+ *
+ * Any number of digits is a valid budget (leading zeros included): a value past
+ * `Number.MAX_SAFE_INTEGER` is decided by its length alone, never converted to a float that
+ * would lose digits, and reads as `Infinity` — larger than any maximum, so a policy clamps it.
+ * The work is one pass over the value, which the transport has already bounded (Node's header
+ * size limit).
  */
 export function parseTimeoutMs(
   source: string,
@@ -46,9 +52,16 @@ export function parseTimeoutMs(
       ),
     );
   }
-  if (value.length > MAX_DIGITS)
-    return err(
-      new InvalidTimeoutError(source, `${value.length} digits is too long`),
-    );
-  return ok(Number(value));
+  return ok(wholeMs(value));
+}
+
+/** The value of a string of ASCII digits, exact up to `Number.MAX_SAFE_INTEGER`, `Infinity` past it. */
+function wholeMs(digits: string): number {
+  let start = 0;
+  while (start < digits.length - 1 && digits.charCodeAt(start) === 0x30)
+    start++;
+  const significant = digits.length - start;
+  if (significant > SAFE_DIGITS) return Infinity;
+  const value = Number(digits.slice(start));
+  return value > Number.MAX_SAFE_INTEGER ? Infinity : value;
 }

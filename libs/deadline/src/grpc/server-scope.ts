@@ -53,7 +53,8 @@ export function openServerScope(
     ? Math.max(0, deadlineEpochMs - Date.now())
     : null;
 
-  // A sidecar's route timeout (issue: Envoy) caps the budget when it is smaller; a malformed one is ignored.
+  // A sidecar's route timeout (issue: Envoy) caps the budget when it is smaller; a malformed one (or one
+  // past Number.MAX_SAFE_INTEGER, which caps nothing) is ignored.
   const envoy = parseTimeoutMs(
     ENVOY_TIMEOUT_HEADER,
     firstString(call.metadata?.get(ENVOY_TIMEOUT_HEADER)),
@@ -61,6 +62,7 @@ export function openServerScope(
   if (
     envoy.ok &&
     envoy.value !== undefined &&
+    Number.isFinite(envoy.value) &&
     (receivedBudgetMs === null || envoy.value < receivedBudgetMs)
   )
     receivedBudgetMs = envoy.value;

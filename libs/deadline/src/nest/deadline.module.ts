@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { validateBudgetPolicy } from '../core/budget-policy.js';
+import { validateJsonBodyOptions } from '../core/read-json-body.js';
 import {
   ConfigurableDeadlineModule,
   DEADLINE_MODULE_OPTIONS,
@@ -20,13 +21,14 @@ import { ErrorMappingFilter } from './error-mapping.filter.js';
       provide: APP_INTERCEPTOR,
       inject: [DEADLINE_MODULE_OPTIONS],
       useFactory: (options: DeadlineModuleOptions) => {
-        if (options.policy) {
-          const problems = validateBudgetPolicy(options.policy);
-          if (problems.length)
-            throw new Error(
-              `DeadlineModule: invalid budget policy:\n  ${problems.join('\n  ')}`,
-            );
-        }
+        const problems = [
+          ...(options.policy ? validateBudgetPolicy(options.policy) : []),
+          ...(options.body ? validateJsonBodyOptions(options.body) : []),
+        ];
+        if (problems.length)
+          throw new Error(
+            `DeadlineModule: invalid options:\n  ${problems.join('\n  ')}`,
+          );
         return options.inbound === 'http'
           ? new HttpDeadlineInterceptor(options)
           : new GrpcDeadlineInterceptor(options);

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { BudgetPolicy } from '../core/budget-policy.js';
 import type { HopRecord } from '../core/hop-record.js';
+import type { JsonBodyOptions } from '../core/read-json-body.js';
 
 /** One line per request per tier: how its deadline was spent and how it ended. */
 export interface RequestEndEvent extends HopRecord {
@@ -26,6 +27,18 @@ export interface DeadlineModuleOptions {
   readonly fallbackBudgetMs?: number;
   /** Told when a request ends. @default a structured log line through Nest's Logger */
   readonly onRequestEnd?: (event: RequestEndEvent) => void;
+  /**
+   * HTTP only: read the request's JSON body here, under its deadline (which starts before the body
+   * is read), within these limits; turn the platform's body parser off (`bodyParser: false`).
+   * @default not read here (left to the platform's body parser)
+   */
+  readonly body?: JsonBodyOptions;
+  /**
+   * HTTP only: the `error` codes this edge answers. Any other (a downstream's code nobody listed) is
+   * answered as the generic code of its status (`unavailable`, `bad_gateway`, …) and logged.
+   * @default any code
+   */
+  readonly errorCodes?: readonly string[];
 }
 
 export const DEFAULT_BUDGET_POLICY: BudgetPolicy = {

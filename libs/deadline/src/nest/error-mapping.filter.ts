@@ -2,23 +2,39 @@ import {
   type ArgumentsHost,
   Catch,
   type ExceptionFilter,
+  Inject,
   Logger,
+  Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
+import { bodyUnread } from '../core/read-json-body.js';
 import { outcomeOf } from '../core/hop-record.js';
 import { toGrpcError } from '../grpc/grpc-error.js';
+import {
+  DEADLINE_MODULE_OPTIONS,
+  type DeadlineModuleOptions,
+} from './deadline.options.js';
 import { httpErrorBody } from './http-error-body.js';
 import { scopeOfRequest } from './request-scope.js';
 
 /**
  * The one place failures become answers: HTTP JSON with a status from the gRPC ↔ HTTP table at the
  * edge (and on admin ports), a proper gRPC status with trailers on gRPC (never Nest's generic
- * "Internal server error"). Nest's own HttpExceptions (malformed JSON, unknown route) keep their status.
+ * "Internal server error"). Nest's own HttpExceptions (an unknown route) keep their status.
  */
 @Catch()
 export class ErrorMappingFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorMappingFilter');
+  private readonly codes: ReadonlySet<string> | undefined;
+
+  constructor(
+    @Optional()
+    @Inject(DEADLINE_MODULE_OPTIONS)
+    options?: DeadlineModuleOptions,
+  ) {
+    this.codes = options?.errorCodes && new Set(options.errorCodes);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() === 'rpc')
@@ -27,15 +43,14 @@ export class ErrorMappingFilter implements ExceptionFilter {
 
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
-    const body = httpErrorBody(
-      exception,
-      scopeOfRequest(request)?.hops(outcomeOf(exception)),
-    );
-    if (
-      body.statusCode >= 500 &&
-      body.statusCode !== 503 &&
-      body.statusCode !== 504
-    ) {
+    const body = httpErrorBody(exception, {
+      hops: scopeOfRequest(request)?.hops(outcomeOf(exception)),
+      codes: this.codes,
+      onUnlistedCode: (code, answered) =>
+        this.logger.warn({ msg: 'unlisted error code', code, answered }),
+    });
+    // 500 and 501 are this process's own faults; 502-504 are the chain's, logged with the request.
+    if (body.statusCode >= 500 && body.statusCode < 502) {
       this.logger.error({
         msg: 'unexpected error',
         error: exception instanceof Error ? exception.stack : String(exception),
@@ -47,10 +62,11 @@ export class ErrorMappingFilter implements ExceptionFilter {
         msg: 'client closed request',
         statusCode: body.statusCode,
         method: request.method,
-        path: request.path,
+        path: request.path.slice(0, 128),
       });
       return;
     }
+    if (bodyUnread(request)) lingerForBody(request, response);
     const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)
       ?.retryAfterMs;
     if (typeof retryAfterMs === 'number') {
@@ -66,4 +82,25 @@ export class ErrorMappingFilter implements ExceptionFilter {
     }
     response.status(body.statusCode).json(body);
   }
+}
+
+/** How long an answer given before its request's body was read waits for the rest of the body (discarded). */
+const LINGER_MS = 1_000;
+
+/**
+ * Answered before its body was read to its end (refused on its headers, or the deadline passed while it
+ * was still arriving). Closing at once would reset the connection under a client still sending, which
+ * then often loses the answer; so what still arrives is read and thrown away, for at most a second after
+ * the answer, and a body not done by then has its connection closed.
+ */
+function lingerForBody(request: Request, response: Response): void {
+  response.once('finish', () => {
+    if (request.complete) return;
+    request.resume();
+    const timer = setTimeout(() => request.socket?.destroy(), LINGER_MS);
+    timer.unref();
+    const done = (): void => clearTimeout(timer);
+    request.once('end', done);
+    request.once('close', done);
+  });
 }

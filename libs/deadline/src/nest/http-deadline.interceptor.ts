@@ -7,13 +7,22 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { catchError, finalize, map, type Observable, throwError } from 'rxjs';
+import {
+  catchError,
+  defer,
+  finalize,
+  map,
+  mergeMap,
+  type Observable,
+  throwError,
+} from 'rxjs';
 import { type BudgetPolicy, resolveBudget } from '../core/budget-policy.js';
 import { CancelledError } from '../core/cancelled.error.js';
 import { Deadline } from '../core/deadline.js';
 import { runInScope } from '../core/deadline-context.js';
 import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
 import { DeadlineScope } from '../core/deadline-scope.js';
+import { readJsonBody } from '../core/read-json-body.js';
 import {
   type HopOutcome,
   type HopRecord,
@@ -37,7 +46,8 @@ import { untilAborted } from './until-aborted.js';
 /**
  * The edge: reads the client's budget (`X-Request-Timeout`, `?timeout=`, Envoy's header; the
  * smallest wins), applies the policy, starts the deadline, aborts it when the client hangs up,
- * and answers at the deadline even if a downstream does not.
+ * and answers at the deadline even if a downstream does not. With the `body` option it reads the
+ * JSON body too, after the deadline started, so a body that arrives slowly (or never) is bounded by it.
  */
 @Injectable()
 export class HttpDeadlineInterceptor implements NestInterceptor {
@@ -146,8 +156,23 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     }
 
     response.on('close', onClose);
-    return runInScope(scope, () => next.handle()).pipe(
-      untilAborted(deadline.signal),
+    const handle = (): Observable<unknown> =>
+      runInScope(scope, () => next.handle()).pipe(
+        untilAborted(deadline.signal),
+      );
+    const bodyOptions = this.options.body;
+    // Read here unless something (the platform's body parser) already has.
+    const work =
+      bodyOptions === undefined || request.readableEnded
+        ? handle()
+        : defer(() => readJsonBody(request, bodyOptions, deadline.signal)).pipe(
+            mergeMap((read) => {
+              if (!read.ok) throw read.error;
+              (request as { body?: unknown }).body = read.value;
+              return handle();
+            }),
+          );
+    return work.pipe(
       map((body) => {
         answer();
         return body;

@@ -38,7 +38,7 @@ const interceptor = (mode: TraceContextMode): TraceContextInterceptor =>
   );
 
 describe(TraceContextInterceptor.name, () => {
-  beforeAll(installGlobalContext);
+  beforeAll(() => installGlobalContext());
   afterAll(releaseGlobalContext);
 
   it("runs an HTTP request's handler in the caller's trace", async () => {

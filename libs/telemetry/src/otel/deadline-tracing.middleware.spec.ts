@@ -29,7 +29,7 @@ const outgoing = (): OutgoingCall =>
   }) as unknown as OutgoingCall;
 
 describe(deadlineTracing.name, () => {
-  beforeAll(installGlobalContext);
+  beforeAll(() => installGlobalContext());
   afterAll(releaseGlobalContext);
 
   const tracing = new Telemetry(

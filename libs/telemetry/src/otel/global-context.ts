@@ -11,12 +11,23 @@ export const W3C_PROPAGATOR = new CompositePropagator({
   propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
 });
 
-/** What light trace context needs of OpenTelemetry's globals: a context manager and the W3C propagator (no tracer). */
-export function installGlobalContext(): void {
+/** W3C trace context alone: for an edge, which takes no baggage from its callers and so sends none on. */
+export const TRACE_CONTEXT_PROPAGATOR = new W3CTraceContextPropagator();
+
+/**
+ * What light trace context needs of OpenTelemetry's globals: a context manager and the W3C propagator
+ * (no tracer). `baggage: 'drop'` leaves W3C baggage out of the propagator: none is read from requests
+ * (HTTP headers or gRPC metadata), none is written on outgoing calls.
+ */
+export function installGlobalContext(
+  options: { readonly baggage?: 'propagate' | 'drop' } = {},
+): void {
   context.setGlobalContextManager(
     new AsyncLocalStorageContextManager().enable(),
   );
-  propagation.setGlobalPropagator(W3C_PROPAGATOR);
+  propagation.setGlobalPropagator(
+    options.baggage === 'drop' ? TRACE_CONTEXT_PROPAGATOR : W3C_PROPAGATOR,
+  );
 }
 
 /** Gives OpenTelemetry's globals back, so telemetry can be started again in this process (tests do). */

@@ -98,6 +98,36 @@ describe(`${startTelemetry.name} with the SDK on`, () => {
     }
   });
 
+  it.each([
+    ['propagate', 'tier=gold'],
+    ['drop', undefined],
+  ] as const)(
+    'with baggage: %s, passes a caller’s baggage on as %j, trace context either way',
+    async (baggage, forwarded) => {
+      const sut = startTelemetry({ service: 'gateway', env: {}, baggage });
+      try {
+        const request = continueTrace(
+          {
+            traceparent:
+              '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+            baggage: 'tier=gold',
+          },
+          defaultTextMapGetter,
+        );
+        const carrier: Record<string, string> = {};
+        context.with(request, () =>
+          propagation.inject(context.active(), carrier),
+        );
+        expect(carrier.baggage).toBe(forwarded);
+        expect(carrier.traceparent).toMatch(
+          /^00-4bf92f3577b34da6a3ce929d0e0e4736-/,
+        );
+      } finally {
+        await sut.shutdown();
+      }
+    },
+  );
+
   it('refuses a sampler the SDK does not implement before setting anything up', () => {
     expect(() =>
       startTelemetry({

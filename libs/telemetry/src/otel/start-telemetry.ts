@@ -32,6 +32,13 @@ export interface StartTelemetryOptions {
   readonly service: string;
   /** Environment to read `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER*` and `TRACER_RECENT_REQUESTS` from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * W3C `baggage`: `propagate` reads it from each request and sends it on with every call the request
+   * makes; `drop` does neither. An edge drops it: a client's baggage is untrusted input that would
+   * otherwise reach every tier behind it, verbatim. (`traceparent`/`tracestate` still travel.)
+   * @default 'propagate'
+   */
+  readonly baggage?: 'propagate' | 'drop';
 }
 
 /**
@@ -79,8 +86,9 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   // Checked either way: a wrong value is refused now, not when someone sets an endpoint.
   const { sampler } = samplerFromEnv(env);
   const batch = batchSettingsFromEnv(env);
+  const globals = { baggage: options.baggage ?? 'propagate' } as const;
   if (!exporting) {
-    installGlobalContext();
+    installGlobalContext(globals);
     const value = new Telemetry(
       options.service,
       { recentRequests, lightTraceContext: true },
@@ -103,7 +111,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     sampler,
     spanProcessors: processors,
   });
-  installGlobalContext();
+  installGlobalContext(globals);
   trace.setGlobalTracerProvider(provider);
   const unregister = registerInstrumentations({
     tracerProvider: provider,

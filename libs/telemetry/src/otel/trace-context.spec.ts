@@ -15,7 +15,7 @@ import { continueTrace } from './trace-context.js';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 describe(continueTrace.name, () => {
-  beforeAll(installGlobalContext);
+  beforeAll(() => installGlobalContext());
   afterAll(releaseGlobalContext);
 
   it("continues the caller's trace with a span id of its own, keeping the caller's sampled flag", () => {
