@@ -77,6 +77,7 @@ export function downstream(
               'GRPC_TLS_SERVER_NAME',
             ),
           }),
+          url,
         );
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
       // Outermost: puts the budget and the time left on the client span.

@@ -8,7 +8,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Server } from '@grpc/grpc-js';
+import { Client, Server, type ServiceError } from '@grpc/grpc-js';
 import { DownstreamError, GrpcStatus } from '@lib/deadline';
 import { grpcHealthProbe } from '@lib/resilience';
 import { parseEnv } from './env.js';
@@ -159,6 +159,8 @@ describe('a gRPC server and a channel on these credentials', () => {
   const raw = (b: Buffer) => b;
   let server: Server;
   let address: string;
+  /** The same server on another loopback address, one its certificate does not name. */
+  let unnamedAddress: string;
 
   beforeAll(async () => {
     const tls = grpcTls(parseEnv(GRPC_TLS_ENV, env({})));
@@ -189,6 +191,14 @@ describe('a gRPC server and a channel on these credentials', () => {
       ),
     );
     address = `127.0.0.1:${port}`;
+    const other = await new Promise<number>((ok, fail) =>
+      server.bindAsync(
+        '127.0.0.2:0',
+        grpcServerCredentials(tls),
+        (error, bound) => (error ? fail(error) : ok(bound)),
+      ),
+    );
+    unnamedAddress = `127.0.0.2:${other}`;
   });
 
   afterAll(() => server.forceShutdown());
@@ -214,7 +224,50 @@ describe('a gRPC server and a channel on these credentials', () => {
         }),
       ),
     );
-    await expect(probe(grpcChannelCredentials(tls))).resolves.toBeUndefined();
+    await expect(
+      probe(grpcChannelCredentials(tls, address)),
+    ).resolves.toBeUndefined();
+  });
+
+  it('checks the certificate against the IP address it connects to, without sending that address as the TLS server name', async () => {
+    const tls = grpcTls(
+      parseEnv(
+        GRPC_TLS_ENV,
+        env({
+          GRPC_TLS_CERT: path('payment.crt'),
+          GRPC_TLS_KEY: path('payment.key'),
+        }),
+      ),
+    );
+    expect(
+      grpcChannelCredentials(tls, address).channelOptions[
+        'grpc.ssl_target_name_override'
+      ],
+    ).toBe('grpc-ip-target.invalid');
+    // The certificate names 127.0.0.1, not 127.0.0.2: the same server is refused under that address.
+    const { credentials, channelOptions } = grpcChannelCredentials(
+      tls,
+      unnamedAddress,
+    );
+    const client = new Client(unnamedAddress, credentials, channelOptions);
+    try {
+      const failure = await new Promise<ServiceError>((resolve, reject) =>
+        client.makeUnaryRequest(
+          '/grpc.health.v1.Health/Check',
+          raw,
+          raw,
+          Buffer.alloc(0),
+          { deadline: Date.now() + 5_000 },
+          (error) =>
+            error ? resolve(error) : reject(new Error('served over TLS')),
+        ),
+      );
+      expect(failure.details).toMatch(
+        /IP: 127\.0\.0\.2 is not in the cert's list: 127\.0\.0\.1/,
+      );
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses the probe in plain text', async () => {

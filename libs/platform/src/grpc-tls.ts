@@ -1,5 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 import {
   type ChannelCredentials,
   credentials,
@@ -70,19 +72,59 @@ export function grpcServerCredentials(
     : ServerCredentials.createInsecure();
 }
 
-/** A channel's credentials and the options they need: mutual TLS, or plain text without `tls`. */
-export function grpcChannelCredentials(tls: GrpcTls | undefined): {
+/**
+ * The TLS server name sent (SNI) on a channel to an IP address. Node 26 refuses an IP address there
+ * (RFC 6066; Node 24 only warned, DEP0123), and grpc-js 1.14 sends the target's host: so a name goes
+ * instead, and the server's certificate is still checked against the IP address.
+ */
+const IP_TARGET_SERVER_NAME = 'grpc-ip-target.invalid';
+
+/**
+ * A channel's credentials and the options they need: mutual TLS, or plain text without `tls`. The
+ * server's certificate must name `GRPC_TLS_SERVER_NAME` when set, else the host of `target` (the
+ * channel's address, e.g. `127.0.0.1:50052` or `dns:///order:50052`).
+ */
+export function grpcChannelCredentials(
+  tls: GrpcTls | undefined,
+  target?: string,
+): {
   readonly credentials: ChannelCredentials;
   readonly channelOptions: Readonly<Record<string, string>>;
 } {
   if (!tls)
     return { credentials: credentials.createInsecure(), channelOptions: {} };
+  if (tls.serverName)
+    return {
+      credentials: credentials.createSsl(tls.ca, tls.key, tls.cert),
+      channelOptions: { 'grpc.ssl_target_name_override': tls.serverName },
+    };
+  const ip = target === undefined ? undefined : ipHostOf(target);
+  if (ip === undefined)
+    return {
+      credentials: credentials.createSsl(tls.ca, tls.key, tls.cert),
+      channelOptions: {},
+    };
   return {
-    credentials: credentials.createSsl(tls.ca, tls.key, tls.cert),
-    channelOptions: tls.serverName
-      ? { 'grpc.ssl_target_name_override': tls.serverName }
-      : {},
+    credentials: credentials.createSsl(tls.ca, tls.key, tls.cert, {
+      checkServerIdentity: (_serverName, certificate) =>
+        checkServerIdentity(ip, certificate),
+    }),
+    channelOptions: { 'grpc.ssl_target_name_override': IP_TARGET_SERVER_NAME },
   };
+}
+
+/** The IP address a gRPC target names (`10.0.0.7:50052`, `[::1]:50052`, `ipv4:10.0.0.7:50052,…`), if it names one. */
+function ipHostOf(target: string): string | undefined {
+  const address = target
+    .replace(/^(ipv4|ipv6):/, '')
+    .replace(/^dns:(\/\/[^/]*)?\/?/, '')
+    .split(',')[0];
+  const host = address.startsWith('[')
+    ? address.slice(1, address.indexOf(']'))
+    : address.lastIndexOf(':') > address.indexOf(':')
+      ? address // a bare IPv6 address, no port
+      : address.split(':')[0];
+  return isIP(host) ? host : undefined;
 }
 
 function tlsFile(
