@@ -7,7 +7,7 @@
 // has reached the fd; cases take turns, round by round. First with stdout a pipe that this process
 // drains (as a container runtime or `npm run stack` does; it also counts the lines that arrived), then
 // with stdout on /dev/null (formatting and the write call alone). The table shows the median ns per
-// line and the ratio against the hand-written logger. The pipe table also depends on how fast this
+// line and the ratio against TierLogger. The pipe table also depends on how fast this
 // process reads (a writer that outruns its reader queues lines in memory with process.stdout, or
 // waits with pino's synchronous destination) and moves most from run to run: run it on a quiet
 // machine. BENCH_N, BENCH_WARMUP and BENCH_ROUNDS change the sizes.

@@ -123,9 +123,10 @@ export class PgliteDatabase extends Database {
       return await untilAborted(body, signal);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (isQueryCanceled(error)) {
+      // Only a transaction sets a statement_timeout here; a single statement runs without one.
+      if (timeoutMs !== undefined && isQueryCanceled(error)) {
         this.cancelledQueries++;
-        throw queryTimedOut(timeoutMs ?? 0, error);
+        throw queryTimedOut(timeoutMs, error);
       }
       throw error;
     }
