@@ -31,6 +31,7 @@ export { CallDroppedError } from './core/call-dropped.error.js';
 
 // gRPC (grpc-js)
 export { dropCall } from './grpc/drop-call.js';
+export { chaosStep, type ChaosStepOptions } from './grpc/chaos.server-step.js';
 
 // Nest adapters
 export { ChaosModule } from './nest/chaos.module.js';

@@ -22,12 +22,15 @@ export { InvalidBodyError } from './core/invalid-body.error.js';
 export { PayloadTooLargeError } from './core/payload-too-large.error.js';
 export { UnsupportedMediaTypeError } from './core/unsupported-media-type.error.js';
 export { GrpcStatus } from './core/grpc-status.js';
+export { failureOf, type Failure, type FailureOrigin } from './core/failure.js';
+export {
+  DownstreamError,
+  type ResponseMetadata,
+} from './core/downstream.error.js';
 export {
   httpStatusFromGrpc,
   grpcStatusFromHttp,
-  statusOf,
   genericCode,
-  type StatusOutcome,
 } from './core/status-map.js';
 export {
   parseGrpcTimeout,
@@ -73,10 +76,15 @@ export {
   HOPS_METADATA_KEY,
   encodeHops,
   decodeHops,
-  outcomeOf,
 } from './core/hop-record.js';
-export { linkSignals, type LinkedSignal } from './core/link-signals.js';
+export {
+  linkSignals,
+  NEVER_ABORTS,
+  type LinkedSignal,
+} from './core/link-signals.js';
 export { delay } from './core/delay.js';
+export { abortable } from './core/abortable.js';
+export { type RequestEndEvent } from './core/request-end-event.js';
 export {
   reportLostDeadline,
   configureLostDeadlineGuard,
@@ -97,11 +105,33 @@ export {
   createDeadlineClient,
   type DeadlineClient,
   type DeadlineClientOptions,
-  type ClientMiddleware,
-  type UnaryInvoker,
-  type OutgoingCall,
   type CallOptions,
 } from './grpc/deadline-client.js';
+export {
+  composeClient,
+  type ClientMiddleware,
+  type UnaryInvoker,
+  type UnaryResponse,
+  type OutgoingCall,
+} from './grpc/client-middleware.js';
+export {
+  propagateDeadline,
+  type PropagateDeadlineOptions,
+} from './grpc/propagate-deadline.js';
+export { fixedTimeout } from './grpc/fixed-timeout.js';
+export { collectHops } from './grpc/collect-hops.js';
+export { unaryTransport } from './grpc/unary-transport.js';
+export {
+  serverDeadline,
+  type ServerDeadlineOptions,
+} from './grpc/server-deadline.js';
+export {
+  runServerSteps,
+  type ServerStep,
+  type ServerNext,
+  type IncomingCall,
+  type ServerUnaryCallLike,
+} from './grpc/server-step.js';
 export {
   openServerScope,
   type ServerCallLike,
@@ -109,11 +139,10 @@ export {
 } from './grpc/server-scope.js';
 export { toGrpcError, hopsMetadata } from './grpc/grpc-error.js';
 export {
-  DownstreamError,
+  HOP_METADATA_KEY,
   ERROR_CODE_METADATA_KEY,
   RETRY_AFTER_METADATA_KEY,
-} from './grpc/downstream.error.js';
-export { HOP_METADATA_KEY } from './grpc/metadata-keys.js';
+} from './grpc/metadata-keys.js';
 
 // Nest adapters
 export { DeadlineModule } from './nest/deadline.module.js';
@@ -121,7 +150,6 @@ export {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
   type DeadlineModuleOptions,
-  type RequestEndEvent,
 } from './nest/deadline.options.js';
 export {
   DeadlineGrpcClientModule,
@@ -131,7 +159,7 @@ export {
   type GrpcClientAsyncOptions,
 } from './nest/grpc-client.module.js';
 export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor.js';
-export { GrpcDeadlineInterceptor } from './nest/grpc-deadline.interceptor.js';
+export { GrpcPipelineInterceptor } from './nest/grpc-pipeline.interceptor.js';
 export { ErrorMappingFilter } from './nest/error-mapping.filter.js';
 export {
   httpErrorBody,

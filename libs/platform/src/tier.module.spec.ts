@@ -3,7 +3,7 @@ import type { ApplicationConfig } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import {
   configureLostDeadlineGuard,
-  GrpcDeadlineInterceptor,
+  GrpcPipelineInterceptor,
   HttpDeadlineInterceptor,
   lostDeadlineStrict,
 } from '@lib/deadline';
@@ -21,10 +21,28 @@ function interceptorOrder(app: INestApplication): string[] {
 }
 
 describe(TierModule.name, () => {
-  it.each([
-    ['http', HttpDeadlineInterceptor.name],
-    ['grpc', GrpcDeadlineInterceptor.name],
-  ] as const)(
+  it('runs a gRPC tier through one interceptor, its pipeline, even with fault injection on', async () => {
+    vi.stubEnv('CHAOS_ENABLED', 'true');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TierModule.forRoot({
+          service: 'order',
+          inbound: 'grpc',
+          env: COMMON_ENV,
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await app.init();
+      expect(interceptorOrder(app)).toEqual([GrpcPipelineInterceptor.name]);
+    } finally {
+      await app.close();
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it.each([['http', HttpDeadlineInterceptor.name]] as const)(
     'wraps the %s deadline interceptor in the trace context and puts the span attributes inside it',
     async (inbound, deadlineInterceptor) => {
       const moduleRef = await Test.createTestingModule({

@@ -7,16 +7,19 @@ import {
   type JsonBodyOptions,
   currentScope,
   DeadlineModule,
+  type DeadlineModuleOptions,
   onLostDeadline,
 } from '@lib/deadline';
 import {
+  deadlineSpanStep,
   DeadlineSpanInterceptor,
   requestEndHook,
   TelemetryModule,
   telemetry,
+  traceContextStep,
   TraceContextModule,
 } from '@lib/telemetry';
-import { ChaosModule, FaultRegistry } from '@lib/chaos';
+import { chaosStep, ChaosModule, FaultRegistry } from '@lib/chaos';
 import type { COMMON_ENV } from './common-env.js';
 import { type EnvOf, type EnvSpec, parseEnv } from './env.js';
 import { AdminHealthController } from './admin-health.controller.js';
@@ -49,6 +52,34 @@ export class TierModule {
   static forRoot<S extends EnvSpec>(
     options: TierModuleOptions<S>,
   ): DynamicModule {
+    const grpc = options.inbound === 'grpc';
+    // One instance, imported where its FaultRegistry is needed (the pipeline, health, metrics).
+    const chaos = grpc ? chaosModule() : undefined;
+    const deadline = DeadlineModule.forRootAsync({
+      imports: chaos ? [chaos] : [],
+      inject: [ConfigService, ...(chaos ? [FaultRegistry] : [])],
+      useFactory: (config: ConfigService, faults?: FaultRegistry) => {
+        const env = Object.fromEntries(
+          Object.keys(options.env).map((key) => [key, config.get(key)]),
+        ) as EnvOf<S>;
+        const common = env as EnvOf<typeof COMMON_ENV>;
+        return {
+          service: options.service,
+          inbound: options.inbound,
+          fallbackBudgetMs: common.DEADLINE_FALLBACK_BUDGET_MS,
+          policy: options.policy?.(env),
+          body: options.body?.(env),
+          errorCodes: options.errorCodes,
+          // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
+          onRequestEnd: requestEndHook({
+            telemetry: telemetry(),
+            reserveMs: common.DEADLINE_RESERVE_MS,
+            keepRecent: options.inbound === 'http',
+          }),
+          serverSteps: faults && serverSteps(config, faults),
+        };
+      },
+    });
     return {
       module: TierModule,
       imports: [
@@ -57,38 +88,14 @@ export class TierModule {
           ignoreEnvFile: true,
           validate: (raw) => parseEnv(options.env, raw),
         }),
-        // Global interceptors run in the order Nest scans modules: a module's own providers, then its
-        // imports in order. So TraceContextModule (before DeadlineModule) wraps the deadline interceptor:
-        // the request's trace context is in place when its deadline starts…
-        TraceContextModule,
-        DeadlineModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => {
-            const env = Object.fromEntries(
-              Object.keys(options.env).map((key) => [key, config.get(key)]),
-            ) as EnvOf<S>;
-            return {
-              service: options.service,
-              inbound: options.inbound,
-              fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>)
-                .DEADLINE_FALLBACK_BUDGET_MS,
-              policy: options.policy?.(env),
-              body: options.body?.(env),
-              errorCodes: options.errorCodes,
-              // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
-              onRequestEnd: requestEndHook({
-                telemetry: telemetry(),
-                reserveMs: (env as EnvOf<typeof COMMON_ENV>)
-                  .DEADLINE_RESERVE_MS,
-                keepRecent: options.inbound === 'http',
-              }),
-            };
-          },
-        }),
-        // …and DeadlineSpanModule (after it) runs inside, with the deadline's scope open.
-        DeadlineSpanModule,
+        // gRPC tiers run one server pipeline whose order is written in serverSteps(). The HTTP edge
+        // still uses Nest interceptors, which run in the order Nest scans modules: a module's own
+        // providers, then its imports in order. So TraceContextModule (before DeadlineModule) wraps
+        // the deadline interceptor, and DeadlineSpanModule (after it) runs inside its scope.
+        ...(grpc
+          ? [deadline, chaos as DynamicModule]
+          : [TraceContextModule, deadline, DeadlineSpanModule]),
         TelemetryModule.forRoot({ tracerPage: options.inbound === 'http' }),
-        ...(options.inbound === 'grpc' ? [chaosModule()] : []),
       ],
       controllers:
         options.inbound === 'grpc'
@@ -108,7 +115,44 @@ export class TierModule {
   }
 }
 
-/** The deadline's starting attributes on the server span ({@link DeadlineSpanInterceptor}); import it after DeadlineModule. */
+/**
+ * A gRPC tier's server pipeline around the deadline entry, in order; a step that is off is left out:
+ * trace context (light mode only) → [deadline entry] → span attributes (when spans are recorded) →
+ * fault injection (when `CHAOS_ENABLED`) → the handler.
+ */
+function serverSteps(
+  config: ConfigService,
+  faults: FaultRegistry,
+): DeadlineModuleOptions['serverSteps'] {
+  const t = telemetry();
+  const logger = new Logger('chaos');
+  return {
+    outer: t.traceContext === 'light' ? [traceContextStep()] : [],
+    inner: [
+      ...(t.spans
+        ? [
+            deadlineSpanStep({
+              telemetry: t,
+              currentScope,
+              reserveMs: config.getOrThrow<number>('DEADLINE_RESERVE_MS'),
+            }),
+          ]
+        : []),
+      ...(config.getOrThrow<boolean>('CHAOS_ENABLED')
+        ? [
+            chaosStep(faults, {
+              // The naive comparison mode keeps held work going past the deadline, as an unprotected stack would.
+              honourDeadline:
+                config.getOrThrow<string>('RESILIENCE_MODE') !== 'naive',
+              log: (line) => logger.log(line),
+            }),
+          ]
+        : []),
+    ],
+  };
+}
+
+/** The deadline's starting attributes on the edge's server span ({@link DeadlineSpanInterceptor}); import it after DeadlineModule. */
 @Module({
   providers: [
     {
@@ -127,15 +171,14 @@ class DeadlineSpanModule {}
 
 /**
  * Fault injection on gRPC tiers (`/chaos/faults` on the admin port), off unless `CHAOS_ENABLED=true`.
- * Imported after DeadlineModule, so its hook runs inside the deadline's scope and sees the call's deadline.
+ * Its hook is the pipeline's chaos step (see serverSteps), not an interceptor of its own.
  */
 function chaosModule(): DynamicModule {
   return ChaosModule.forRootAsync({
+    interceptor: false,
     inject: [ConfigService],
     useFactory: (config: ConfigService) => ({
       enabled: config.getOrThrow<boolean>('CHAOS_ENABLED'),
-      // The naive comparison mode keeps held work going past the deadline, as an unprotected stack would.
-      honourDeadline: config.getOrThrow<string>('RESILIENCE_MODE') !== 'naive',
     }),
   });
 }

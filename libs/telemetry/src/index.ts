@@ -46,6 +46,13 @@ export {
 } from './core/recent-requests.js';
 export { waterfallOf, type WaterfallBar } from './core/waterfall.js';
 export { DeadlineSpanProcessor } from './otel/deadline-span.processor.js';
+export { traceContextStep } from './otel/trace-context.server-step.js';
+export { deadlineSpanStep } from './otel/deadline-span.server-step.js';
+export {
+  writeServerSpanAttributes,
+  type ServerSpanAttributesOptions,
+  type ScopeView,
+} from './otel/server-span-attributes.js';
 
 // Nest adapters
 export {
@@ -57,7 +64,6 @@ export { TraceContextInterceptor } from './nest/trace-context.interceptor.js';
 export {
   DeadlineSpanInterceptor,
   type DeadlineSpanInterceptorOptions,
-  type ScopeView,
 } from './nest/deadline-span.interceptor.js';
 export {
   requestEndHook,

@@ -1,9 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { FaultRegistry } from '../core/fault-registry.js';
 import { ChaosController } from './chaos.controller.js';
 import { ChaosInterceptor } from './chaos.interceptor.js';
 import {
+  CHAOS_INTERCEPTOR,
   CHAOS_MODULE_OPTIONS,
   ConfigurableChaosModule,
   type ChaosModuleOptions,
@@ -12,7 +12,8 @@ import {
 /**
  * Fault injection for a gRPC tier: the registry, the admin controller and the server hook (an
  * app-wide interceptor). Import it after `DeadlineModule`: Nest nests global interceptors in the
- * order their modules are scanned, and the hook must run inside the deadline's scope.
+ * order their modules are scanned, and the hook must run inside the deadline's scope. With
+ * `interceptor: false` no hook is installed: put {@link chaosStep} in the server pipeline instead.
  */
 @Module({
   controllers: [ChaosController],
@@ -30,7 +31,7 @@ import {
       },
     },
     ChaosInterceptor,
-    { provide: APP_INTERCEPTOR, useExisting: ChaosInterceptor },
+    { provide: CHAOS_INTERCEPTOR, useExisting: ChaosInterceptor },
   ],
   exports: [FaultRegistry, ChaosInterceptor],
 })

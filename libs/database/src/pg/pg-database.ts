@@ -1,5 +1,5 @@
 import { Client, Pool, type PoolClient } from 'pg';
-import type { Deadline } from '@lib/deadline';
+import { abortable, type Deadline } from '@lib/deadline';
 import {
   Database,
   type DatabaseStats,
@@ -11,7 +11,6 @@ import {
   beginWithTimeout,
   statementTimeoutMs,
 } from '../core/statement-timeout.js';
-import { untilAborted } from '../core/until-aborted.js';
 
 export interface PgDatabaseOptions {
   /** `postgres://user@host:5432/db`. */
@@ -156,7 +155,7 @@ export class PgDatabase extends Database {
     };
     const work = body(send);
     try {
-      return await untilAborted(work, signal);
+      return await (signal ? abortable(work, signal) : work);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (isQueryCanceled(error)) {

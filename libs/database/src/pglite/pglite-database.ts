@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Deadline } from '@lib/deadline';
+import { abortable, type Deadline } from '@lib/deadline';
 import {
   Database,
   type DatabaseStats,
@@ -8,7 +8,6 @@ import {
 } from '../core/database.js';
 import { isQueryCanceled, queryTimedOut } from '../core/query-timeout.error.js';
 import { statementTimeoutMs } from '../core/statement-timeout.js';
-import { untilAborted } from '../core/until-aborted.js';
 
 export interface PgliteDatabaseOptions {
   /** Directory for the data files; in memory (gone when the process ends) when omitted. */
@@ -120,7 +119,7 @@ export class PgliteDatabase extends Database {
       () => this.pending.delete(body),
     );
     try {
-      return await untilAborted(body, signal);
+      return await (signal ? abortable(body, signal) : body);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       // Only a transaction sets a statement_timeout here; a single statement runs without one.

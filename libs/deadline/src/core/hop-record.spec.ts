@@ -1,11 +1,4 @@
-import {
-  decodeHops,
-  encodeHops,
-  type HopRecord,
-  outcomeOf,
-} from './hop-record.js';
-import { CancelledError } from './cancelled.error.js';
-import { DeadlineExceededError } from './deadline-exceeded.error.js';
+import { decodeHops, encodeHops, type HopRecord } from './hop-record.js';
 
 const hop: HopRecord = {
   service: 'order',
@@ -66,15 +59,5 @@ describe(decodeHops.name, () => {
     const decoded = decodeHops(many);
     expect(decoded).toHaveLength(32);
     expect(decoded[0].service).toHaveLength(64);
-  });
-});
-
-describe(outcomeOf.name, () => {
-  it('names deadline and cancellation outcomes, whether typed errors or gRPC statuses', () => {
-    expect(outcomeOf(new DeadlineExceededError())).toBe('deadline_exceeded');
-    expect(outcomeOf(new CancelledError())).toBe('cancelled');
-    expect(outcomeOf({ code: 4 })).toBe('deadline_exceeded');
-    expect(outcomeOf({ code: 1 })).toBe('cancelled');
-    expect(outcomeOf(new Error('boom'))).toBe('error');
   });
 });

@@ -1,5 +1,3 @@
-import { GrpcStatus } from './grpc-status.js';
-
 /** How one hop's work on a request ended. */
 export type HopOutcome = 'ok' | 'deadline_exceeded' | 'cancelled' | 'error';
 
@@ -85,14 +83,4 @@ export function decodeHops(value: unknown): HopRecord[] {
     });
   }
   return hops;
-}
-
-export function outcomeOf(error: unknown): HopOutcome {
-  const tag = (error as { tag?: unknown } | null)?.tag;
-  if (tag === 'DeadlineExceededError') return 'deadline_exceeded';
-  if (tag === 'CancelledError') return 'cancelled';
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === GrpcStatus.DEADLINE_EXCEEDED) return 'deadline_exceeded';
-  if (code === GrpcStatus.CANCELLED) return 'cancelled';
-  return 'error';
 }

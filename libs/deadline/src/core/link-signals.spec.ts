@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { linkSignals } from './link-signals.js';
+import { linkSignals, NEVER_ABORTS } from './link-signals.js';
 
 describe(linkSignals.name, () => {
   it('returns the one input as is, without allocating', () => {
@@ -7,6 +7,8 @@ describe(linkSignals.name, () => {
     expect(linkSignals(a.signal, undefined).signal).toBe(a.signal);
     expect(linkSignals(undefined, a.signal).signal).toBe(a.signal);
     expect(linkSignals(undefined, undefined).signal.aborted).toBe(false);
+    expect(linkSignals(a.signal, NEVER_ABORTS).signal).toBe(a.signal);
+    expect(linkSignals(NEVER_ABORTS, a.signal).signal).toBe(a.signal);
   });
 
   it('aborts when either input aborts, with that input’s reason, and lets go of the other', () => {

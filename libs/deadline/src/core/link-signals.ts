@@ -5,19 +5,21 @@ export interface LinkedSignal {
   dispose(): void;
 }
 
-/** Never aborts; stands in when there is nothing to listen to. */
-const NEVER: AbortSignal = new AbortController().signal;
+/** Never aborts; stands in when there is nothing to listen to, and is treated by {@link linkSignals} as no input. */
+export const NEVER_ABORTS: AbortSignal = new AbortController().signal;
 
 /**
  * Links two optional signals by hand, keeping the first reason. Preferred over `AbortSignal.any`,
  * which keeps every linked signal alive as long as a long-lived input lives (nodejs/node#55351).
- * With only one input it is returned as is: no allocation on the common path.
+ * With only one input (or {@link NEVER_ABORTS}) it is returned as is: no allocation on the common path.
  */
 export function linkSignals(
   a: AbortSignal | undefined,
   b: AbortSignal | undefined,
 ): LinkedSignal {
-  if (!a || !b) return { signal: a ?? b ?? NEVER, dispose: noop };
+  if (!a || a === NEVER_ABORTS)
+    return { signal: b ?? NEVER_ABORTS, dispose: noop };
+  if (!b || b === NEVER_ABORTS) return { signal: a, dispose: noop };
   const controller = new AbortController();
   if (a.aborted || b.aborted) {
     controller.abort(a.aborted ? a.reason : b.reason);

@@ -1,11 +1,4 @@
-import { CancelledError } from './cancelled.error.js';
-import { DeadlineExceededError } from './deadline-exceeded.error.js';
-import { DomainError } from './domain.error.js';
 import { GrpcStatus } from './grpc-status.js';
-import { InvalidBodyError } from './invalid-body.error.js';
-import { InvalidTimeoutError } from './invalid-timeout.error.js';
-import { PayloadTooLargeError } from './payload-too-large.error.js';
-import { UnsupportedMediaTypeError } from './unsupported-media-type.error.js';
 
 /** How one gRPC status reads at the HTTP edge. */
 interface HttpMapping {
@@ -79,139 +72,8 @@ export function grpcStatusFromHttp(httpStatus: number): GrpcStatus {
   );
 }
 
-/** A failure reduced to what crosses a wire: status, stable code, message, and what the HTTP edge answers. */
-export interface StatusOutcome {
-  readonly status: GrpcStatus;
-  /** snake_case, e.g. `deadline_exceeded`, `out_of_stock`. */
-  readonly code: string;
-  readonly message: string;
-  /** The HTTP status the edge answers, from the same table. */
-  readonly httpStatus: number;
-  /** The header, parameter or body field at fault, for input errors. */
-  readonly field?: string;
-}
-
-/**
- * The code a status has when nothing more specific is known: the status's own name in lower
- * case (`unavailable`, `not_found`), or `bad_gateway` for a tier behind the edge that failed.
- */
-export function genericCode(status: GrpcStatus, httpStatus: number): string {
-  if (httpStatus === 502) return 'bad_gateway';
-  return (GrpcStatus[status] ?? 'unknown').toLowerCase();
-}
-
-/** A downstream's `x-error-code` is wire input: a short snake_case word, or nothing. */
-const CODE = /^[a-z][a-z0-9_]{0,63}$/;
-/** Codes that only name a status (`internal`, `unavailable`, `bad_gateway`): recomputed here, not passed on. */
-const GENERIC_CODES: ReadonlySet<string> = new Set([
-  'bad_gateway',
-  ...Object.values(GrpcStatus)
-    .filter((name): name is string => typeof name === 'string')
-    .map((name) => name.toLowerCase()),
-]);
-
-/**
- * Classifies any thrown value. Known errors keep their meaning; errors that already carry a
- * numeric gRPC `code` (a downstream's answer) keep it; anything else is INTERNAL, with a generic
- * message so internals never leak to clients.
- */
-export function statusOf(error: unknown): StatusOutcome {
-  if (DeadlineExceededError.is(error))
-    return outcome(
-      GrpcStatus.DEADLINE_EXCEEDED,
-      'deadline_exceeded',
-      error.message,
-    );
-  if (CancelledError.is(error))
-    return outcome(GrpcStatus.CANCELLED, 'cancelled', error.message);
-  if (InvalidTimeoutError.is(error))
-    return outcome(
-      GrpcStatus.INVALID_ARGUMENT,
-      'invalid_timeout',
-      error.message,
-      error.source,
-    );
-  if (InvalidBodyError.is(error))
-    return outcome(
-      GrpcStatus.INVALID_ARGUMENT,
-      'invalid_body',
-      error.message,
-      error.field,
-    );
-  if (PayloadTooLargeError.is(error))
-    return outcome(
-      GrpcStatus.RESOURCE_EXHAUSTED,
-      'payload_too_large',
-      error.message,
-      'body',
-    );
-  if (UnsupportedMediaTypeError.is(error))
-    return outcome(
-      GrpcStatus.INVALID_ARGUMENT,
-      'unsupported_media_type',
-      error.message,
-      error.field,
-    );
-  if (DomainError.is(error))
-    return outcome(error.status, error.code, error.message, error.field);
-  const withCode = error as {
-    code?: unknown;
-    details?: unknown;
-    message?: unknown;
-    reason?: unknown;
-  } | null;
-  if (
-    withCode &&
-    typeof withCode.code === 'number' &&
-    withCode.code in GRPC_TO_HTTP
-  ) {
-    const status = withCode.code as GrpcStatus;
-    const fromDownstream =
-      (error as { tag?: unknown }).tag === 'DownstreamError';
-    const reason =
-      typeof withCode.reason === 'string' &&
-      CODE.test(withCode.reason) &&
-      !GENERIC_CODES.has(withCode.reason)
-        ? withCode.reason
-        : undefined;
-    const httpStatus = httpStatusOf(status, reason, fromDownstream);
-    // A downstream's business answer keeps its own words; a fault keeps its chain
-    // ("order.PlaceOrder failed: DEADLINE_EXCEEDED: … payment.Charge failed: …") so it can be traced.
-    const fault =
-      fromDownstream &&
-      (httpStatus >= 499 || typeof withCode.reason !== 'string');
-    const message =
-      !fault && typeof withCode.details === 'string' && withCode.details
-        ? withCode.details
-        : typeof withCode.message === 'string'
-          ? withCode.message
-          : '';
-    return {
-      status,
-      code: reason ?? genericCode(status, httpStatus),
-      message,
-      httpStatus,
-    };
-  }
-  return outcome(GrpcStatus.INTERNAL, 'internal', 'internal error');
-}
-
-function outcome(
-  status: GrpcStatus,
-  code: string,
-  message: string,
-  field?: string,
-): StatusOutcome {
-  return {
-    status,
-    code,
-    message,
-    httpStatus: httpStatusOf(status, code, false),
-    ...(field ? { field } : {}),
-  };
-}
-
-function httpStatusOf(
+/** The edge's answer for a status and code, as a gateway when the failure is a downstream's. */
+export function httpStatusOf(
   status: GrpcStatus,
   code: string | undefined,
   fromDownstream: boolean,
@@ -226,4 +88,18 @@ function httpStatusOf(
     (fromDownstream ? mapping.fromDownstream : undefined) ??
     mapping.http
   );
+}
+
+/**
+ * The code a status has when nothing more specific is known: the status's own name in lower
+ * case (`unavailable`, `not_found`), or `bad_gateway` for a tier behind the edge that failed.
+ */
+export function genericCode(status: GrpcStatus, httpStatus: number): string {
+  if (httpStatus === 502) return 'bad_gateway';
+  return (GrpcStatus[status] ?? 'unknown').toLowerCase();
+}
+
+/** True for a numeric value the table knows as a gRPC status. */
+export function isGrpcStatus(value: unknown): value is GrpcStatus {
+  return typeof value === 'number' && value in GRPC_TO_HTTP;
 }

@@ -9,11 +9,9 @@ import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
 import { GrpcStatus } from '../core/grpc-status.js';
 import { encodeHops } from '../core/hop-record.js';
 import { observeClient } from '../nest/observe-client.js';
-import {
-  type ClientMiddleware,
-  createDeadlineClient,
-} from './deadline-client.js';
-import { DownstreamError } from './downstream.error.js';
+import type { ClientMiddleware } from './client-middleware.js';
+import { createDeadlineClient } from './deadline-client.js';
+import { DownstreamError } from '../core/downstream.error.js';
 
 // A real grpc-js server in-process, serving grpc.health.v1.Health/Check with behaviours chosen by
 // the request's `service` field. The client under test talks to it over loopback.

@@ -5,23 +5,36 @@ import {
   HOPS_METADATA_KEY,
 } from '../core/hop-record.js';
 import { type GrpcStatus } from '../core/grpc-status.js';
-import { statusOf } from '../core/status-map.js';
+import { failureOf } from '../core/failure.js';
 import {
   ERROR_CODE_METADATA_KEY,
   RETRY_AFTER_METADATA_KEY,
-} from './downstream.error.js';
+} from './metadata-keys.js';
 
 /** What grpc-js sends when a handler fails: `code`, `details`, and trailers. */
-export interface GrpcErrorObject {
+export interface GrpcErrorObject extends Error {
   readonly code: GrpcStatus;
   readonly details: string;
-  readonly message: string;
   readonly metadata: Metadata;
+}
+
+/** A handler's failure as grpc-js answers it; an Error, so it can be thrown and rejected with. */
+class GrpcAnswerError extends Error implements GrpcErrorObject {
+  override readonly name = 'GrpcAnswerError';
+
+  constructor(
+    readonly code: GrpcStatus,
+    readonly details: string,
+    readonly metadata: Metadata,
+  ) {
+    super(details);
+  }
 }
 
 export function isGrpcErrorObject(value: unknown): value is GrpcErrorObject {
   const v = value as Partial<GrpcErrorObject> | null;
   return (
+    value instanceof Error &&
     typeof v?.code === 'number' &&
     typeof v.details === 'string' &&
     v.metadata instanceof Metadata
@@ -34,20 +47,16 @@ export function toGrpcError(
   hops?: readonly HopRecord[],
 ): GrpcErrorObject {
   if (isGrpcErrorObject(error)) return error;
-  const outcome = statusOf(error);
+  const outcome = failureOf(error);
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, outcome.code);
-  const retryAfterMs = (error as { retryAfterMs?: unknown } | null)
-    ?.retryAfterMs;
-  if (typeof retryAfterMs === 'number' && retryAfterMs >= 0)
-    metadata.set(RETRY_AFTER_METADATA_KEY, String(Math.ceil(retryAfterMs)));
+  if (outcome.retryAfterMs !== undefined)
+    metadata.set(
+      RETRY_AFTER_METADATA_KEY,
+      String(Math.ceil(outcome.retryAfterMs)),
+    );
   if (hops?.length) metadata.set(HOPS_METADATA_KEY, encodeHops(hops));
-  return {
-    code: outcome.status,
-    details: outcome.message,
-    message: outcome.message,
-    metadata,
-  };
+  return new GrpcAnswerError(outcome.status, outcome.message, metadata);
 }
 
 /** Response headers carrying this tier's hop records on success. */

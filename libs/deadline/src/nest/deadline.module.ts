@@ -5,9 +5,12 @@ import { validateJsonBodyOptions } from '../core/read-json-body.js';
 import {
   ConfigurableDeadlineModule,
   DEADLINE_MODULE_OPTIONS,
+  DEFAULT_FALLBACK_BUDGET_MS,
   type DeadlineModuleOptions,
 } from './deadline.options.js';
-import { GrpcDeadlineInterceptor } from './grpc-deadline.interceptor.js';
+import { logRequestEnd } from './request-end.logger.js';
+import { serverDeadline } from '../grpc/server-deadline.js';
+import { GrpcPipelineInterceptor } from './grpc-pipeline.interceptor.js';
 import { HttpDeadlineInterceptor } from './http-deadline.interceptor.js';
 import { ErrorMappingFilter } from './error-mapping.filter.js';
 
@@ -29,9 +32,23 @@ import { ErrorMappingFilter } from './error-mapping.filter.js';
           throw new Error(
             `DeadlineModule: invalid options:\n  ${problems.join('\n  ')}`,
           );
-        return options.inbound === 'http'
-          ? new HttpDeadlineInterceptor(options)
-          : new GrpcDeadlineInterceptor(options);
+        if (options.inbound === 'http')
+          return new HttpDeadlineInterceptor(options);
+        // The gRPC server pipeline, in this order: outer steps, the deadline entry, inner steps, the handler.
+        const { outer = [], inner = [] } = options.serverSteps ?? {};
+        return new GrpcPipelineInterceptor(
+          [
+            ...outer,
+            serverDeadline({
+              service: options.service,
+              fallbackBudgetMs:
+                options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS,
+              onRequestEnd: options.onRequestEnd ?? logRequestEnd,
+            }),
+            ...inner,
+          ],
+          options.streamingMethods,
+        );
       },
     },
     { provide: APP_FILTER, useClass: ErrorMappingFilter },

@@ -1,20 +1,10 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { BudgetPolicy } from '../core/budget-policy.js';
-import type { HopRecord } from '../core/hop-record.js';
-import type { JsonBodyOptions } from '../core/read-json-body.js';
+import type { RequestEndEvent } from '../core/request-end-event.js';
+import type { ServerStep } from '../grpc/server-step.js';
 
-/** One line per request per tier: how its deadline was spent and how it ended. */
-export interface RequestEndEvent extends HopRecord {
-  readonly hop: number;
-  /** Milliseconds left when the work ended (0 once aborted). */
-  readonly remainingMs: number;
-  /** True when the deadline's signal aborted while the handler was running. */
-  readonly aborted: boolean;
-  /** The abort or failure reason, as text. */
-  readonly reason?: string;
-  /** Every hop's record, this tier's first, then what its downstreams sent back (set at the HTTP edge, for tracing). */
-  readonly hops?: readonly HopRecord[];
-}
+export type { RequestEndEvent };
+import type { JsonBodyOptions } from '../core/read-json-body.js';
 
 export interface DeadlineModuleOptions {
   /** This service's name, as shown in records and logs. */
@@ -39,6 +29,22 @@ export interface DeadlineModuleOptions {
    * @default any code
    */
   readonly errorCodes?: readonly string[];
+  /**
+   * gRPC only: steps of the server pipeline around the deadline entry, in order. `outer` run before
+   * the call's deadline scope opens (trace context), `inner` inside it (span attributes, fault
+   * injection), then the handler. A step that is off is left out, not passed.
+   * @default no steps besides the deadline entry
+   */
+  /**
+   * gRPC only: methods (as named in the proto) that stream, which the unary pipeline leaves alone.
+   * Needed for a server-streaming method served by `@GrpcMethod`; `@GrpcStreamMethod` and
+   * `@GrpcStreamCall` handlers are known without it. @default []
+   */
+  readonly streamingMethods?: readonly string[];
+  readonly serverSteps?: {
+    readonly outer?: readonly ServerStep[];
+    readonly inner?: readonly ServerStep[];
+  };
 }
 
 export const DEFAULT_BUDGET_POLICY: BudgetPolicy = {

@@ -9,7 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
 import { bodyUnread } from '../core/read-json-body.js';
-import { outcomeOf } from '../core/hop-record.js';
+import { failureOf } from '../core/failure.js';
 import { toGrpcError } from '../grpc/grpc-error.js';
 import {
   DEADLINE_MODULE_OPTIONS,
@@ -43,8 +43,9 @@ export class ErrorMappingFilter implements ExceptionFilter {
 
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
+    const failure = failureOf(exception);
     const body = httpErrorBody(exception, {
-      hops: scopeOfRequest(request)?.hops(outcomeOf(exception)),
+      hops: scopeOfRequest(request)?.hops(failure.outcome),
       codes: this.codes,
       onUnlistedCode: (code, answered) =>
         this.logger.warn({ msg: 'unlisted error code', code, answered }),
@@ -67,9 +68,8 @@ export class ErrorMappingFilter implements ExceptionFilter {
       return;
     }
     if (bodyUnread(request)) lingerForBody(request, response);
-    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)
-      ?.retryAfterMs;
-    if (typeof retryAfterMs === 'number') {
+    const { retryAfterMs } = failure;
+    if (retryAfterMs !== undefined) {
       // Retry-After is whole seconds by standard (rounded up); the exact figure rides beside it.
       response.setHeader(
         'Retry-After',

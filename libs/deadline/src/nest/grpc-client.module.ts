@@ -7,10 +7,8 @@ import {
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
 import type { ChannelCredentials, Client } from '@grpc/grpc-js';
 import { ClientGrpcProxy } from '@nestjs/microservices';
-import {
-  type ClientMiddleware,
-  createDeadlineClient,
-} from '../grpc/deadline-client.js';
+import type { ClientMiddleware } from '../grpc/client-middleware.js';
+import { createDeadlineClient } from '../grpc/deadline-client.js';
 
 export interface GrpcClientOptions {
   /** Downstream name: the injection key, and the name in records, logs and breakers (`inventory`). */

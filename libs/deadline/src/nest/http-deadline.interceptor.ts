@@ -22,12 +22,9 @@ import { Deadline } from '../core/deadline.js';
 import { runInScope } from '../core/deadline-context.js';
 import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
 import { DeadlineScope } from '../core/deadline-scope.js';
+import { failureOf } from '../core/failure.js';
 import { readJsonBody } from '../core/read-json-body.js';
-import {
-  type HopOutcome,
-  type HopRecord,
-  outcomeOf,
-} from '../core/hop-record.js';
+import { type HopOutcome, type HopRecord } from '../core/hop-record.js';
 import {
   ENVOY_TIMEOUT_HEADER,
   REQUEST_TIMEOUT_HEADER,
@@ -178,7 +175,7 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
         return body;
       }),
       catchError((error: unknown) => {
-        outcome = outcomeOf(error);
+        outcome = failureOf(error).outcome;
         reason = error instanceof Error ? error.message : String(error);
         answer();
         return throwError(() => error);

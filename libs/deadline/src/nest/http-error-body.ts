@@ -1,10 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
-import {
-  genericCode,
-  grpcStatusFromHttp,
-  statusOf,
-} from '../core/status-map.js';
+import { failureOf } from '../core/failure.js';
+import { genericCode, grpcStatusFromHttp } from '../core/status-map.js';
 
 /** The JSON body of every error the edge answers. */
 export interface HttpErrorBody {
@@ -70,7 +67,7 @@ interface Answer {
 }
 
 function fromOutcome(exception: unknown): Answer {
-  const outcome = statusOf(exception);
+  const outcome = failureOf(exception);
   return {
     statusCode: outcome.httpStatus,
     error: outcome.code,

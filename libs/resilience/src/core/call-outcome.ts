@@ -1,12 +1,4 @@
-import {
-  CancelledError,
-  DeadlineExceededError,
-  DownstreamError,
-  GrpcStatus,
-} from '@lib/deadline';
-import { AttemptTimeoutError } from './attempt-timeout.error.js';
-import { BreakerOpenError } from './breaker-open.error.js';
-import { BulkheadFullError } from './bulkhead-full.error.js';
+import { failureOf, GrpcStatus } from '@lib/deadline';
 
 /** What one finished call tells a breaker. Only `failure` counts against it. */
 export type CallOutcome = 'success' | 'failure' | 'ignored';
@@ -37,19 +29,18 @@ export type Classifier = (error: unknown, facts: AttemptFacts) => CallOutcome;
  * handles), and every business answer (invalid argument, not found, declined…).
  */
 export const classifyOutcome: Classifier = (error, facts) => {
-  if (AttemptTimeoutError.is(error)) return 'failure';
-  if (BreakerOpenError.is(error) || BulkheadFullError.is(error))
-    return 'ignored';
-  if (CancelledError.is(error) || DeadlineExceededError.is(error))
-    return 'ignored';
-  if (!DownstreamError.is(error)) return 'ignored';
-  if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+  const failure = failureOf(error);
+  // Decided here: our own attempt deadline counts; our breaker, bulkhead, the caller's cancel and
+  // its inherited deadline say nothing about the downstream.
+  if (failure.origin === 'local')
+    return failure.code === 'attempt_timeout' ? 'failure' : 'ignored';
+  if (failure.status === GrpcStatus.DEADLINE_EXCEEDED) {
     const fair = facts.capped || facts.budgetMs >= facts.slowCallMs;
     const usedUp =
       (facts.elapsedMs ?? facts.budgetMs) >= facts.budgetMs * USED_BUDGET_SHARE;
     return fair && usedUp ? 'failure' : 'ignored';
   }
-  if (error.code === GrpcStatus.UNAVAILABLE)
-    return error.reason === undefined ? 'failure' : 'ignored';
+  if (failure.status === GrpcStatus.UNAVAILABLE)
+    return failure.origin === 'transport' ? 'failure' : 'ignored';
   return 'ignored';
 };

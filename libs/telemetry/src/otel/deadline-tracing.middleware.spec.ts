@@ -1,6 +1,12 @@
 import { Metadata } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import type { OutgoingCall } from '@lib/deadline';
+import {
+  DeadlineExceededError,
+  DownstreamError,
+  GrpcStatus,
+  type OutgoingCall,
+  type UnaryResponse,
+} from '@lib/deadline';
 import {
   deadlineTracing,
   isBreakerOpen,
@@ -17,6 +23,12 @@ import {
 } from './global-context.js';
 import { Telemetry } from './telemetry.js';
 
+const reply: UnaryResponse = {
+  message: 'reply',
+  header: new Metadata(),
+  trailer: new Metadata(),
+};
+
 const outgoing = (): OutgoingCall =>
   ({
     service: 'payment',
@@ -25,7 +37,6 @@ const outgoing = (): OutgoingCall =>
     metadata: { get: () => ['2'] },
     budgetMs: 100,
     signal: new AbortController().signal,
-    recordHops: () => undefined,
   }) as unknown as OutgoingCall;
 
 describe(deadlineTracing.name, () => {
@@ -60,10 +71,10 @@ describe(deadlineTracing.name, () => {
       telemetry: tracing,
     })(async () => {
       seen = context.active().getValue(OUTGOING_CALL) as OutgoingCallInfo;
-      return 'reply';
+      return reply;
     });
     await expect(underSpan(true, () => invoke(outgoing()))).resolves.toBe(
-      'reply',
+      reply,
     );
     expect(seen).toMatchObject({
       downstream: 'payment',
@@ -82,10 +93,10 @@ describe(deadlineTracing.name, () => {
       telemetry: tracing,
     })(async () => {
       seen = context.active().getValue(OUTGOING_CALL);
-      return 'reply';
+      return reply;
     });
     await expect(underSpan(false, () => invoke(outgoing()))).resolves.toBe(
-      'reply',
+      reply,
     );
     expect(seen).toBeUndefined();
   });
@@ -97,7 +108,7 @@ describe(deadlineTracing.name, () => {
       telemetry: new Telemetry('order', { processMetrics: false }),
     })(async () => {
       seen = context.active().getValue(OUTGOING_CALL);
-      return 'reply';
+      return reply;
     });
     await invoke(outgoing());
     expect(seen).toBeUndefined();
@@ -120,7 +131,7 @@ describe(deadlineTracing.name, () => {
       deadlineTracing({ remainingMs: () => 120, telemetry: light })(
         async () => {
           seen = context.active().getValue(OUTGOING_CALL);
-          return 'reply';
+          return reply;
         },
       )(call),
     );
@@ -144,9 +155,19 @@ describe(deadlineTracing.name, () => {
 
 describe(isBreakerOpen.name, () => {
   it.each([
-    [{ tag: 'BreakerOpenError' }, true],
-    [{ name: 'BrokenCircuitError' }, true],
-    [{ tag: 'DeadlineExceededError' }, false],
+    [{ code: GrpcStatus.UNAVAILABLE, reason: 'breaker_open' }, true],
+    [
+      new DownstreamError(
+        GrpcStatus.UNAVAILABLE,
+        'breaker_open',
+        'x',
+        'a',
+        'B',
+      ),
+      false,
+    ],
+    [{ code: GrpcStatus.UNAVAILABLE, reason: 'bulkhead_full' }, false],
+    [new DeadlineExceededError(), false],
     [undefined, false],
   ])('says %j is a breaker refusal: %s', (error, expected) => {
     expect(isBreakerOpen(error)).toBe(expected);

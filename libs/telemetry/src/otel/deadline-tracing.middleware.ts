@@ -1,5 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import type { ClientMiddleware } from '@lib/deadline';
+import { type ClientMiddleware, failureOf } from '@lib/deadline';
 import { DeadlineAttr } from '../core/deadline-attributes.js';
 import {
   OUTGOING_CALL,
@@ -73,10 +73,8 @@ export function deadlineTracing(
   };
 }
 
-/** Breakers (cockatiel's `BrokenCircuitError`, our resilience lib's errors) say so in their tag or name. */
+/** A breaker in this process refused the call (`breaker_open`), as opposed to a downstream reporting its own open breaker. */
 export function isBreakerOpen(error: unknown): boolean {
-  const { tag, name } = (error ?? {}) as { tag?: unknown; name?: unknown };
-  return [tag, name].some(
-    (v) => typeof v === 'string' && /breaker|circuit/i.test(v),
-  );
+  const failure = failureOf(error);
+  return failure.origin === 'local' && failure.code === 'breaker_open';
 }

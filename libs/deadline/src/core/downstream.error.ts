@@ -1,9 +1,9 @@
-import { GrpcStatus } from '../core/grpc-status.js';
+import { GrpcStatus } from './grpc-status.js';
 
-/** Trailer that carries a {@link DomainError}'s machine-readable code across a hop. */
-export const ERROR_CODE_METADATA_KEY = 'x-error-code';
-/** Trailer that carries a fail-fast answer's `retryAfterMs` (e.g. an open breaker's) across a hop. */
-export const RETRY_AFTER_METADATA_KEY = 'x-retry-after-ms';
+/** Response metadata as the core reads it: grpc-js's `Metadata` fits, and so does a `Map` of arrays. */
+export interface ResponseMetadata {
+  get(key: string): readonly unknown[];
+}
 
 /** A downstream answered with a non-OK gRPC status. Keeps its status, so the edge maps it faithfully. */
 export class DownstreamError extends Error {
@@ -13,13 +13,15 @@ export class DownstreamError extends Error {
   constructor(
     /** The gRPC status the downstream (or the channel) reported. */
     readonly code: GrpcStatus,
-    /** The downstream's machine-readable error code, when it sent one. */
+    /** The downstream's machine-readable error code, when it sent one: it answered itself. */
     readonly reason: string | undefined,
     readonly details: string,
     readonly service: string,
     readonly method: string,
     /** When the downstream failed fast on purpose: milliseconds until it is worth asking again. */
     readonly retryAfterMs?: number,
+    /** The trailers it answered with (hop records ride there on failure). */
+    readonly trailer?: ResponseMetadata,
   ) {
     super(
       `${service}.${method} failed: ${GrpcStatus[code] ?? code}${details ? `: ${details}` : ''}`,

@@ -1,0 +1,122 @@
+import type {
+  Client,
+  Metadata,
+  MethodDefinition,
+  ServiceError,
+  StatusObject,
+} from '@grpc/grpc-js';
+import { DownstreamError } from '../core/downstream.error.js';
+import { GrpcStatus } from '../core/grpc-status.js';
+import type { UnaryInvoker, UnaryResponse } from './client-middleware.js';
+import {
+  ERROR_CODE_METADATA_KEY,
+  RETRY_AFTER_METADATA_KEY,
+} from './metadata-keys.js';
+
+/**
+ * The innermost step: one grpc-js unary call with the attempt's budget as its deadline, cancelled
+ * on the wire when the attempt's signal aborts. Resolves with the message and both metadata;
+ * rejects with the signal's reason when we cancelled it, else a {@link DownstreamError}.
+ */
+export function unaryTransport(
+  raw: Client,
+  method: MethodDefinition<unknown, unknown>,
+): UnaryInvoker {
+  return (call) =>
+    new Promise<UnaryResponse>((resolve, reject) => {
+      const { signal } = call;
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let header: Metadata | undefined;
+      let failure: ServiceError | undefined;
+      let message: unknown;
+      const onAbort = (): void => grpcCall.cancel();
+      const grpcCall = raw.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        call.request,
+        call.metadata,
+        Number.isFinite(call.budgetMs)
+          ? { deadline: Date.now() + call.budgetMs }
+          : {},
+        (error: ServiceError | null, response?: unknown) => {
+          if (error) failure = error;
+          else message = response;
+        },
+      );
+      grpcCall.on('metadata', (metadata: Metadata) => (header = metadata));
+      // grpc-js emits 'status' right after the callback, with the trailers: settle there.
+      grpcCall.on('status', (status: StatusObject) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!failure) {
+          resolve({
+            message,
+            header: header ?? status.metadata,
+            trailer: status.metadata,
+          });
+          return;
+        }
+        // We cancelled it: report why (deadline, caller gone, breaker), not grpc-js's generic CANCELLED.
+        reject(
+          signal.aborted
+            ? signal.reason
+            : toDownstreamError(
+                failure,
+                call.service,
+                call.method,
+                call.budgetMs,
+              ),
+        );
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+function toDownstreamError(
+  error: ServiceError,
+  service: string,
+  method: string,
+  budgetMs: number,
+): DownstreamError {
+  const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
+  const code =
+    error.code in GrpcStatus
+      ? (error.code as number as GrpcStatus)
+      : GrpcStatus.UNKNOWN;
+  if (code === GrpcStatus.CANCELLED) {
+    // We did not cancel (that path never gets here), so the downstream dropped the call, as a server
+    // shutting down does. Our caller is still waiting: that is an unavailable downstream, not a hang-up (499).
+    return new DownstreamError(
+      GrpcStatus.UNAVAILABLE,
+      undefined,
+      'the downstream cancelled the call',
+      service,
+      method,
+      undefined,
+      error.metadata,
+    );
+  }
+  // grpc-js's own texts name internal addresses; say what happened in our terms instead.
+  // (A downstream that answered itself sent its error code as a trailer: keep its words then.)
+  const details =
+    typeof reason === 'string'
+      ? (error.details ?? '')
+      : code === GrpcStatus.DEADLINE_EXCEEDED
+        ? `no answer within its ${Math.round(budgetMs)} ms budget`
+        : code === GrpcStatus.UNAVAILABLE
+          ? 'unavailable'
+          : (error.details ?? '');
+  const retryAfter = Number(error.metadata?.get(RETRY_AFTER_METADATA_KEY)[0]);
+  return new DownstreamError(
+    code,
+    typeof reason === 'string' ? reason : undefined,
+    details,
+    service,
+    method,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+    error.metadata,
+  );
+}

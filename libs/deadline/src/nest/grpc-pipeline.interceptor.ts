@@ -1,0 +1,74 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { GrpcMethodStreamingType } from '@nestjs/microservices';
+import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
+import { lastValueFrom, Observable } from 'rxjs';
+import {
+  runServerSteps,
+  type ServerStep,
+  type ServerUnaryCallLike,
+} from '../grpc/server-step.js';
+
+/**
+ * The one Nest interceptor of a gRPC tier: runs the server pipeline's steps, in the order given,
+ * around the handler, as plain promises (no RxJS operators per call). Streaming calls pass through
+ * (grpc-js gives unary and server-streaming handlers the same call object, so streaming methods are
+ * named, or known by their `@GrpcStreamMethod`/`@GrpcStreamCall` decorator).
+ */
+@Injectable()
+export class GrpcPipelineInterceptor implements NestInterceptor {
+  private readonly streaming: ReadonlySet<string>;
+
+  constructor(
+    private readonly steps: readonly ServerStep[],
+    /** Methods (as named in the proto) that stream: grpc-js hands them the same kind of call object as unary ones. */
+    streamingMethods: readonly string[] = [],
+  ) {
+    this.streaming = new Set(streamingMethods);
+  }
+
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<unknown>,
+  ): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const call = context.getArgByIndex<ServerUnaryCallLike>(2);
+    const method =
+      call.getPath?.().split('/').pop() ?? context.getHandler().name;
+    if (this.streaming.has(method) || isStreamHandler(context.getHandler()))
+      return next.handle();
+    return new Observable((subscriber) => {
+      // The handler is started by the last step, inside the scopes the steps opened: Nest binds it
+      // to the async context current when `handle()` is called.
+      runServerSteps(this.steps, { method, call }, () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      ).then(
+        (reply) => {
+          subscriber.next(reply);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+    });
+  }
+}
+
+/** `@GrpcStreamMethod` / `@GrpcStreamCall` say so in their pattern; a server-streaming `@GrpcMethod` must be listed. */
+function isStreamHandler(handler: unknown): boolean {
+  const patterns: unknown = Reflect.getMetadata(
+    PATTERN_METADATA,
+    handler as object,
+  );
+  return (
+    Array.isArray(patterns) &&
+    patterns.some(
+      (pattern: { streaming?: unknown }) =>
+        pattern.streaming !== undefined &&
+        pattern.streaming !== GrpcMethodStreamingType.NO_STREAMING,
+    )
+  );
+}
