@@ -69,13 +69,15 @@ function markdownTables(results: BenchResults): string[] {
       '`naive` is the baseline: the same tiers with propagation and breakers off (the deadline interceptors, hop records and chaos hook still run, so it is not a bare chain). ' +
         "`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js's own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.",
       '',
-      'CPU ms/request = user + system time of all the server processes during the measured requests, divided by their number (from /proc; steadier than req/s on a shared machine).',
+      'Each stack is first loaded in windows of requests until the tiers\' CPU per request is flat (two consecutive windows within 5 %, after a floor of requests; "warm-up" says how many, and "not flat" when the cap ended it), then left idle for a quiet window, then timed. ' +
+        'Tier CPU = user + system time of all the tier processes (from /proc); PG CPU = the PostgreSQL backends serving the stack\'s own database (`pg_stat_activity` by datname, /proc). ' +
+        '**Per-request CPU is net of idle**: each one\'s CPU per second in the quiet window (sweepers, timers; its own columns) times the timed run\'s duration is taken off first.',
       '',
-      '| mode | requests | req/s | p50 ms | p99 ms | non-2xx | CPU ms/request | req/s vs naive | p99 vs naive | CPU vs naive |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| mode | requests | warm-up | req/s | p50 ms | p99 ms | non-2xx | tier CPU ms/request, net of idle | PG CPU ms/request, net of idle | idle tier CPU ms/s | idle PG CPU ms/s | req/s vs naive | p99 vs naive | tier CPU vs naive |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...results.overhead.map(
         (r) =>
-          `| ${r.mode} | ${r.requests} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.cpuMsPerRequest ?? 'n/a'} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % | ${base.cpuMsPerRequest && r.cpuMsPerRequest ? `${change(base.cpuMsPerRequest, r.cpuMsPerRequest)} %` : 'n/a'} |`,
+          `| ${r.mode} | ${r.requests} | ${r.warmUp.requests}${r.warmUp.flat ? '' : ' (not flat)'} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.cpuMsPerRequest ?? 'n/a'} | ${r.pgCpuMsPerRequest ?? '–'} | ${r.idleCpuMsPerSec ?? 'n/a'} | ${r.pgIdleCpuMsPerSec ?? '–'} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % | ${base.cpuMsPerRequest && r.cpuMsPerRequest ? `${change(base.cpuMsPerRequest, r.cpuMsPerRequest)} %` : 'n/a'} |`,
       ),
       '',
     );

@@ -58,7 +58,13 @@ export interface BenchProfile {
 export const FULL_PROFILE: BenchProfile = {
   name: 'full',
   modes: MODES,
-  overhead: { connections: 8, warmupRequests: 100, requests: 800 },
+  overhead: {
+    connections: 8,
+    // CPU per request falls for ~4,000 requests after start: warm in windows of 1,000 until flat.
+    warmUp: { windowRequests: 1_000, minRequests: 4_000, maxWindows: 12 },
+    requests: 2_000,
+    idleMs: 10_000,
+  },
   precision: {
     budgetsMs: [50, 100, 200, 500, 1_000, 2_000],
     requestsPerBudget: 12,
@@ -84,7 +90,12 @@ export const SMOKE_PROFILE: BenchProfile = {
   name: 'smoke',
   // One mode: starting six processes is most of the cost on a loaded 2-core machine (10–30 s).
   modes: ['full'],
-  overhead: { connections: 2, warmupRequests: 5, requests: 20 },
+  overhead: {
+    connections: 2,
+    warmUp: { windowRequests: 10, minRequests: 10, maxWindows: 2 },
+    requests: 20,
+    idleMs: 500,
+  },
   precision: { budgetsMs: [300], requestsPerBudget: 3, concurrency: 3 },
   avalanche: {
     requests: 8,
