@@ -70,8 +70,8 @@ function markdownTables(results: BenchResults): string[] {
         "`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js's own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.",
       '',
       'Each stack is first loaded in windows of requests until the tiers\' CPU per request is flat (two consecutive windows within 5 %, after a floor of requests; "warm-up" says how many, and "not flat" when the cap ended it), then left idle for a quiet window, then timed. ' +
-        'Tier CPU = user + system time of all the tier processes (from /proc); PG CPU = the PostgreSQL backends serving the stack\'s own database (`pg_stat_activity` by datname, /proc). ' +
-        '**Per-request CPU is net of idle**: each one\'s CPU per second in the quiet window (sweepers, timers; its own columns) times the timed run\'s duration is taken off first.',
+        "Tier CPU = user + system time of all the tier processes (from /proc); PG CPU = the PostgreSQL backends serving the stack's own database (`pg_stat_activity` by datname, /proc). " +
+        "**Per-request CPU is net of idle**: each one's CPU per second in the quiet window (sweepers, timers; its own columns) times the timed run's duration is taken off first.",
       '',
       '| mode | requests | warm-up | req/s | p50 ms | p99 ms | non-2xx | tier CPU ms/request, net of idle | PG CPU ms/request, net of idle | idle tier CPU ms/s | idle PG CPU ms/s | req/s vs naive | p99 vs naive | tier CPU vs naive |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

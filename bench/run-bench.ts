@@ -186,7 +186,11 @@ export async function runBench(
     try {
       if (scenarios.has('overhead')) {
         progress.step(`${mode}: overhead`);
-        results.overhead.push(await runOverhead(bench, profile.overhead));
+        results.overhead.push(
+          await runOverhead(bench, profile.overhead, (line) =>
+            progress.step(`${mode}: overhead, ${line}`),
+          ),
+        );
         progress.tick();
       }
       if (scenarios.has('precision')) {
@@ -224,7 +228,10 @@ export async function runBench(
           `${peer.edgeUrl}/orders`,
           token,
           profile.overhead,
-          { pids: peer.pids },
+          {
+            pids: peer.pids,
+            log: (line) => progress.step(`grpc-js peer: overhead, ${line}`),
+          },
         ),
       );
     } finally {

@@ -157,7 +157,10 @@ export async function runOverheadAgainst(
       ...(reading && net && idle
         ? {
             cpuMsPerRequest: round(net.tiersMs, 2),
-            cpuMsPerRequestGross: round(reading.tiersMs / Math.max(total, 1), 2),
+            cpuMsPerRequestGross: round(
+              reading.tiersMs / Math.max(total, 1),
+              2,
+            ),
             idleCpuMsPerSec: round(idle.tiersMsPerSec, 1),
             ...(net.pgMs === undefined
               ? {}
