@@ -93,7 +93,13 @@ class InventoryController {
       [orderId],
     );
     if (rows.length)
-      return { orderId, sku: '', quantity: 0, state: 'none', unitPriceCents: 0 };
+      return {
+        orderId,
+        sku: '',
+        quantity: 0,
+        state: 'none',
+        unitPriceCents: 0,
+      };
     return this.settle(orderId, 'released', 'release');
   }
 

@@ -4,6 +4,7 @@ import {
   type ClientGrpc,
   ClientsModule,
   GrpcMethod,
+  RpcException,
 } from '@nestjs/microservices';
 import { Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Pool } from 'pg';
@@ -86,7 +87,6 @@ class OrderController implements OnModuleInit {
   ): Promise<Record<string, unknown>> {
     const deadline = deadlineOf(call);
     const id = `ord_${randomUUID()}`;
-    let reserved = false;
     try {
       const [, reservation] = await Promise.all([
         this.pool.query(
@@ -101,7 +101,6 @@ class OrderController implements OnModuleInit {
           ),
         ),
       ]);
-      reserved = true;
       const amountCents = reservation.unitPriceCents * quantity;
       const charge = await lastValueFrom(
         this.payment.charge(
@@ -126,8 +125,13 @@ class OrderController implements OnModuleInit {
         chargeId: charge.id,
       };
     } catch (error) {
-      if (reserved) void this.settle(id, 'release');
-      throw error;
+      // As ours does on a failure it cannot blame on the charge: release whatever may be held.
+      void this.settle(id, 'release');
+      // A downstream's status travels on as it came (Nest would answer INTERNAL for anything else).
+      const { code, details } = error as { code?: number; details?: string };
+      throw code === undefined
+        ? error
+        : new RpcException({ code, message: details ?? String(error) });
     }
   }
 
