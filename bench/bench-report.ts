@@ -90,7 +90,7 @@ function markdownTables(results: BenchResults): string[] {
       'The peer: the same five tiers written as plain Nest 12 apps (gateway on @nestjs/platform-express, the others @nestjs/microservices gRPC servers, the same protos and JWT check), ' +
         "issuing the statements of our repositories with `pg` directly, the deadline as grpc-js's `deadline` call option; no library of this repository, no logs, no tracing, no breakers, no recovery sweeper. " +
         'Ours: the five tiers in full mode with their defaults (no second replica, no fault proxies, no chaos). Each on its own PostgreSQL database, both running throughout; ' +
-        `warmed together until flat (${p.warmUp.requests.join(' / ')} requests, ours / peer${p.warmUp.flat ? '' : ', **not flat**: the window cap ended it'}), then timed one at a time in alternating windows. ` +
+        `warmed in turns until flat (${p.warmUp.requests.join(' / ')} requests, ours / peer${p.warmUp.flat ? '' : ', **not flat**: the window cap ended it'}), then timed one at a time in alternating windows. ` +
         `**CPU per order is net of idle**: idle tiers ${p.idle.ours.tiersMsPerSec} / ${p.idle.peer.tiersMsPerSec} ms/s, PostgreSQL ${p.idle.ours.pgMsPerSec} / ${p.idle.peer.pgMsPerSec} ms/s (ours / peer), taken off first.`,
       '',
       '| in flight | chain | orders | not 201 | req/s | p50 ms | p99 ms | tier CPU ms/order, net of idle | PG server CPU ms/order, net of idle | throughput ours ÷ peer (range over window pairs) |',

@@ -20,7 +20,7 @@ import { type WarmUpOptions, warmUntilFlat } from '../support/warm-up.js';
 export interface PeerSqlOptions {
   /** Requests in flight, one comparison each. */
   readonly connections: readonly number[];
-  /** Both chains loaded at once in timed windows (`windowMs`, at the first connection count) until flat. */
+  /** The chains loaded in turns, in timed windows (`windowMs`, at the first connection count), until both are flat. */
   readonly warmUp: Omit<WarmUpOptions, 'windowRequests'>;
   /** The quiet window after the warm-up that measures idle CPU, in ms. */
   readonly idleMs: number;
@@ -91,7 +91,7 @@ interface Window {
 /**
  * This project's five tiers in full mode against the plain-NestJS SQL peer (`peer/nest-sql`): the
  * same five-tier shape, protos, JWT check and SQL, on PostgreSQL, each chain on a database of its
- * own. Both run as real processes the whole time; both are warmed together until CPU per request is
+ * own. Both run as real processes the whole time; both are warmed (in turns) until CPU per request is
  * flat, left quiet to measure idle CPU, then loaded one at a time in alternating windows (so the
  * machine's drift falls on both alike, and neither competes with the other for the cores).
  * Ours here is the plain stack (five processes, no second replica, no fault proxies, no chaos), so
@@ -183,16 +183,21 @@ export async function runPeerSql(
     };
 
     log(
-      `peer-sql: warming both chains at once, ${options.connections[0]} in flight on each`,
+      `peer-sql: warming the chains in turns, ${options.connections[0]} in flight`,
     );
+    // In turns, not at once: sharing two loaded cores, a chain serves a tenth as many orders and
+    // its CPU per order is inflated by the contention, so the floor takes too long and flatness is noise.
     const warmed = await warmUntilFlat(
       2,
-      async () =>
-        (
-          await Promise.all(
-            chains.map((c) => loadWindow(c, options.connections[0])),
-          )
-        ).map((w) => ({ requests: w.latencies.length, cpuMs: w.cpu.tiersMs })),
+      async () => {
+        const windows: Window[] = [];
+        for (const chain of chains)
+          windows.push(await loadWindow(chain, options.connections[0]));
+        return windows.map((w) => ({
+          requests: w.latencies.length,
+          cpuMs: w.cpu.tiersMs,
+        }));
+      },
       { ...options.warmUp, windowRequests: 0 },
       (line) => log(`peer-sql (ours, peer): ${line}`),
     );
