@@ -69,13 +69,37 @@ function markdownTables(results: BenchResults): string[] {
       '`naive` is the baseline: the same tiers with propagation and breakers off (the deadline interceptors, hop records and chaos hook still run, so it is not a bare chain). ' +
         "`grpc-js peer` is a different program: five bare grpc-js/node:http processes with grpc-js's own propagation (`parent` + `propagate_flags`), the same protos and JWT check, no Nest, no saga, no logs — a floor, not a like-for-like comparison.",
       '',
-      'CPU ms/request = user + system time of all the server processes during the measured requests, divided by their number (from /proc; steadier than req/s on a shared machine).',
+      'Each stack is first loaded in windows of requests until the tiers\' CPU per request is flat (two consecutive windows within 5 %, after a floor of requests; "warm-up" says how many, and "not flat" when the cap ended it), then left idle for a quiet window, then timed. ' +
+        "Tier CPU = user + system time of all the tier processes (from /proc); PG CPU = the PostgreSQL backends serving the stack's own database (`pg_stat_activity` by datname, /proc). " +
+        "**Per-request CPU is net of idle**: each one's CPU per second in the quiet window (sweepers, timers; its own columns) times the timed run's duration is taken off first.",
       '',
-      '| mode | requests | req/s | p50 ms | p99 ms | non-2xx | CPU ms/request | req/s vs naive | p99 vs naive | CPU vs naive |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| mode | requests | warm-up | req/s | p50 ms | p99 ms | non-2xx | tier CPU ms/request, net of idle | PG CPU ms/request, net of idle | idle tier CPU ms/s | idle PG CPU ms/s | req/s vs naive | p99 vs naive | tier CPU vs naive |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...results.overhead.map(
         (r) =>
-          `| ${r.mode} | ${r.requests} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.cpuMsPerRequest ?? 'n/a'} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % | ${base.cpuMsPerRequest && r.cpuMsPerRequest ? `${change(base.cpuMsPerRequest, r.cpuMsPerRequest)} %` : 'n/a'} |`,
+          `| ${r.mode} | ${r.requests} | ${r.warmUp.requests}${r.warmUp.flat ? '' : ' (not flat)'} | ${r.requestsPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.cpuMsPerRequest ?? 'n/a'} | ${r.pgCpuMsPerRequest ?? '–'} | ${r.idleCpuMsPerSec ?? 'n/a'} | ${r.pgIdleCpuMsPerSec ?? '–'} | ${change(base.requestsPerSec, r.requestsPerSec)} % | ${change(base.p99Ms, r.p99Ms)} % | ${base.cpuMsPerRequest && r.cpuMsPerRequest ? `${change(base.cpuMsPerRequest, r.cpuMsPerRequest)} %` : 'n/a'} |`,
+      ),
+      '',
+    );
+  }
+  if (results.peerSql) {
+    const p = results.peerSql;
+    out.push(
+      '## 1b. Full mode against a plain-NestJS chain doing the same SQL (`peer/nest-sql`)',
+      '',
+      'The peer: the same five tiers written as plain Nest 12 apps (gateway on @nestjs/platform-express, the others @nestjs/microservices gRPC servers, the same protos and JWT check), ' +
+        "issuing the statements of our repositories with `pg` directly, the deadline as grpc-js's `deadline` call option; no library of this repository, no logs, no tracing, no breakers, no recovery sweeper. " +
+        'Ours: the five tiers in full mode with their defaults (no second replica, no fault proxies, no chaos). Each on its own PostgreSQL database, both running throughout; ' +
+        `warmed in turns until flat (${p.warmUp.requests.join(' / ')} requests, ours / peer${p.warmUp.flat ? '' : ', **not flat**: the window cap ended it'}), then timed one at a time in alternating windows. ` +
+        `**CPU per order is net of idle**: idle tiers ${p.idle.ours.tiersMsPerSec} / ${p.idle.peer.tiersMsPerSec} ms/s, PostgreSQL ${p.idle.ours.pgMsPerSec} / ${p.idle.peer.pgMsPerSec} ms/s (ours / peer), taken off first.`,
+      '',
+      '| in flight | chain | orders | not 201 | req/s | p50 ms | p99 ms | tier CPU ms/order, net of idle | PG server CPU ms/order, net of idle | throughput ours ÷ peer (range over window pairs) |',
+      '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...p.rows.flatMap((r) =>
+        (['ours', 'peer'] as const).map((name) => {
+          const x = r[name];
+          return `| ${r.connections} | ${name === 'ours' ? 'ours (full)' : 'plain Nest + SQL'} | ${x.requests} | ${x.failed} | ${x.requestsPerSec} | ${x.p50Ms} | ${x.p99Ms} | ${x.tierCpuMsPerOrder} | ${x.pgCpuMsPerOrder} | ${name === 'ours' ? `${r.throughputRatio.all} (${r.throughputRatio.min} … ${r.throughputRatio.max})` : ''} |`;
+        }),
       ),
       '',
     );

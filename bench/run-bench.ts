@@ -14,6 +14,11 @@ import {
 } from './scenarios/overhead.scenario.js';
 import { PeerChain } from './peer/peer-chain.js';
 import {
+  type PeerSqlOptions,
+  type PeerSqlResult,
+  runPeerSql,
+} from './scenarios/peer-sql.scenario.js';
+import {
   type PrecisionOptions,
   type PrecisionRow,
   runPrecision,
@@ -31,9 +36,11 @@ import {
   type SoakResult,
 } from './scenarios/soak.scenario.js';
 
-export type ScenarioName = 'overhead' | 'precision' | 'avalanche' | 'soak';
+export type ScenarioName =
+  'overhead' | 'peer-sql' | 'precision' | 'avalanche' | 'soak';
 export const SCENARIOS: readonly ScenarioName[] = [
   'overhead',
+  'peer-sql',
   'precision',
   'avalanche',
   'soak',
@@ -43,6 +50,7 @@ export interface BenchProfile {
   readonly name: string;
   readonly modes: readonly Mode[];
   readonly overhead: OverheadOptions;
+  readonly peerSql: PeerSqlOptions;
   readonly precision: PrecisionOptions;
   readonly avalanche: AvalancheOptions & {
     readonly variants: readonly AvalancheVariant[];
@@ -58,7 +66,22 @@ export interface BenchProfile {
 export const FULL_PROFILE: BenchProfile = {
   name: 'full',
   modes: MODES,
-  overhead: { connections: 8, warmupRequests: 100, requests: 800 },
+  overhead: {
+    connections: 8,
+    // CPU per request falls for ~4,000 requests after start: warm in windows of 1,000 until flat.
+    warmUp: { windowRequests: 1_000, minRequests: 4_000, maxWindows: 12 },
+    requests: 2_000,
+    idleMs: 10_000,
+  },
+  // Full mode against the plain-Nest SQL peer: 2 × 8 windows of 10 s after the warm-up, which
+  // loads the two chains in turns, 10 s each (6–9 min in all).
+  peerSql: {
+    connections: [8, 32],
+    warmUp: { minRequests: 4_000, maxWindows: 12 },
+    idleMs: 10_000,
+    windowMs: 10_000,
+    rounds: 4,
+  },
   precision: {
     budgetsMs: [50, 100, 200, 500, 1_000, 2_000],
     requestsPerBudget: 12,
@@ -84,7 +107,19 @@ export const SMOKE_PROFILE: BenchProfile = {
   name: 'smoke',
   // One mode: starting six processes is most of the cost on a loaded 2-core machine (10–30 s).
   modes: ['full'],
-  overhead: { connections: 2, warmupRequests: 5, requests: 20 },
+  overhead: {
+    connections: 2,
+    warmUp: { windowRequests: 10, minRequests: 10, maxWindows: 2 },
+    requests: 20,
+    idleMs: 500,
+  },
+  peerSql: {
+    connections: [2],
+    warmUp: { minRequests: 10, maxWindows: 2 },
+    idleMs: 500,
+    windowMs: 1_000,
+    rounds: 2,
+  },
   precision: { budgetsMs: [300], requestsPerBudget: 3, concurrency: 3 },
   avalanche: {
     requests: 8,
@@ -115,6 +150,8 @@ export interface BenchResults {
   readonly machine: Machine;
   readonly settings: typeof BENCH_BREAKER & { readonly naiveTimeoutMs: 3000 };
   readonly overhead: OverheadResult[];
+  /** Full mode against the plain-Nest SQL peer, when the run included it. */
+  readonly peerSql?: PeerSqlResult;
   readonly precision: PrecisionRow[];
   readonly avalanche: AvalancheRow[];
   readonly soak: SoakResult[];
@@ -148,16 +185,22 @@ export async function runBench(
     kernel: release(),
     loadAverageStart: loadavg().map((l) => Math.round(l * 100) / 100),
   };
+  // peer-sql starts its own chains: a run of it alone starts no per-mode stack.
+  const perMode = (
+    ['overhead', 'precision', 'avalanche', 'soak'] as const
+  ).some((s) => scenarios.has(s));
+  const modesRun = perMode ? modes : [];
   const steps =
-    modes.length *
+    modesRun.length *
       (1 +
         (scenarios.has('overhead') ? 1 : 0) +
         (scenarios.has('precision') ? 1 : 0) +
         (scenarios.has('avalanche') ? profile.avalanche.variants.length : 0)) +
     (scenarios.has('soak')
-      ? modes.filter((m) => profile.soak.modes.includes(m)).length
+      ? modesRun.filter((m) => profile.soak.modes.includes(m)).length
       : 0) +
-    (scenarios.has('overhead') ? 1 : 0);
+    (scenarios.has('overhead') ? 1 : 0) +
+    (scenarios.has('peer-sql') ? 1 : 0);
   const progress = options.progress ?? new Progress(steps);
   const results = {
     overhead: [] as OverheadResult[],
@@ -167,7 +210,7 @@ export async function runBench(
   };
 
   let token = '';
-  for (const mode of modes) {
+  for (const mode of modesRun) {
     progress.step(`${mode}: starting six tier processes`);
     const bench = await BenchStack.start(mode);
     token = bench.token;
@@ -175,7 +218,11 @@ export async function runBench(
     try {
       if (scenarios.has('overhead')) {
         progress.step(`${mode}: overhead`);
-        results.overhead.push(await runOverhead(bench, profile.overhead));
+        results.overhead.push(
+          await runOverhead(bench, profile.overhead, (line) =>
+            progress.step(`${mode}: overhead, ${line}`),
+          ),
+        );
         progress.tick();
       }
       if (scenarios.has('precision')) {
@@ -213,12 +260,21 @@ export async function runBench(
           `${peer.edgeUrl}/orders`,
           token,
           profile.overhead,
-          { pids: peer.pids },
+          {
+            pids: peer.pids,
+            log: (line) => progress.step(`grpc-js peer: overhead, ${line}`),
+          },
         ),
       );
     } finally {
       await peer.stop();
     }
+    progress.tick();
+  }
+  let peerSql: PeerSqlResult | undefined;
+  if (scenarios.has('peer-sql')) {
+    progress.step('peer-sql: full mode against the plain-Nest SQL peer');
+    peerSql = await runPeerSql(profile.peerSql, (line) => progress.step(line));
     progress.tick();
   }
   progress.finish();
@@ -233,5 +289,6 @@ export async function runBench(
     },
     settings: { ...BENCH_BREAKER, naiveTimeoutMs: 3000 },
     ...results,
+    ...(peerSql ? { peerSql } : {}),
   };
 }

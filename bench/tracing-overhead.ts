@@ -1,6 +1,7 @@
 // `npm run bench:tracing`: what tracing costs, in CPU time per request over all five tiers, each
 // setting side by side with tracing off (the method: bench/support/side-by-side.ts).
-// Extra variants: BENCH_VARIANTS='name:VAR=value,VAR=value|…'. BENCH_ROUNDS, BENCH_WINDOW_MS, BENCH_WARMUP_MS.
+// Extra variants: BENCH_VARIANTS='name:VAR=value,VAR=value|…'. BENCH_ROUNDS, BENCH_WINDOW_MS,
+// BENCH_WARMUP_MIN_REQUESTS, BENCH_WARMUP_MAX_WINDOWS, BENCH_IDLE_MS.
 import { parseVariants, sideBySideCommand } from './support/side-by-side.js';
 
 sideBySideCommand(

@@ -35,6 +35,15 @@ const running = new Set<BenchStack>();
 
 const starting = new Set<() => Promise<void>>();
 
+/**
+ * Something else a run starts (another chain of processes) that an interruption must stop too;
+ * returns the function that forgets it again once it has stopped.
+ */
+export function stopOnInterrupt(stop: () => Promise<void>): () => void {
+  starting.add(stop);
+  return () => starting.delete(stop);
+}
+
 /** Stops every bench stack still running or starting. */
 async function stopAllBenchStacks(): Promise<void> {
   await Promise.all([
@@ -269,7 +278,7 @@ async function untilBothReplicasServe(
 }
 
 /** The compiled tree this file belongs to, or `<repo>/dist` when running from the sources (vitest). */
-function distDir(): string {
+export function distDir(): string {
   const own = join(__dirname, '..', '..');
   return existsSync(join(own, 'apps', 'inventory', 'src', 'main.js'))
     ? own

@@ -9,15 +9,23 @@ let ticksPerSecond: number | undefined;
  * when other work shares the machine, so it is the steadier measure of what a feature costs.
  */
 export function processCpuMs(pids: readonly number[]): number | undefined {
+  let ms = 0;
+  for (const pid of pids) {
+    const one = pidCpuMs(pid);
+    if (one === undefined) return undefined;
+    ms += one;
+  }
+  return ms;
+}
+
+/** CPU time (user + system, ms) one process has used so far; `undefined` when it is gone or there is no procfs. */
+export function pidCpuMs(pid: number): number | undefined {
   ticksPerSecond ??= clockTicksPerSecond();
   try {
-    let ticks = 0;
-    for (const pid of pids) {
-      // Fields after the command name (which may hold spaces and parentheses) start after its last ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    }
+    // Fields after the command name (which may hold spaces and parentheses) start after its last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
     return (ticks * 1000) / ticksPerSecond;
   } catch {
     return undefined;

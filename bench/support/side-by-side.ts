@@ -7,7 +7,15 @@ import {
   stopBenchStacksOnSignal,
 } from './bench-stack.js';
 import { runLoad } from './http-load.js';
-import { processCpuMs } from './process-cpu.js';
+import {
+  CpuMeter,
+  type CpuReading,
+  type IdleRate,
+  idleRate,
+  netPerRequest,
+} from './cpu-meter.js';
+import { PgServerCpu } from './pg-server-cpu.js';
+import { type WarmUpOptions, warmUntilFlat } from './warm-up.js';
 import { change, percentile, round } from './stats.js';
 
 /**
@@ -19,6 +27,11 @@ import { change, percentile, round } from './stats.js';
  * per request depends on it (a stack loaded more often runs cheaper: caches, V8's optimizations),
  * which rules out taking turns. The control's row is how far apart two identical stacks land: the
  * noise floor of the figures beside it.
+ *
+ * Before the windows count, every stack is warmed until its CPU per request is flat, then all are
+ * left idle for a quiet window: each stack's idle CPU per second (sweepers, timers), which at a low
+ * rate is a visible share of a window, is taken off its per-request figure. The PostgreSQL server's
+ * backends for each stack's own database are counted apart from the tiers.
  */
 export interface Variant {
   readonly name: string;
@@ -32,7 +45,10 @@ interface SideBySideOptions {
   readonly variants: readonly Variant[];
   readonly rounds: number;
   readonly windowMs: number;
-  readonly warmupMs: number;
+  /** Warm-up windows (timed: `windowMs` each), until every stack's CPU per request is flat. */
+  readonly warmUp: Omit<WarmUpOptions, 'windowRequests'>;
+  /** The quiet window after the warm-up that measures each stack's idle CPU, in ms. */
+  readonly idleMs: number;
   /** Requests in flight on each stack. */
   readonly concurrency: number;
   /** Environment for every stack. */
@@ -44,8 +60,7 @@ interface SideBySideOptions {
 interface Window {
   readonly latencies: number[];
   readonly statuses: Map<number, number>;
-  readonly cpuMs: number;
-  readonly elapsedMs: number;
+  readonly cpu: CpuReading;
 }
 
 interface SideBySideRow {
@@ -53,8 +68,13 @@ interface SideBySideRow {
   readonly requests: number;
   readonly failed: number;
   readonly statuses: string;
+  /** The tiers' CPU per request, net of their idle CPU over the same time. */
   readonly cpuMsPerRequest: number;
-  /** CPU per request against the baseline over all windows, and the range over single windows, in %; absent for the baseline. */
+  /** The PostgreSQL server's CPU per request for the stack's database, net of its idle CPU. */
+  readonly pgCpuMsPerRequest?: number;
+  readonly idleCpuMsPerSec: number;
+  readonly pgIdleCpuMsPerSec?: number;
+  /** CPU per request (net of idle) against the baseline over all windows, and the range over single windows, in %; absent for the baseline. */
   readonly cpuVsBaseline?: {
     readonly all: number;
     readonly min: number;
@@ -68,24 +88,36 @@ interface SideBySideRow {
   readonly spansExported?: number;
 }
 
-const cpuPerRequest = (windows: readonly Window[]): number =>
-  windows.reduce((n, w) => n + w.cpuMs, 0) /
+const requestsOf = (windows: readonly Window[]): number =>
   windows.reduce((n, w) => n + w.latencies.length, 0);
+/** The tiers' CPU per request net of idle, or the PostgreSQL server's. */
+const cpuPerRequest = (
+  windows: readonly Window[],
+  idle: IdleRate,
+  of: 'tiersMs' | 'pgMs' = 'tiersMs',
+): number => {
+  const net = windows.map(
+    (w) => netPerRequest(w.cpu, w.latencies.length, idle)[of] ?? 0,
+  );
+  return (
+    net.reduce(
+      (n, perRequest, i) => n + perRequest * windows[i].latencies.length,
+      0,
+    ) / requestsOf(windows)
+  );
+};
 const perSecond = (windows: readonly Window[]): number =>
-  (windows.reduce((n, w) => n + w.latencies.length, 0) * 1000) /
-  windows.reduce((n, w) => n + w.elapsedMs, 0);
+  (requestsOf(windows) * 1000) /
+  windows.reduce((n, w) => n + w.cpu.elapsedMs, 0);
 
-/** CPU time so far of every process of the stack; refuses a stack with a process down (its figures would be short). */
-function cpuOf(bench: BenchStack): number {
+/** The stack's tier processes; refuses a stack with a process down (its figures would be short). */
+function tierPidsOf(bench: BenchStack): number[] {
   const processes = bench.processes;
-  const ms = processes.every((p) => p.running)
-    ? processCpuMs(processes.map((p) => p.pid!))
-    : undefined;
-  if (ms === undefined)
+  if (!processes.every((p) => p.running))
     throw new Error(
-      `cannot read the CPU time of the stack's processes (${processes.map((p) => `${p.name} ${p.running ? p.pid : 'down'}`).join(', ')}): this comparison needs Linux /proc and running tiers`,
+      `a tier process is down (${processes.map((p) => `${p.name} ${p.running ? p.pid : 'down'}`).join(', ')}): its figures would be short`,
     );
-  return ms;
+  return processes.map((p) => p.pid!);
 }
 
 async function runSideBySide(
@@ -96,7 +128,8 @@ async function runSideBySide(
     variants,
     rounds,
     windowMs,
-    warmupMs,
+    warmUp,
+    idleMs,
     concurrency,
     sharedEnv = {},
     log = (): void => undefined,
@@ -104,8 +137,10 @@ async function runSideBySide(
   for (const [name, value] of Object.entries({
     rounds,
     windowMs,
-    warmupMs,
+    idleMs,
     concurrency,
+    minRequests: warmUp.minRequests,
+    maxWindows: warmUp.maxWindows,
   })) {
     if (!Number.isInteger(value) || value < 1)
       throw new Error(`${name} must be a whole number ≥ 1, not ${value}`);
@@ -119,13 +154,15 @@ async function runSideBySide(
     );
   const sinks = new Map<string, OtlpReceiver>();
   const stacks = new Map<string, BenchStack>();
+  const meters = new Map<string, CpuMeter>();
+  const watchers: PgServerCpu[] = [];
 
   const loadWindow = async (
-    bench: BenchStack,
+    name: string,
     durationMs: number,
   ): Promise<Window> => {
-    const cpuBefore = cpuOf(bench);
-    const startedAt = performance.now();
+    const bench = stacks.get(name)!;
+    const stop = await meters.get(name)!.start();
     const results = await runLoad({
       url: bench.ordersUrl,
       headers: {
@@ -139,8 +176,7 @@ async function runSideBySide(
       // The edge starts every trace, so its sampler decides (a sampled traceparent would force recording).
       traceContext: false,
     });
-    const elapsedMs = performance.now() - startedAt;
-    const cpuMs = cpuOf(bench) - cpuBefore;
+    const cpu = await stop();
     bench.forgetEvents();
     if (!results.length)
       throw new Error(
@@ -152,8 +188,7 @@ async function runSideBySide(
     return {
       latencies: results.map((r) => r.latencyMs),
       statuses,
-      cpuMs,
-      elapsedMs,
+      cpu,
     };
   };
 
@@ -171,14 +206,47 @@ async function runSideBySide(
           ]),
         );
       }
-      stacks.set(variant.name, await BenchStack.start(variant.mode, env));
+      const bench = await BenchStack.start(variant.mode, env);
+      stacks.set(variant.name, bench);
+      const url = bench.stack.databaseUrl;
+      const pg = url?.startsWith('postgres')
+        ? await PgServerCpu.open(url)
+        : undefined;
+      if (pg) watchers.push(pg);
+      meters.set(variant.name, new CpuMeter(() => tierPidsOf(bench), pg));
     }
-    log(`warming up all ${all.length} stacks at once for ${warmupMs / 1000} s`);
-    await Promise.all(
-      all.map((v) => loadWindow(stacks.get(v.name)!, warmupMs)),
+    log(
+      `warming up all ${all.length} stacks at once, windows of ${windowMs / 1000} s, until CPU per request is flat on each (at least ${warmUp.minRequests} requests, at most ${warmUp.maxWindows} windows)`,
     );
-    // Let the batch exporters (5 s schedule) send the warm-up's spans before counting.
-    if (sinks.size) await pause(6_000);
+    const warmed = await warmUntilFlat(
+      all.length,
+      async () =>
+        (await Promise.all(all.map((v) => loadWindow(v.name, windowMs)))).map(
+          (w) => ({ requests: w.latencies.length, cpuMs: w.cpu.tiersMs }),
+        ),
+      { ...warmUp, windowRequests: 0 },
+      log,
+    );
+    log(
+      `warm-up: ${warmed.requests.join(', ')} requests; ${warmed.flat ? 'flat' : 'NOT flat (the window cap ended it)'}`,
+    );
+    // Let the batch exporters (5 s schedule) send the warm-up's spans before counting; and the
+    // follow-ups of the last orders end before the quiet window.
+    await pause(sinks.size ? 6_000 : 2_000);
+    const idleStops = await Promise.all(
+      all.map((v) => meters.get(v.name)!.start()),
+    );
+    await pause(idleMs);
+    const idles = new Map(
+      await Promise.all(
+        all.map(
+          async (v, i) => [v.name, idleRate(await idleStops[i]())] as const,
+        ),
+      ),
+    );
+    log(
+      `idle CPU ms/s: ${all.map((v) => `${v.name} ${idles.get(v.name)!.tiersMsPerSec.toFixed(1)} (PG ${idles.get(v.name)!.pgMsPerSec?.toFixed(1) ?? '–'})`).join(', ')}`,
+    );
     const exportedBefore = new Map(
       [...sinks].map(([name, sink]) => [name, sink.spans]),
     );
@@ -186,19 +254,22 @@ async function runSideBySide(
     const windows = new Map<string, Window[]>(all.map((v) => [v.name, []]));
     for (let r = 0; r < rounds; r++) {
       const results = await Promise.all(
-        all.map((v) => loadWindow(stacks.get(v.name)!, windowMs)),
+        all.map((v) => loadWindow(v.name, windowMs)),
       );
       all.forEach((v, i) => windows.get(v.name)!.push(results[i]));
       log(
-        `window ${r + 1}/${rounds}, CPU ms/request: ${all.map((v, i) => `${v.name} ${cpuPerRequest([results[i]]).toFixed(2)}`).join(', ')}; load ${loadavg()[0].toFixed(2)}`,
+        `window ${r + 1}/${rounds}, CPU ms/request net of idle: ${all.map((v, i) => `${v.name} ${cpuPerRequest([results[i]], idles.get(v.name)!).toFixed(2)}`).join(', ')}; load ${loadavg()[0].toFixed(2)}`,
       );
     }
     // Give the batch exporters their schedule to send what the last windows recorded.
     if (sinks.size) await pause(6_000);
 
     const base = windows.get(baseline.name)!;
+    const baseIdle = idles.get(baseline.name)!;
     return all.map((variant) => {
       const mine = windows.get(variant.name)!;
+      const idle = idles.get(variant.name)!;
+      const hasPg = mine.every((w) => w.cpu.pgMs !== undefined);
       const sorted = mine.flatMap((w) => w.latencies).sort((a, b) => a - b);
       const statuses = new Map<number, number>();
       for (const w of mine)
@@ -209,19 +280,32 @@ async function runSideBySide(
       const perWindow = isBaseline
         ? []
         : mine.map((w, i) =>
-            change(cpuPerRequest([base[i]]), cpuPerRequest([w])),
+            change(
+              cpuPerRequest([base[i]], baseIdle),
+              cpuPerRequest([w], idle),
+            ),
           );
       return {
         name: variant.name,
         requests: sorted.length,
         failed: sorted.length - (statuses.get(201) ?? 0),
         statuses: [...statuses].map(([s, n]) => `${n}× ${s}`).join(', '),
-        cpuMsPerRequest: round(cpuPerRequest(mine), 2),
+        cpuMsPerRequest: round(cpuPerRequest(mine, idle), 2),
+        ...(hasPg
+          ? { pgCpuMsPerRequest: round(cpuPerRequest(mine, idle, 'pgMs'), 2) }
+          : {}),
+        idleCpuMsPerSec: round(idle.tiersMsPerSec, 1),
+        ...(idle.pgMsPerSec === undefined
+          ? {}
+          : { pgIdleCpuMsPerSec: round(idle.pgMsPerSec, 1) }),
         ...(isBaseline
           ? {}
           : {
               cpuVsBaseline: {
-                all: change(cpuPerRequest(base), cpuPerRequest(mine)),
+                all: change(
+                  cpuPerRequest(base, baseIdle),
+                  cpuPerRequest(mine, idle),
+                ),
                 min: Math.min(...perWindow),
                 max: Math.max(...perWindow),
               },
@@ -245,6 +329,7 @@ async function runSideBySide(
     });
   } finally {
     // Every stack and receiver, even if one of them fails to stop.
+    await Promise.allSettled(watchers.map((pg) => pg.close()));
     await Promise.allSettled([
       ...[...stacks.values()].map((bench) => bench.stop()),
       ...[...sinks.values()].map((sink) => sink.stop()),
@@ -259,15 +344,15 @@ function sideBySideTable(
 ): string {
   const spans = rows.some((r) => r.spansExported !== undefined);
   const lines = [
-    `| variant | requests | not 201 | CPU ms/request, all tiers | CPU vs ${baselineName} (range over windows) | req/s | req/s vs ${baselineName} | p50 ms | p99 ms |${spans ? ' spans exported/request |' : ''}`,
-    `|---|---:|---:|---:|---|---:|---:|---:|---:|${spans ? '---:|' : ''}`,
+    `| variant | requests | not 201 | CPU ms/request, all tiers, net of idle | CPU vs ${baselineName} (range over windows) | PG server CPU ms/request, net of idle | idle CPU ms/s, tiers / PG | req/s | req/s vs ${baselineName} | p50 ms | p99 ms |${spans ? ' spans exported/request |' : ''}`,
+    `|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|${spans ? '---:|' : ''}`,
     ...rows.map((r) => {
       const cpuVs = r.cpuVsBaseline
         ? `${r.cpuVsBaseline.all} % (${r.cpuVsBaseline.min} … ${r.cpuVsBaseline.max})`
         : '–';
       const rpsVs =
         r.rpsVsBaseline === undefined ? '–' : `${r.rpsVsBaseline} %`;
-      return `| ${r.name} | ${r.requests} | ${r.failed} | ${r.cpuMsPerRequest.toFixed(2)} | ${cpuVs} | ${r.requestsPerSec} | ${rpsVs} | ${r.p50Ms} | ${r.p99Ms} |${spans ? ` ${r.spansExported?.toFixed(2) ?? '–'} |` : ''}`;
+      return `| ${r.name} | ${r.requests} | ${r.failed} | ${r.cpuMsPerRequest.toFixed(2)} | ${cpuVs} | ${r.pgCpuMsPerRequest?.toFixed(2) ?? '–'} | ${r.idleCpuMsPerSec} / ${r.pgIdleCpuMsPerSec ?? '–'} | ${r.requestsPerSec} | ${rpsVs} | ${r.p50Ms} | ${r.p99Ms} |${spans ? ` ${r.spansExported?.toFixed(2) ?? '–'} |` : ''}`;
     }),
   ];
   return `${lines.join('\n')}\n`;
@@ -308,7 +393,9 @@ export function parseVariants(raw: string, mode: Mode): Variant[] {
 
 /**
  * A command-line comparison: the variants beside the baseline, 2 requests in flight on each stack,
- * `BENCH_ROUNDS` windows of `BENCH_WINDOW_MS` after `BENCH_WARMUP_MS`; prints the table.
+ * `BENCH_ROUNDS` windows of `BENCH_WINDOW_MS` after a warm-up in windows as long until CPU per request is
+ * flat on every stack (`BENCH_WARMUP_MIN_REQUESTS`, `BENCH_WARMUP_MAX_WINDOWS`) and a quiet window of
+ * `BENCH_IDLE_MS` that measures idle CPU; prints the table.
  */
 export function sideBySideCommand(
   title: string,
@@ -327,7 +414,11 @@ export function sideBySideCommand(
     variants: [control, ...variants],
     rounds: Number(process.env.BENCH_ROUNDS ?? 10),
     windowMs: Number(process.env.BENCH_WINDOW_MS ?? 10_000),
-    warmupMs: Number(process.env.BENCH_WARMUP_MS ?? 40_000),
+    warmUp: {
+      minRequests: Number(process.env.BENCH_WARMUP_MIN_REQUESTS ?? 4_000),
+      maxWindows: Number(process.env.BENCH_WARMUP_MAX_WINDOWS ?? 18),
+    },
+    idleMs: Number(process.env.BENCH_IDLE_MS ?? 10_000),
     concurrency: 2,
     // One PostgreSQL server for all the stacks (max_connections 100): four data-tier processes per
     // stack at the default 10 connections each would not fit six stacks; 2 requests in flight need few.
