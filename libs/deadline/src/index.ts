@@ -88,6 +88,21 @@ export {
   type LostDeadlineListener,
   type LostDeadlineGuardOptions,
 } from './core/lost-deadline.js';
+export { StreamIdleError } from './core/stream-idle.error.js';
+export { ServerDrainingError } from './core/server-draining.error.js';
+export { IdleTimer } from './core/idle-timer.js';
+export {
+  type StreamRecord,
+  type StreamEnd,
+  type StreamKind,
+  streamEndOf,
+} from './core/stream-record.js';
+export {
+  trackOpenStream,
+  openStreamCount,
+  endOpenStreams,
+  type StreamEnder,
+} from './core/open-streams.js';
 export { type Clock, type TimerHandle, systemClock } from './core/clock.js';
 export { ManualClock } from './core/manual-clock.js';
 export { type Result } from './core/result.js';
@@ -102,6 +117,12 @@ export {
   type OutgoingCall,
   type CallOptions,
 } from './grpc/deadline-client.js';
+export {
+  createStreamClient,
+  type StreamClient,
+  type StreamClientOptions,
+  type StreamCallOptions,
+} from './grpc/stream-client.js';
 export {
   openServerScope,
   type ServerCallLike,
@@ -120,6 +141,7 @@ export { DeadlineModule } from './nest/deadline.module.js';
 export {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
+  DEFAULT_STREAM_BUDGET_POLICY,
   type DeadlineModuleOptions,
   type RequestEndEvent,
 } from './nest/deadline.options.js';
@@ -132,6 +154,12 @@ export {
 } from './nest/grpc-client.module.js';
 export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor.js';
 export { GrpcDeadlineInterceptor } from './nest/grpc-deadline.interceptor.js';
+export {
+  interceptGrpcStream,
+  isGrpcStreamCall,
+  type GrpcStreamCall,
+  type GrpcStreamDeadlineOptions,
+} from './nest/grpc-stream-deadline.js';
 export { ErrorMappingFilter } from './nest/error-mapping.filter.js';
 export {
   httpErrorBody,

@@ -234,9 +234,10 @@ function unaryInvoker(
     });
 }
 
-function toDownstreamError(
+/** A downstream's non-OK status as our error (also used for streams, by stream-client.ts). */
+export function toDownstreamError(
   error: ServiceError,
-  call: OutgoingCall,
+  call: Pick<OutgoingCall, 'service' | 'method' | 'budgetMs'>,
 ): DownstreamError {
   const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
   const code =

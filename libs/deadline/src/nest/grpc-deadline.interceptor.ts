@@ -20,6 +20,10 @@ import {
   type DeadlineModuleOptions,
 } from './deadline.options.js';
 import { logRequestEnd } from './request-end.logger.js';
+import {
+  interceptGrpcStream,
+  isGrpcStreamCall,
+} from './grpc-stream-deadline.js';
 import { untilAborted } from './until-aborted.js';
 
 type UnaryCall = ServerCallLike & {
@@ -54,6 +58,14 @@ export class GrpcDeadlineInterceptor implements NestInterceptor {
   ): Observable<unknown> {
     const call: unknown = context.getArgByIndex(2);
     if (context.getType() !== 'rpc' || !isUnaryCall(call)) return next.handle();
+    // A stream (ServerWritableStream has getDeadline() too) is served by its own entry.
+    if (isGrpcStreamCall(call))
+      return interceptGrpcStream(call, methodOf(call, context), next, {
+        ...this.options,
+        fallbackBudgetMs: this.fallbackBudgetMs,
+        idleMs: this.options.streamIdleMs,
+        onRequestEnd: this.onRequestEnd,
+      });
 
     const method =
       call.getPath?.().split('/').pop() ?? context.getHandler().name;
@@ -117,3 +129,8 @@ function isUnaryCall(value: unknown): value is UnaryCall {
     'function'
   );
 }
+
+const methodOf = (
+  call: { getPath?: () => string },
+  context: ExecutionContext,
+): string => call.getPath?.().split('/').pop() ?? context.getHandler().name;
