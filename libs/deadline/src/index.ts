@@ -123,6 +123,7 @@ export {
   type StreamClientOptions,
   type StreamCallOptions,
 } from './grpc/stream-client.js';
+export { registerStreamMethods, streamKindOf } from './grpc/stream-methods.js';
 export {
   openServerScope,
   type ServerCallLike,
@@ -149,6 +150,8 @@ export {
   DeadlineGrpcClientModule,
   InjectGrpcClient,
   grpcClientToken,
+  InjectGrpcStreams,
+  grpcStreamsToken,
   type GrpcClientOptions,
   type GrpcClientAsyncOptions,
 } from './nest/grpc-client.module.js';
@@ -161,12 +164,19 @@ export {
   type GrpcStreamDeadlineOptions,
 } from './nest/grpc-stream-deadline.js';
 export { ErrorMappingFilter } from './nest/error-mapping.filter.js';
+export { DeadlineSse } from './nest/deadline-sse.decorator.js';
+export {
+  interceptEventStream,
+  type SseEvent,
+  type SseDeadlineOptions,
+} from './nest/sse-deadline.js';
 export {
   httpErrorBody,
   type HttpErrorBody,
   type HttpErrorBodyOptions,
 } from './nest/http-error-body.js';
 export { observeClient, type ObservableClient } from './nest/observe-client.js';
+export { observeStream } from './nest/observe-stream.js';
 export { serverTiming } from './nest/server-timing.js';
 export { untilAborted } from './nest/until-aborted.js';
 export { scopeOfRequest } from './nest/request-scope.js';

@@ -17,6 +17,7 @@ import {
 } from '@lib/contracts';
 import { grpcChannelCredentials, grpcTls } from './grpc-tls.js';
 import { HealthDetails } from './health-details.js';
+import { logStreamEnd } from './tier.module.js';
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
 @Module({
@@ -118,6 +119,7 @@ export function downstream(
         loader: PROTO_LOADER_OPTIONS,
         reserveMs,
         middleware,
+        onStreamEnd: logStreamEnd,
         // RESILIENCE_MODE=naive: the same code as an unprotected stack, for the benchmark's comparison.
         fixedTimeoutMs:
           mode === 'naive'

@@ -8,6 +8,7 @@ import {
   currentScope,
   DeadlineModule,
   onLostDeadline,
+  type StreamRecord,
 } from '@lib/deadline';
 import {
   DeadlineSpanInterceptor,
@@ -33,6 +34,10 @@ export interface TierModuleOptions<S extends EnvSpec> {
   readonly env: S & typeof COMMON_ENV;
   /** Edge budget policy from the validated environment (HTTP only). */
   readonly policy?: (env: EnvOf<S>) => BudgetPolicy;
+  /** Edge budget policy for event streams (`@DeadlineSse()` routes), from the validated environment (HTTP only). */
+  readonly streamPolicy?: (env: EnvOf<S>) => BudgetPolicy;
+  /** Idle limit between two messages of a stream, from the validated environment; 0 or absent: none. */
+  readonly streamIdleMs?: (env: EnvOf<S>) => number;
   /** Edge body limits from the validated environment (HTTP only): the body is read under the deadline. Start the app with `bodyParser: false`. */
   readonly body?: (env: EnvOf<S>) => JsonBodyOptions;
   /** Every `error` code the edge answers (HTTP only); any other is answered as its status's generic code. */
@@ -73,6 +78,10 @@ export class TierModule {
               fallbackBudgetMs: (env as EnvOf<typeof COMMON_ENV>)
                 .DEADLINE_FALLBACK_BUDGET_MS,
               policy: options.policy?.(env),
+              streamPolicy: options.streamPolicy?.(env),
+              streamIdleMs: options.streamIdleMs?.(env) || undefined,
+              // One line per stream served, beside the request's: time to first message, messages, how it ended.
+              onStreamEnd: logStreamEnd,
               body: options.body?.(env),
               errorCodes: options.errorCodes,
               // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
@@ -138,6 +147,12 @@ function chaosModule(): DynamicModule {
       honourDeadline: config.getOrThrow<string>('RESILIENCE_MODE') !== 'naive',
     }),
   });
+}
+
+const streamLogger = new Logger('Stream');
+/** A stream's end, as a log line (`stream ended`). */
+export function logStreamEnd(record: StreamRecord): void {
+  streamLogger.log({ msg: 'stream ended', ...record });
 }
 
 /** The process-wide lost-deadline guard, for every tier: strict (`DEADLINE_STRICT`) or logged as a JSON warning. */

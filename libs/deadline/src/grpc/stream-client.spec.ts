@@ -15,6 +15,7 @@ import {
 } from '../nest/grpc-stream-deadline.js';
 import { DownstreamError } from './downstream.error.js';
 import { createStreamClient } from './stream-client.js';
+import { registerStreamMethods } from './stream-methods.js';
 
 // A real grpc-js server on port 0, its handlers behind the server side of the library exactly as Nest
 // calls them (an Observable per call, written to the call, unsubscribed when the call is cancelled).
@@ -52,6 +53,8 @@ const definition = {
   chat: method('Chat', true, true),
 };
 const StreamsClient = grpc.makeGenericClientConstructor(definition, 'Streams');
+// As a server does from its proto: which methods stream.
+registerStreamMethods({ 'test.v1.Streams': definition });
 
 interface Streams {
   watch(request: WatchRequest): AsyncIterable<Tick>;

@@ -23,6 +23,11 @@ import { ErrorMappingFilter } from './error-mapping.filter.js';
       useFactory: (options: DeadlineModuleOptions) => {
         const problems = [
           ...(options.policy ? validateBudgetPolicy(options.policy) : []),
+          ...(options.streamPolicy
+            ? validateBudgetPolicy(options.streamPolicy).map(
+                (problem) => `stream policy: ${problem}`,
+              )
+            : []),
           ...(options.body ? validateJsonBodyOptions(options.body) : []),
         ];
         if (problems.length)

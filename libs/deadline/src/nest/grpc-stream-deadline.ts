@@ -1,5 +1,7 @@
+import { Duplex, Readable } from 'node:stream';
 import type { CallHandler } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { CancelledError } from '../core/cancelled.error.js';
 import { runInScope } from '../core/deadline-context.js';
 import { outcomeOf } from '../core/hop-record.js';
 import { IdleTimer } from '../core/idle-timer.js';
@@ -13,6 +15,7 @@ import {
 } from '../core/stream-record.js';
 import { hopsMetadata, toGrpcError } from '../grpc/grpc-error.js';
 import { openServerScope, type ServerCallLike } from '../grpc/server-scope.js';
+import { streamKindOf } from '../grpc/stream-methods.js';
 import type { RequestEndEvent } from './deadline.options.js';
 
 /** A grpc-js server call that streams one way or both (ServerWritableStream, ServerReadableStream, ServerDuplexStream). */
@@ -36,16 +39,22 @@ export interface GrpcStreamDeadlineOptions {
   readonly onStreamEnd?: (record: StreamRecord) => void;
 }
 
-/** True for a call that streams (Nest passes grpc-js's call as the handler's third argument). */
+/**
+ * True for a call to a method that streams, as registered from its proto ({@link registerStreamMethods}):
+ * grpc-js ≥ 1.14 hands unary handlers a ServerWritableStream too, so the call's class cannot tell.
+ */
 export function isGrpcStreamCall(call: unknown): call is GrpcStreamCall {
-  const c = call as { write?: unknown; read?: unknown } | null;
-  return typeof c?.write === 'function' || typeof c?.read === 'function';
+  return streamKindOf(pathOf(call)) !== undefined;
 }
 
+const pathOf = (call: unknown): string | undefined =>
+  (call as { getPath?: () => string } | null)?.getPath?.();
+
 function kindOf(call: GrpcStreamCall): StreamKind {
-  if (typeof call.read === 'function')
-    return typeof call.write === 'function' ? 'bidi' : 'client';
-  return 'server';
+  const registered = streamKindOf(pathOf(call));
+  if (registered) return registered;
+  if (call instanceof Duplex) return 'bidi';
+  return call instanceof Readable ? 'client' : 'server';
 }
 
 /**
@@ -69,6 +78,7 @@ export function interceptGrpcStream(
     let firstMessageMs: number | null = null;
     let failure: unknown;
     let done = false;
+    let completed = false;
 
     const fail = (error: unknown): void => {
       if (done) return;
@@ -105,6 +115,7 @@ export function interceptGrpcStream(
           complete: () => {
             if (done) return;
             done = true;
+            completed = true;
             // Nest ends the call right after; ending it here first puts our record in the trailers. Not
             // while Nest still holds replies waiting for 'drain': they must go out before the end.
             if (kind !== 'client' && call.end && !call.writableNeedDrain)
@@ -122,12 +133,15 @@ export function interceptGrpcStream(
       call.removeListener('data', onData);
       idle.dispose();
       untrack();
-      // Unsubscribed with no failure of ours: the caller cancelled (Nest unsubscribes on 'cancelled').
+      // Unsubscribed before the handler completed or failed: the caller cancelled (Nest unsubscribes on
+      // 'cancelled', before the scope's own listener hears it).
       const reason: unknown =
         failure ??
         (deadline.signal.aborted
           ? (deadline.signal.reason as unknown)
-          : undefined);
+          : completed
+            ? undefined
+            : new CancelledError('the caller cancelled the stream'));
       const own = scope.record(reason === undefined ? 'ok' : outcomeOf(reason));
       const aborted = deadline.signal.aborted;
       const remainingMs = deadline.remaining();
