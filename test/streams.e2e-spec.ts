@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import request from 'supertest';
 import { Stack } from '../tools/stack/index.js';
+import { sample } from './support/prometheus.js';
 import { issueToken } from './support/tokens.js';
 
 interface SseMessage {
@@ -168,6 +169,13 @@ describe('event streams through the five tiers', () => {
     const orderId = await placeOrder();
     const sse = events(orderId, { 'x-request-timeout': '60000' });
     await sse.next(1);
+    expect(
+      sample(
+        await (await fetch(`${stack.adminUrl('order')}/metrics`)).text(),
+        'streams_open',
+        { side: 'server' },
+      ),
+    ).toBe(1);
     const hungUpAt = Date.now();
     sse.close();
     const gateway = await stack
@@ -193,6 +201,23 @@ describe('event streams through the five tiers', () => {
       );
     expect(order).toMatchObject({ side: 'server', end: 'cancelled' });
     expect(Date.now() - hungUpAt).toBeLessThan(5_000);
+    // No tier holds a stream any more: the gateway's SSE response and its gRPC stream, order's served one.
+    const open = async (url: string, side: string) =>
+      sample(await (await fetch(`${url}/metrics`)).text(), 'streams_open', {
+        side,
+      });
+    await vi.waitFor(async () => {
+      expect(await open(stack.gatewayUrl, 'server')).toBe(0);
+      expect(await open(stack.gatewayUrl, 'client')).toBe(0);
+      expect(await open(stack.adminUrl('order'), 'server')).toBe(0);
+    });
+    expect(
+      sample(
+        await (await fetch(`${stack.adminUrl('order')}/metrics`)).text(),
+        'streams_total',
+        { method: 'WatchOrder', side: 'server', end: 'cancelled' },
+      ),
+    ).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
   it('ends open streams on SIGTERM of the order tier with UNAVAILABLE and a reconnect event', async () => {

@@ -97,6 +97,7 @@ export {
   type StreamKind,
   streamEndOf,
 } from './core/stream-record.js';
+export { openStreams, type OpenStreams } from './core/stream-census.js';
 export {
   trackOpenStream,
   openStreamCount,

@@ -8,6 +8,7 @@ import {
   currentScope,
   DeadlineModule,
   onLostDeadline,
+  openStreams,
   type StreamRecord,
 } from '@lib/deadline';
 import {
@@ -150,9 +151,10 @@ function chaosModule(): DynamicModule {
 }
 
 const streamLogger = new Logger('Stream');
-/** A stream's end, as a log line (`stream ended`). */
+/** A stream's end: a log line (`stream ended`) and the stream metrics (`streams_total`, idle timeouts, first message). */
 export function logStreamEnd(record: StreamRecord): void {
   streamLogger.log({ msg: 'stream ended', ...record });
+  telemetry().metrics.streamEnded(record);
 }
 
 /** The process-wide lost-deadline guard, for every tier: strict (`DEADLINE_STRICT`) or logged as a JSON warning. */
@@ -192,6 +194,14 @@ const CHAOS_PROVIDERS = [
 
 const LOST_DEADLINE_METRICS = Symbol('LOST_DEADLINE_METRICS');
 const TELEMETRY_PROVIDERS = [
+  // Streams open now, per side (streams_open), read at every scrape.
+  {
+    provide: Symbol('STREAM_METRICS'),
+    useFactory: () => {
+      telemetry().metrics.openStreamsFrom(openStreams);
+      return true;
+    },
+  },
   // Work started with no deadline in scope, counted per kind and target (deadline_missing_total).
   {
     provide: LOST_DEADLINE_METRICS,

@@ -20,6 +20,7 @@ import {
 import { IdleTimer } from '../core/idle-timer.js';
 import { linkSignals } from '../core/link-signals.js';
 import { reportLostDeadline } from '../core/lost-deadline.js';
+import { streamClosed, streamOpened } from '../core/stream-census.js';
 import { StreamIdleError } from '../core/stream-idle.error.js';
 import {
   streamEndOf,
@@ -225,6 +226,7 @@ function openStream(
     };
 
     scope?.callStarted();
+    streamOpened('client');
     try {
       if (link.signal.aborted) throw link.signal.reason;
       const callOptionsOnWire = { deadline: Date.now() + budgetMs };
@@ -312,6 +314,7 @@ function openStream(
       idle.dispose();
       link.dispose();
       scope?.callEnded();
+      streamClosed('client');
       // grpc-js may still report the cancelled call; nobody listens any more, and an unheard 'error' would throw.
       grpcCall?.removeAllListeners().on('error', () => undefined);
       const durationMs = performance.now() - startedAt;

@@ -6,6 +6,7 @@ import { runInScope } from '../core/deadline-context.js';
 import { outcomeOf } from '../core/hop-record.js';
 import { IdleTimer } from '../core/idle-timer.js';
 import { trackOpenStream } from '../core/open-streams.js';
+import { streamClosed, streamOpened } from '../core/stream-census.js';
 import { StreamIdleError } from '../core/stream-idle.error.js';
 import {
   streamEndOf,
@@ -93,6 +94,7 @@ export function interceptGrpcStream(
     );
     const onData = (): void => idle.touch();
     const untrack = trackOpenStream(fail);
+    streamOpened('server');
 
     const expired = deadline.reason;
     let inner: { unsubscribe(): void } | undefined;
@@ -133,6 +135,7 @@ export function interceptGrpcStream(
       call.removeListener('data', onData);
       idle.dispose();
       untrack();
+      streamClosed('server');
       // Unsubscribed before the handler completed or failed: the caller cancelled (Nest unsubscribes on
       // 'cancelled', before the scope's own listener hears it).
       const reason: unknown =

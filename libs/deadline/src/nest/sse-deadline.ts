@@ -15,6 +15,7 @@ import {
   REQUEST_TIMEOUT_HEADER,
   REQUEST_TIMEOUT_QUERY,
 } from '../core/request-timeout.js';
+import { streamClosed, streamOpened } from '../core/stream-census.js';
 import { StreamIdleError } from '../core/stream-idle.error.js';
 import {
   streamEndOf,
@@ -183,6 +184,7 @@ export function interceptEventStream(
       finish(new StreamIdleError(options.idleMs ?? 0, 'the event stream')),
     );
     response.on('close', onClose);
+    streamOpened('server');
     deadline.signal.addEventListener('abort', onAbort, { once: true });
 
     inner.add(
@@ -210,6 +212,7 @@ export function interceptEventStream(
       response.off('close', onClose);
       deadline.signal.removeEventListener('abort', onAbort);
       idle.dispose();
+      streamClosed('server');
       const reason: unknown =
         failure ??
         (deadline.signal.aborted
