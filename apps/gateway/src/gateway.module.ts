@@ -27,7 +27,10 @@ import { GatewayService } from './gateway.service.js';
     downstream('auth', AUTH, 'AUTH_GRPC_URL', {
       idempotentMethods: ['VerifyToken'],
     }),
-    downstream('order', ORDER, 'ORDER_GRPC_URL'),
+    // A watch only reads: it may be opened again before its first message (never PlaceOrder).
+    downstream('order', ORDER, 'ORDER_GRPC_URL', {
+      idempotentMethods: ['WatchOrder'],
+    }),
     downstream('auth-health', HEALTH, 'AUTH_GRPC_URL'),
     downstream('order-health', HEALTH, 'ORDER_GRPC_URL'),
   ],

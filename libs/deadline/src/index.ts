@@ -123,6 +123,9 @@ export {
   type StreamClient,
   type StreamClientOptions,
   type StreamCallOptions,
+  type StreamStartGuard,
+  type StreamLimit,
+  type StreamAttempt,
 } from './grpc/stream-client.js';
 export { registerStreamMethods, streamKindOf } from './grpc/stream-methods.js';
 export {

@@ -28,7 +28,10 @@ interface WatchRequest {
   /** Messages to send before falling silent (forever when absent). */
   count?: number;
   intervalMs: number;
+  /** The first call with this key fails with UNAVAILABLE before any message; later ones stream. */
+  failFirst?: string;
 }
+const failedOnce = new Set<string>();
 
 const json = {
   serialize: (value: unknown): Buffer => Buffer.from(JSON.stringify(value)),
@@ -138,7 +141,18 @@ describe(createStreamClient.name, () => {
     server.addService(definition, {
       watch: (
         call: GrpcStreamCall & grpc.ServerWritableStream<WatchRequest, Tick>,
-      ) => serveObservable(call, 'Watch', () => watchTicks(call.request)),
+      ) => {
+        const key = call.request.failFirst;
+        if (key !== undefined && !failedOnce.has(key)) {
+          failedOnce.add(key);
+          call.emit('error', {
+            code: grpc.status.UNAVAILABLE,
+            details: 'warming up',
+          });
+          return;
+        }
+        serveObservable(call, 'Watch', () => watchTicks(call.request));
+      },
       collect: (
         call: GrpcStreamCall & grpc.ServerReadableStream<unknown, unknown>,
         callback: grpc.sendUnaryData<unknown>,
@@ -342,6 +356,83 @@ describe(createStreamClient.name, () => {
       });
       expect(record.firstMessageMs).toBeGreaterThanOrEqual(0);
       expect(record.budgetMs).toBeGreaterThan(1_900);
+    });
+  });
+
+  describe('start guard and limit', () => {
+    it('lets a guard open the stream again when the first attempt fails before any message', async () => {
+      const attempts: string[] = [];
+      const guarded = createStreamClient<Streams>(raw, {
+        service: 'streams',
+        startGuard: (start, open) =>
+          open({ signal: start.signal }).catch((error: unknown) => {
+            attempts.push(
+              (error as DownstreamError).code === GrpcStatus.UNAVAILABLE
+                ? 'unavailable'
+                : 'other',
+            );
+            return open({ signal: start.signal });
+          }),
+      });
+      const deadline = Deadline.after(2_000);
+      const { got, error } = await runWithDeadline(deadline, () =>
+        collect(
+          guarded.watch({ count: 2, intervalMs: 5, failFirst: 'retry-me' }),
+          2,
+        ),
+      );
+      deadline.dispose();
+      expect(error).toBeUndefined();
+      expect(attempts).toEqual(['unavailable']);
+      expect(got.map((t) => t.seq)).toEqual([0, 1]);
+      await stopped();
+    });
+
+    it('fails the stream with the guard’s error when it gives up', async () => {
+      const guarded = createStreamClient<Streams>(raw, {
+        service: 'streams',
+        startGuard: (start, open) => open({ signal: start.signal }),
+      });
+      const deadline = Deadline.after(2_000);
+      const { got, error } = await runWithDeadline(deadline, () =>
+        collect(
+          guarded.watch({ count: 2, intervalMs: 5, failFirst: 'give-up' }),
+        ),
+      );
+      deadline.dispose();
+      expect(got).toEqual([]);
+      expect(DownstreamError.is(error) && error.code).toBe(
+        GrpcStatus.UNAVAILABLE,
+      );
+    });
+
+    it('holds a limit’s slot for the stream’s whole life and refuses past it', async () => {
+      let open = 0;
+      const limited = createStreamClient<Streams>(raw, {
+        service: 'streams',
+        limit: () => {
+          if (open >= 1)
+            return Promise.reject(new Error('one stream at a time'));
+          open++;
+          return Promise.resolve(() => open--);
+        },
+      });
+      const deadline = Deadline.after(5_000);
+      await runWithDeadline(deadline, async () => {
+        const first = limited.watch({ intervalMs: 5 })[Symbol.asyncIterator]();
+        await first.next();
+        const second = await collect(limited.watch({ intervalMs: 5 }));
+        expect((second.error as Error).message).toBe('one stream at a time');
+        await first.return?.();
+        expect(open).toBe(0);
+        const third = await collect(
+          limited.watch({ count: 1, intervalMs: 5 }),
+          1,
+        );
+        expect(third.got).toHaveLength(1);
+      });
+      deadline.dispose();
+      await stopped();
     });
   });
 

@@ -69,7 +69,37 @@ export interface StreamClientOptions {
   readonly onMissingDeadline?: (service: string, method: string) => void;
   /** Told once per stream when it ends, however it ends. @default nothing */
   readonly onStreamEnd?: (record: StreamRecord) => void;
+  /**
+   * Guards the start of server streams (breaker, retry before the first message). Client and bidi
+   * streams are not guarded: their requests cannot be sent again. @default none
+   */
+  readonly startGuard?: StreamStartGuard;
+  /** Bounds the streams open to this downstream at once, apart from unary calls. @default none */
+  readonly limit?: StreamLimit;
 }
+
+/** One attempt to start a stream, as a start guard grants it. */
+export interface StreamAttempt {
+  /** Aborting it before the first message gives this attempt up (the breaker opened, the attempt's own deadline). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Wraps the start of a server stream, up to its first message (or its end, if it sends none): where a
+ * breaker counts the start (not the stream's long life) and a retry may open it again. `open` resolves
+ * at the first message and rejects if the attempt fails before it.
+ */
+export type StreamStartGuard = (
+  start: {
+    readonly method: string;
+    readonly budgetMs: number;
+    readonly signal: AbortSignal;
+  },
+  open: (attempt: StreamAttempt) => Promise<void>,
+) => Promise<void>;
+
+/** Holds a slot for a stream's whole life: resolves to the release, or rejects to refuse the stream (a bulkhead of open streams). */
+export type StreamLimit = (signal: AbortSignal) => Promise<() => void>;
 
 /** Replies a reader holds before it pauses the call (HTTP/2 flow control then holds the server). */
 const HIGH_WATER = 16;
@@ -150,6 +180,8 @@ function openStream(
     onMissingDeadline = (s: string, m: string) =>
       reportLostDeadline('grpc', `${s}.${m}`),
     onStreamEnd,
+    startGuard,
+    limit,
   } = options;
   const idleMs = callOptions?.idleMs ?? options.idleMs ?? Infinity;
   const scope = currentScope();
@@ -221,64 +253,126 @@ function openStream(
       if (messages++ === 0) firstMessageMs = performance.now() - startedAt;
       queue.push(message);
       if (queue.length >= HIGH_WATER)
-        (grpcCall as ClientReadableStream<unknown>).pause();
+        (grpcCall as ClientReadableStream<unknown> | undefined)?.pause();
       notify();
     };
 
-    scope?.callStarted();
-    streamOpened('client');
-    try {
-      if (link.signal.aborted) throw link.signal.reason;
-      const callOptionsOnWire = { deadline: Date.now() + budgetMs };
-      if (kind === 'server') {
-        grpcCall = raw.makeServerStreamRequest(
+    const detach = (call: ClientReadableStream<unknown>): void => {
+      // grpc-js may still report a cancelled call; an unheard 'error' would throw.
+      call.removeAllListeners().on('error', () => undefined);
+    };
+    /** One attempt at a server stream: resolves at its first message (or clean end), rejects if it fails before. */
+    const openAttempt = (attempt: StreamAttempt): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        if (finished) return resolve();
+        if (attempt.signal.aborted) return reject(attempt.signal.reason);
+        const leftMs = budgetMs - (performance.now() - startedAt);
+        const call = raw.makeServerStreamRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
           input,
-          metadata,
-          callOptionsOnWire,
+          metadata.clone(),
+          { deadline: Date.now() + leftMs },
         );
-      } else if (kind === 'client') {
-        grpcCall = raw.makeClientStreamRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          metadata,
-          callOptionsOnWire,
-          (error: ServiceError | null, reply?: unknown) => {
-            if (error) {
-              collect(error.metadata);
-              fromWire(error);
-              return;
-            }
-            received(reply);
-            finish();
-          },
-        );
-      } else {
-        grpcCall = raw.makeBidiStreamRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          metadata,
-          callOptionsOnWire,
-        );
-      }
-      const live = grpcCall;
-      live.on('metadata', collect);
-      live.on('status', (status: StatusObject) => collect(status.metadata));
-      if (kind !== 'client') {
-        const readable = live as ClientReadableStream<unknown>;
-        readable.on('data', received);
-        readable.on('end', () => finish());
-        readable.on('error', (error: ServiceError) => {
-          collect(error.metadata);
-          fromWire(error);
+        grpcCall = call;
+        let started = false;
+        const onAttemptAbort = (): void => {
+          if (started) return;
+          detach(call);
+          call.cancel();
+          reject(attempt.signal.reason);
+        };
+        const begin = (): void => {
+          if (started) return;
+          started = true;
+          // From here on the stream lives by its own deadline: a breaker that opens later leaves it be.
+          attempt.signal.removeEventListener('abort', onAttemptAbort);
+          resolve();
+        };
+        attempt.signal.addEventListener('abort', onAttemptAbort, {
+          once: true,
         });
-      }
+        call.on('metadata', collect);
+        call.on('status', (status: StatusObject) => collect(status.metadata));
+        call.on('data', (message: unknown) => {
+          begin();
+          received(message);
+        });
+        call.on('end', () => {
+          begin();
+          finish();
+        });
+        call.on('error', (error: ServiceError) => {
+          collect(error.metadata);
+          const failure: unknown = link.signal.aborted
+            ? link.signal.reason
+            : toDownstreamError(error, { service, method: name, budgetMs });
+          if (started || finished) {
+            finish(failure);
+            return;
+          }
+          attempt.signal.removeEventListener('abort', onAttemptAbort);
+          detach(call);
+          reject(failure);
+        });
+      });
+
+    scope?.callStarted();
+    streamOpened('client');
+    let release: (() => void) | undefined;
+    try {
+      if (link.signal.aborted) throw link.signal.reason;
+      if (limit) release = await limit(link.signal);
+      const callOptionsOnWire = { deadline: Date.now() + budgetMs };
       link.signal.addEventListener('abort', onAbort, { once: true });
-      if (kind !== 'server')
+      if (kind === 'server') {
+        const started = startGuard
+          ? startGuard(
+              { method: name, budgetMs, signal: link.signal },
+              openAttempt,
+            )
+          : openAttempt({ signal: link.signal });
+        started.catch((error: unknown) => finish(error));
+      } else {
+        if (kind === 'client') {
+          grpcCall = raw.makeClientStreamRequest(
+            method.path,
+            method.requestSerialize,
+            method.responseDeserialize,
+            metadata,
+            callOptionsOnWire,
+            (error: ServiceError | null, reply?: unknown) => {
+              if (error) {
+                collect(error.metadata);
+                fromWire(error);
+                return;
+              }
+              received(reply);
+              finish();
+            },
+          );
+        } else {
+          grpcCall = raw.makeBidiStreamRequest(
+            method.path,
+            method.requestSerialize,
+            method.responseDeserialize,
+            metadata,
+            callOptionsOnWire,
+          );
+        }
+        const live = grpcCall;
+        live.on('metadata', collect);
+        live.on('status', (status: StatusObject) => collect(status.metadata));
+        if (kind === 'bidi') {
+          const readable = live as ClientReadableStream<unknown>;
+          readable.on('data', received);
+          readable.on('end', () => finish());
+          readable.on('error', (error: ServiceError) => {
+            collect(error.metadata);
+            fromWire(error);
+          });
+        }
         void pump(
           input as AsyncIterable<unknown>,
           live as ClientWritableStream<unknown>,
@@ -286,12 +380,13 @@ function openStream(
           () => idle.touch(),
           stop,
         );
+      }
 
       for (;;) {
         if (queue.length > 0) {
           const message = queue.shift();
           if (queue.length === HIGH_WATER / 2)
-            (live as ClientReadableStream<unknown>).resume();
+            (grpcCall as ClientReadableStream<unknown> | undefined)?.resume();
           yield message;
           continue;
         }
@@ -313,6 +408,7 @@ function openStream(
       link.signal.removeEventListener('abort', onAbort);
       idle.dispose();
       link.dispose();
+      release?.();
       scope?.callEnded();
       streamClosed('client');
       // grpc-js may still report the cancelled call; nobody listens any more, and an unheard 'error' would throw.

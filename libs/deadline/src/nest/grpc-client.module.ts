@@ -11,7 +11,11 @@ import {
   type ClientMiddleware,
   createDeadlineClient,
 } from '../grpc/deadline-client.js';
-import { createStreamClient } from '../grpc/stream-client.js';
+import {
+  createStreamClient,
+  type StreamLimit,
+  type StreamStartGuard,
+} from '../grpc/stream-client.js';
 import type { StreamRecord } from '../core/stream-record.js';
 
 const STREAMS = Symbol('streams');
@@ -41,6 +45,10 @@ export interface GrpcClientOptions {
   readonly streamIdleMs?: number;
   /** Told when one of this downstream's streams ends (metrics, logs). */
   readonly onStreamEnd?: (record: StreamRecord) => void;
+  /** Guards the start of server streams (a breaker, retries before the first message). @default none */
+  readonly streamGuard?: StreamStartGuard;
+  /** Bounds the streams open to this downstream at once. @default none */
+  readonly streamLimit?: StreamLimit;
   /** The channel's credentials, e.g. `credentials.createSsl(ca, key, cert)` for mutual TLS. @default plain text (`credentials.createInsecure()`) */
   readonly credentials?: ChannelCredentials;
 }
@@ -124,6 +132,8 @@ export class DeadlineGrpcClientModule {
                 capMs: resolved.capMs,
                 idleMs: resolved.streamIdleMs,
                 onStreamEnd: resolved.onStreamEnd,
+                startGuard: resolved.streamGuard,
+                limit: resolved.streamLimit,
               }),
               enumerable: false,
             });
