@@ -141,6 +141,22 @@ describe('event streams through the five tiers', () => {
     expect(['deadline_exceeded', 'cancelled']).toContain(served.end);
     expect(served.budgetMs as number).toBeLessThan(1_500);
     expect(served.messages as number).toBeGreaterThanOrEqual(1);
+    // The ContextTracer keeps the stream as one request, with its first-event mark.
+    const { body: list } = await request(stack.gatewayUrl)
+      .get('/_tracer/requests')
+      .expect(200);
+    const traced = (
+      list as { requests: { id: number; method: string }[] }
+    ).requests.find((r) => r.method === 'GET /orders/:id/events');
+    const { body: detail } = await request(stack.gatewayUrl)
+      .get(`/_tracer/requests/${traced!.id}`)
+      .expect(200);
+    expect(detail).toMatchObject({
+      outcome: 'deadline_exceeded',
+      stream: { end: 'deadline_exceeded', messages: orders.length },
+    });
+    expect(detail.stream.firstMessageMs).toBeGreaterThan(0);
+    expect(detail.stream.firstMessageMs).toBeLessThan(1_000);
   }, 30_000);
 
   it('answers a stream that cannot start as an ordinary request: 401 without a token, 404 for another’s order, 400 for a bad budget', async () => {

@@ -15,6 +15,8 @@ export interface RequestEndEvent extends HopRecord {
   readonly reason?: string;
   /** Every hop's record, this tier's first, then what its downstreams sent back (set at the HTTP edge, for tracing). */
   readonly hops?: readonly HopRecord[];
+  /** Set when the request was a stream: time to first message, messages, how it ended. */
+  readonly stream?: StreamRecord;
 }
 
 export interface DeadlineModuleOptions {

@@ -148,6 +148,18 @@ export function interceptGrpcStream(
       const own = scope.record(reason === undefined ? 'ok' : outcomeOf(reason));
       const aborted = deadline.signal.aborted;
       const remainingMs = deadline.remaining();
+      const record = streamRecord({
+        service: options.service,
+        method,
+        kind,
+        side: 'server',
+        budgetMs: scope.receivedBudgetMs,
+        firstMessageMs,
+        messages,
+        durationMs: deadline.elapsed(),
+        end: streamEndOf(reason),
+        ...(reason instanceof Error ? { reason: reason.message } : {}),
+      });
       close();
       options.onRequestEnd({
         ...own,
@@ -155,21 +167,9 @@ export function interceptGrpcStream(
         remainingMs,
         aborted,
         reason: reason instanceof Error ? reason.message : undefined,
+        stream: record,
       });
-      options.onStreamEnd?.(
-        streamRecord({
-          service: options.service,
-          method,
-          kind,
-          side: 'server',
-          budgetMs: scope.receivedBudgetMs,
-          firstMessageMs,
-          messages,
-          durationMs: deadline.elapsed(),
-          end: streamEndOf(reason),
-          ...(reason instanceof Error ? { reason: reason.message } : {}),
-        }),
-      );
+      options.onStreamEnd?.(record);
     };
   });
 }

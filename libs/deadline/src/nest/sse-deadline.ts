@@ -222,6 +222,18 @@ export function interceptEventStream(
       const hops = scope.hops(outcome);
       const remainingMs = deadline.remaining();
       const aborted = deadline.signal.aborted;
+      const record = streamRecord({
+        service: options.service,
+        method,
+        kind: 'server',
+        side: 'server',
+        budgetMs,
+        firstMessageMs: firstEventMs,
+        messages: events,
+        durationMs: deadline.elapsed(),
+        end: streamEndOf(reason),
+        ...(reason instanceof Error ? { reason: reason.message } : {}),
+      });
       deadline.dispose();
       options.onRequestEnd({
         ...hops[0],
@@ -230,21 +242,9 @@ export function interceptEventStream(
         aborted,
         reason: reason instanceof Error ? reason.message : undefined,
         hops,
+        stream: record,
       });
-      options.onStreamEnd?.(
-        streamRecord({
-          service: options.service,
-          method,
-          kind: 'server',
-          side: 'server',
-          budgetMs,
-          firstMessageMs: firstEventMs,
-          messages: events,
-          durationMs: deadline.elapsed(),
-          end: streamEndOf(reason),
-          ...(reason instanceof Error ? { reason: reason.message } : {}),
-        }),
-      );
+      options.onStreamEnd?.(record);
     };
   });
 }
