@@ -25,6 +25,7 @@ export default defineConfig({
             'libs/**/*.spec.ts',
             'apps/**/*.spec.ts',
             'tools/**/*.spec.ts',
+            'bench/**/*.spec.ts',
           ],
         },
       },

@@ -155,4 +155,48 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
       fullPage: true,
     });
   });
+
+  it('shows an event stream as one bar per hop, the edge’s with its first-event mark', async () => {
+    const token = issueToken();
+    const placed = await fetch(`${stack.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+    });
+    const { order } = (await placed.json()) as { order: { id: string } };
+    const events = await fetch(
+      `${stack.gatewayUrl}/orders/${order.id}/events`,
+      {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-request-timeout': '800',
+        },
+      },
+    );
+    expect(await events.text()).toContain('event: order');
+    const id = await eventually(async () => {
+      const body = (await (
+        await fetch(`${stack.gatewayUrl}/_tracer/requests`)
+      ).json()) as { requests: { id: number; method: string }[] };
+      const found = body.requests.find(
+        (r) => r.method === 'GET /orders/:id/events',
+      );
+      expect(found).toBeDefined();
+      return found!.id;
+    });
+    await page.goto(`${stack.gatewayUrl}/_tracer#/requests/${id}`);
+    await page.getByTestId('first-message-mark').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('first-message-mark').count()).toBe(1);
+    const services = await page
+      .getByTestId('hop-bar')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')));
+    expect(services.slice(0, 3)).toEqual(['gateway', 'auth', 'order']);
+    await page.screenshot({
+      path: join(ARTIFACTS, 'tracer-stream.png'),
+      fullPage: true,
+    });
+  });
 });

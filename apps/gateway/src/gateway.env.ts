@@ -43,6 +43,18 @@ export const GATEWAY_ENV = {
     'smallest budget worth starting; below it the gateway answers 504 at once',
     { default: 10, min: 0, max: 3_600_000 },
   ),
+  DEADLINE_STREAM_DEFAULT_BUDGET_MS: int(
+    'budget of an event stream (GET /orders/:id/events) that states none: a watch lasts longer than a request',
+    { default: 60_000, min: 1, max: 86_400_000 },
+  ),
+  DEADLINE_STREAM_MAX_BUDGET_MS: int(
+    'largest budget a client may ask for an event stream; larger asks are clamped to it (the stream then ends with a reconnect event)',
+    { default: 600_000, min: 1, max: 86_400_000 },
+  ),
+  DEADLINE_STREAM_IDLE_MS: int(
+    'longest silence between two events of a stream, from the order tier or within the gateway, before it ends as 504 (0: no limit)',
+    { default: 0, min: 0, max: 86_400_000 },
+  ),
   GATEWAY_BODY_MAX_BYTES: int(
     'largest request body read, in bytes as sent (compressed or not); larger is 413',
     {
@@ -89,6 +101,15 @@ export function budgetPolicyOf(env: GatewayEnv): BudgetPolicy {
   return {
     defaultBudgetMs: env.DEADLINE_DEFAULT_BUDGET_MS,
     maxBudgetMs: env.DEADLINE_MAX_BUDGET_MS,
+    minBudgetMs: env.DEADLINE_MIN_BUDGET_MS,
+  };
+}
+
+/** The edge's budget policy for event streams (the minimum is the requests' one). */
+export function streamBudgetPolicyOf(env: GatewayEnv): BudgetPolicy {
+  return {
+    defaultBudgetMs: env.DEADLINE_STREAM_DEFAULT_BUDGET_MS,
+    maxBudgetMs: env.DEADLINE_STREAM_MAX_BUDGET_MS,
     minBudgetMs: env.DEADLINE_MIN_BUDGET_MS,
   };
 }

@@ -2,7 +2,12 @@ import { Module } from '@nestjs/common';
 import { AUTH, HEALTH, ORDER } from '@lib/contracts';
 import { downstream, TierModule } from '@lib/platform';
 import { GatewayController } from './gateway.controller.js';
-import { bodyOptionsOf, budgetPolicyOf, GATEWAY_ENV } from './gateway.env.js';
+import {
+  bodyOptionsOf,
+  budgetPolicyOf,
+  GATEWAY_ENV,
+  streamBudgetPolicyOf,
+} from './gateway.env.js';
 import { GATEWAY_ERROR_CODES } from './gateway.error-codes.js';
 import { GatewayService } from './gateway.service.js';
 
@@ -13,6 +18,8 @@ import { GatewayService } from './gateway.service.js';
       inbound: 'http',
       env: GATEWAY_ENV,
       policy: budgetPolicyOf,
+      streamPolicy: streamBudgetPolicyOf,
+      streamIdleMs: (env) => env.DEADLINE_STREAM_IDLE_MS,
       // Read under the request's deadline (main.ts turns Nest's body parser off).
       body: bodyOptionsOf,
       errorCodes: Object.keys(GATEWAY_ERROR_CODES),
@@ -20,7 +27,10 @@ import { GatewayService } from './gateway.service.js';
     downstream('auth', AUTH, 'AUTH_GRPC_URL', {
       idempotentMethods: ['VerifyToken'],
     }),
-    downstream('order', ORDER, 'ORDER_GRPC_URL'),
+    // A watch only reads: it may be opened again before its first message (never PlaceOrder).
+    downstream('order', ORDER, 'ORDER_GRPC_URL', {
+      idempotentMethods: ['WatchOrder'],
+    }),
     downstream('auth-health', HEALTH, 'AUTH_GRPC_URL'),
     downstream('order-health', HEALTH, 'ORDER_GRPC_URL'),
   ],

@@ -4,13 +4,19 @@ import {
   type DeadlineClient,
   type HopRecord,
   InjectGrpcClient,
+  InjectGrpcStreams,
+  observeStream,
+  type SseEvent,
+  type StreamClient,
 } from '@lib/deadline';
 import type {
   AuthService,
   HealthService,
   Order,
   OrderService,
+  OrderStreams,
 } from '@lib/contracts';
+import { defer, map, type Observable, switchMap } from 'rxjs';
 import { HealthDetails } from '@lib/platform';
 import type { PlaceOrderBody } from './place-order.request.js';
 
@@ -38,6 +44,8 @@ export class GatewayService {
     private readonly auth: DeadlineClient<AuthService>,
     @InjectGrpcClient('order')
     private readonly orders: DeadlineClient<OrderService>,
+    @InjectGrpcStreams('order')
+    private readonly orderStreams: StreamClient<OrderStreams>,
     @InjectGrpcClient('auth-health')
     private readonly authHealth: DeadlineClient<HealthService>,
     @InjectGrpcClient('order-health')
@@ -63,6 +71,24 @@ export class GatewayService {
         hops: scope?.hops('ok') ?? [],
       },
     };
+  }
+
+  /**
+   * Who is calling, then the order tier's stream of the order's states, as `order` events. Everything
+   * runs under the stream's deadline; unsubscribing (the client left) cancels the gRPC stream.
+   */
+  orderEvents(token: string, orderId: string): Observable<SseEvent> {
+    return defer(() => this.auth.verifyToken({ token })).pipe(
+      switchMap(({ subject }) =>
+        observeStream((options) =>
+          this.orderStreams.watchOrder(
+            { orderId, customerId: subject },
+            options,
+          ),
+        ),
+      ),
+      map((data) => ({ event: 'order', data })),
+    );
   }
 
   /** Ready when the tiers it calls answer their standard health check. */

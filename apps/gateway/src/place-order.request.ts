@@ -32,6 +32,20 @@ export function parsePlaceOrder(body: unknown): PlaceOrderBody {
   return { sku, quantity };
 }
 
+const ORDER_ID = /^ord_[0-9a-f-]{36}$/;
+
+/** An order id in a path (`ord_<uuid>`); anything else is a 400 naming it. */
+export function parseOrderId(raw: string): string {
+  if (!ORDER_ID.test(raw))
+    throw new DomainError(
+      GrpcStatus.INVALID_ARGUMENT,
+      'bad_request',
+      'the order id must be ord_ followed by a UUID',
+      'id',
+    );
+  return raw;
+}
+
 /** Extracts the bearer token; a missing or malformed header is a 401. */
 export function bearerToken(authorization: string | undefined): string {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(

@@ -35,6 +35,10 @@ export const ORDER_ENV = {
     "how long after an order's deadline (or its last change) an unfinished saga is taken over by recovery",
     { default: 5_000, min: 0, max: 86_400_000 },
   ),
+  ORDER_WATCH_POLL_MS: int(
+    "how often a WatchOrder stream re-reads its order from the database, to see changes another order replica made (this replica's own are sent at once)",
+    { default: 1_000, min: 50, max: 60_000 },
+  ),
   ORDER_SETTLE_BUDGET_MS: int(
     'budget of the follow-up that commits or releases a reservation after the request (it outlives the request on purpose)',
     { default: 2_000, min: 1, max: 60_000 },

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { INVENTORY, PAYMENT } from '@lib/contracts';
 import { Database, DatabaseModule } from '@lib/database';
 import { downstream, HealthDetails, TierModule } from '@lib/platform';
+import { OrderChanges } from './order-changes.js';
 import { OrderController } from './order.controller.js';
 import { ORDER_ENV, type OrderEnv } from './order.env.js';
 import { ORDER_MIGRATIONS } from './order.migrations.js';
@@ -38,11 +39,13 @@ import { OrderService } from './order.service.js';
   controllers: [OrderController],
   providers: [
     OrderService,
+    OrderChanges,
     OrderRecoverySweeper,
     {
       provide: OrderRepository,
-      inject: [Database],
-      useFactory: (db: Database) => new SqlOrderRepository(db),
+      inject: [Database, OrderChanges],
+      useFactory: (db: Database, changes: OrderChanges) =>
+        new SqlOrderRepository(db, changes),
     },
   ],
 })

@@ -1,6 +1,7 @@
 import { currentDeadline } from '@lib/deadline';
 import type { Database } from '@lib/database';
-import type { Order } from '@lib/contracts';
+import type { Order, OrderEvent } from '@lib/contracts';
+import type { OrderChanges } from './order-changes.js';
 
 export type OrderStatus = 'pending' | 'confirmed' | 'failed';
 
@@ -30,6 +31,11 @@ export abstract class OrderRepository {
   /** Inventory has heard the outcome: the saga is over. */
   abstract markSettled(id: string): Promise<void>;
   abstract find(id: string): Promise<Order | undefined>;
+  /** The order as a watcher sees it, if it is this customer's. */
+  abstract state(
+    id: string,
+    customerId: string,
+  ): Promise<OrderEvent | undefined>;
   /** Orders whose saga is unfinished `graceMs` after their deadline (pending) or their last change (decided). */
   abstract unsettled(graceMs: number, limit: number): Promise<UnsettledOrder[]>;
 }
@@ -55,7 +61,11 @@ const toOrder = (row: OrderRow): Order => ({
 
 /** Orders in PostgreSQL (or the embedded engine): schema `orders`, every query bound to the current deadline. */
 export class SqlOrderRepository extends OrderRepository {
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Told after every write, for the watchers of that order. */
+    private readonly changes?: OrderChanges,
+  ) {
     super();
   }
 
@@ -70,6 +80,7 @@ export class SqlOrderRepository extends OrderRepository {
       `INSERT INTO orders.orders (id, status, customer_id, sku, quantity, expires_at) VALUES ($1, 'pending', $2, $3, $4, now() + $5 * interval '1 millisecond')`,
       [order.id, order.customerId, order.sku, order.quantity, holdMs],
     );
+    this.changes?.changed(order.id);
   }
 
   async confirm(
@@ -81,6 +92,7 @@ export class SqlOrderRepository extends OrderRepository {
       `UPDATE orders.orders SET status = 'confirmed', amount_cents = $2, charge_id = $3, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
       [id, amountCents, chargeId],
     );
+    if (row) this.changes?.changed(id);
     return row ? toOrder(row) : this.find(id);
   }
 
@@ -89,6 +101,7 @@ export class SqlOrderRepository extends OrderRepository {
       `UPDATE orders.orders SET status = 'failed', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING status`,
       [id],
     );
+    if (row) this.changes?.changed(id);
     return (
       row?.status ?? ((await this.find(id))?.status as OrderStatus | undefined)
     );
@@ -98,6 +111,23 @@ export class SqlOrderRepository extends OrderRepository {
     await this.db.query(
       'UPDATE orders.orders SET settled = true, updated_at = now() WHERE id = $1',
       [id],
+    );
+    this.changes?.changed(id);
+  }
+
+  async state(id: string, customerId: string): Promise<OrderEvent | undefined> {
+    const [row] = await this.db.query<OrderRow & { settled: boolean }>(
+      `SELECT ${COLUMNS}, settled FROM orders.orders WHERE id = $1 AND customer_id = $2`,
+      [id, customerId],
+    );
+    return (
+      row && {
+        orderId: row.id,
+        status: row.status,
+        settled: row.settled,
+        amountCents: row.amount_cents ?? 0,
+        chargeId: row.charge_id ?? '',
+      }
     );
   }
 

@@ -11,8 +11,11 @@ import {
   type InventoryService,
   type Order,
   type PaymentService,
+  type OrderEvent,
   type PlaceOrderRequest,
+  type WatchOrderRequest,
 } from '@lib/contracts';
+import { Observable } from 'rxjs';
 import {
   currentDeadline,
   Deadline,
@@ -25,6 +28,7 @@ import {
   runWithDeadline,
 } from '@lib/deadline';
 import type { OrderEnv } from './order.env.js';
+import { OrderChanges } from './order-changes.js';
 import { OrderRepository } from './order.repository.js';
 
 /** How a finished-or-failed saga settles its reservation. */
@@ -53,6 +57,7 @@ export class OrderService
   private readonly logger = new Logger(OrderService.name);
   private readonly settleBudgetMs: number;
   private readonly drainMs: number;
+  private readonly watchPollMs: number;
   /** From the start of shutdown: how long follow-ups under way may still take. */
   private drain: Deadline | undefined;
   private readonly settling = new Set<Promise<void>>();
@@ -64,8 +69,10 @@ export class OrderService
     @InjectGrpcClient('payment')
     private readonly payment: DeadlineClient<PaymentService>,
     private readonly orders: OrderRepository,
+    private readonly changes: OrderChanges,
     config: ConfigService<OrderEnv, true>,
   ) {
+    this.watchPollMs = config.get('ORDER_WATCH_POLL_MS', { infer: true });
     this.settleBudgetMs = config.get('ORDER_SETTLE_BUDGET_MS', { infer: true });
     this.drainMs = config.get('SHUTDOWN_DRAIN_MS', { infer: true });
   }
@@ -135,6 +142,58 @@ export class OrderService
       this.settleLater(orderId, 'by-payment');
       throw error;
     }
+  }
+
+  /**
+   * The order's state now, then each change: told at once of this replica's writes, and re-read every
+   * `ORDER_WATCH_POLL_MS` for another replica's. Every read runs under the stream's deadline (the
+   * subscription is made in its scope); unsubscribing (deadline, caller gone, drain) stops it all.
+   */
+  watchOrder({
+    orderId,
+    customerId,
+  }: WatchOrderRequest): Observable<OrderEvent> {
+    return new Observable<OrderEvent>((subscriber) => {
+      let last = '';
+      let reading = false;
+      let again = false;
+      const read = async (): Promise<void> => {
+        if (reading) {
+          again = true;
+          return;
+        }
+        reading = true;
+        try {
+          do {
+            again = false;
+            const state = await this.orders.state(orderId, customerId);
+            if (subscriber.closed) return;
+            if (!state)
+              throw new DomainError(
+                GrpcStatus.NOT_FOUND,
+                'not_found',
+                `no order ${orderId.slice(0, 64)} for this customer`,
+              );
+            const seen = JSON.stringify(state);
+            if (seen !== last) {
+              last = seen;
+              subscriber.next(state);
+            }
+          } while (again);
+        } catch (error) {
+          subscriber.error(error);
+        } finally {
+          reading = false;
+        }
+      };
+      const unsubscribe = this.changes.subscribe(orderId, () => void read());
+      const poll = setInterval(() => void read(), this.watchPollMs);
+      void read();
+      return () => {
+        unsubscribe();
+        clearInterval(poll);
+      };
+    });
   }
 
   /**

@@ -27,6 +27,21 @@ export interface Order {
 export interface OrderService {
   placeOrder(request: PlaceOrderRequest): Promise<Order>;
 }
+export interface WatchOrderRequest {
+  orderId: string;
+  customerId: string;
+}
+export interface OrderEvent {
+  orderId: string;
+  status: string;
+  settled: boolean;
+  amountCents: number;
+  chargeId: string;
+}
+/** order.v1.OrderService's streaming methods. */
+export interface OrderStreams {
+  watchOrder(request: WatchOrderRequest): AsyncIterable<OrderEvent>;
+}
 
 export interface ReserveRequest {
   orderId: string;

@@ -96,6 +96,22 @@ export {
   type LostDeadlineListener,
   type LostDeadlineGuardOptions,
 } from './core/lost-deadline.js';
+export { StreamIdleError } from './core/stream-idle.error.js';
+export { ServerDrainingError } from './core/server-draining.error.js';
+export { IdleTimer } from './core/idle-timer.js';
+export {
+  type StreamRecord,
+  type StreamEnd,
+  type StreamKind,
+  streamEndOf,
+} from './core/stream-record.js';
+export { openStreams, type OpenStreams } from './core/stream-census.js';
+export {
+  trackOpenStream,
+  openStreamCount,
+  endOpenStreams,
+  type StreamEnder,
+} from './core/open-streams.js';
 export { type Clock, type TimerHandle, systemClock } from './core/clock.js';
 export { ManualClock } from './core/manual-clock.js';
 export { type Result } from './core/result.js';
@@ -133,6 +149,16 @@ export {
   type ServerUnaryCallLike,
 } from './grpc/server-step.js';
 export {
+  createStreamClient,
+  type StreamClient,
+  type StreamClientOptions,
+  type StreamCallOptions,
+  type StreamStartGuard,
+  type StreamLimit,
+  type StreamAttempt,
+} from './grpc/stream-client.js';
+export { registerStreamMethods, streamKindOf } from './grpc/stream-methods.js';
+export {
   openServerScope,
   type ServerCallLike,
   type ServerScopeOptions,
@@ -149,24 +175,40 @@ export { DeadlineModule } from './nest/deadline.module.js';
 export {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
+  DEFAULT_STREAM_BUDGET_POLICY,
   type DeadlineModuleOptions,
 } from './nest/deadline.options.js';
 export {
   DeadlineGrpcClientModule,
   InjectGrpcClient,
   grpcClientToken,
+  InjectGrpcStreams,
+  grpcStreamsToken,
   type GrpcClientOptions,
   type GrpcClientAsyncOptions,
 } from './nest/grpc-client.module.js';
 export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor.js';
 export { GrpcPipelineInterceptor } from './nest/grpc-pipeline.interceptor.js';
+export {
+  interceptGrpcStream,
+  isGrpcStreamCall,
+  type GrpcStreamCall,
+  type GrpcStreamDeadlineOptions,
+} from './nest/grpc-stream-deadline.js';
 export { ErrorMappingFilter } from './nest/error-mapping.filter.js';
+export { DeadlineSse } from './nest/deadline-sse.decorator.js';
+export {
+  interceptEventStream,
+  type SseEvent,
+  type SseDeadlineOptions,
+} from './nest/sse-deadline.js';
 export {
   httpErrorBody,
   type HttpErrorBody,
   type HttpErrorBodyOptions,
 } from './nest/http-error-body.js';
 export { observeClient, type ObservableClient } from './nest/observe-client.js';
+export { observeStream } from './nest/observe-stream.js';
 export { serverTiming } from './nest/server-timing.js';
 export { untilAborted } from './nest/until-aborted.js';
 export { scopeOfRequest } from './nest/request-scope.js';

@@ -86,6 +86,10 @@ export const COMMON_ENV = {
     'circuit breakers: probe an open downstream with the standard gRPC health check instead of waiting for a request',
     { default: false },
   ),
+  STREAM_MAX_OPEN: int(
+    'most streams a tier keeps open to one downstream at once, apart from its unary calls (their own bulkhead); past it a new stream is 503 bulkhead_full',
+    { default: 1_000, min: 1, max: 1_000_000 },
+  ),
   RESILIENCE_OVERRIDES: resilienceOverrides(),
   // Fault injection and the comparison modes (libs/chaos, npm run bench).
   CHAOS_ENABLED: bool(

@@ -1,11 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { currentDeadline, DeadlineGrpcClientModule } from '@lib/deadline';
+import {
+  currentDeadline,
+  DeadlineGrpcClientModule,
+  type StreamLimit,
+  type StreamStartGuard,
+} from '@lib/deadline';
 import {
   BreakerRegistry,
   grpcHealthProbe,
   resilienceMiddleware,
+  resilienceStreamGuard,
   ResilienceModule,
+  streamBulkhead,
   type ResilienceOptions,
 } from '@lib/resilience';
 import { deadlineTracing, telemetry } from '@lib/telemetry';
@@ -17,6 +24,7 @@ import {
 } from '@lib/contracts';
 import { grpcChannelCredentials, grpcTls } from './grpc-tls.js';
 import { HealthDetails } from './health-details.js';
+import { logStreamEnd } from './tier.module.js';
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
 @Module({
@@ -91,6 +99,8 @@ export function downstream(
       const mode = config.getOrThrow<'full' | 'deadline' | 'naive'>(
         'RESILIENCE_MODE',
       );
+      let streamGuard: StreamStartGuard | undefined;
+      let streamLimit: StreamLimit | undefined;
       if (contract.package !== HEALTH.package && mode === 'full') {
         const activeProbe = config.getOrThrow<boolean>('BREAKER_ACTIVE_PROBE')
           ? grpcHealthProbe(name, url, {
@@ -101,6 +111,12 @@ export function downstream(
         // Inside tracing, so a breaker's fast refusal is traced too.
         const guard = breakers.get(name, { ...resilience, activeProbe });
         middleware.push(resilienceMiddleware(guard));
+        // Streams: the breaker counts their start, their own bulkhead bounds how many are open.
+        streamGuard = resilienceStreamGuard(guard);
+        streamLimit = streamBulkhead(
+          name,
+          config.getOrThrow<number>('STREAM_MAX_OPEN'),
+        );
         health.register('breakers', () => breakers.snapshot());
         // Breaker state and transitions in the tier's metrics; with breakers per method, the state is the worst of them.
         const { metrics } = telemetry();
@@ -118,6 +134,9 @@ export function downstream(
         loader: PROTO_LOADER_OPTIONS,
         reserveMs,
         middleware,
+        onStreamEnd: logStreamEnd,
+        streamGuard,
+        streamLimit,
         // RESILIENCE_MODE=naive: the same code as an unprotected stack, for the benchmark's comparison.
         fixedTimeoutMs:
           mode === 'naive'

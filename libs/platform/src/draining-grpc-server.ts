@@ -1,6 +1,10 @@
 import type { Server } from '@grpc/grpc-js';
 import type { LoggerService } from '@nestjs/common';
 import { type GrpcOptions, ServerGrpc } from '@nestjs/microservices';
+import { endOpenStreams, ServerDrainingError } from '@lib/deadline';
+
+/** When a client whose stream a drain ended should reconnect (to another replica, or this one restarted). */
+const RECONNECT_AFTER_MS = 1_000;
 
 /**
  * Nest's gRPC server with a bounded drain on shutdown. Nest's default (`forceShutdown`) cancels
@@ -23,7 +27,11 @@ export class DrainingGrpcServer extends ServerGrpc {
     const server = this.grpcClient as Server | null;
     if (server) {
       const started = performance.now();
-      this.log.log({ msg: 'draining', drainMs: this.drainMs });
+      // Streams (a watch) would hold the drain to its end: they end now, UNAVAILABLE, told to reconnect.
+      const streams = endOpenStreams(
+        new ServerDrainingError(RECONNECT_AFTER_MS),
+      );
+      this.log.log({ msg: 'draining', drainMs: this.drainMs, streams });
       const forced = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

@@ -1,5 +1,7 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { loadSync } from '@grpc/proto-loader';
+import { registerStreamMethods } from '@lib/deadline';
 import type { CustomStrategy, GrpcOptions } from '@nestjs/microservices';
 import {
   HEALTH,
@@ -41,6 +43,9 @@ export async function startGrpcTier(
     service: options.name,
     format: options.logFormat,
   });
+  // Which methods stream: the deadline interceptor serves those as streams (whole-call deadline, drain).
+  for (const proto of [options.contract.proto, HEALTH.proto])
+    registerStreamMethods(loadSync(protoPath(proto), PROTO_LOADER_OPTIONS));
   const app = await NestFactory.create(module, { logger, abortOnError: false });
   const grpcOptions: GrpcOptions['options'] = {
     url: options.grpcUrl,

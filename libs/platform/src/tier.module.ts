@@ -9,6 +9,8 @@ import {
   DeadlineModule,
   type DeadlineModuleOptions,
   onLostDeadline,
+  openStreams,
+  type StreamRecord,
 } from '@lib/deadline';
 import {
   deadlineSpanStep,
@@ -36,6 +38,10 @@ export interface TierModuleOptions<S extends EnvSpec> {
   readonly env: S & typeof COMMON_ENV;
   /** Edge budget policy from the validated environment (HTTP only). */
   readonly policy?: (env: EnvOf<S>) => BudgetPolicy;
+  /** Edge budget policy for event streams (`@DeadlineSse()` routes), from the validated environment (HTTP only). */
+  readonly streamPolicy?: (env: EnvOf<S>) => BudgetPolicy;
+  /** Idle limit between two messages of a stream, from the validated environment; 0 or absent: none. */
+  readonly streamIdleMs?: (env: EnvOf<S>) => number;
   /** Edge body limits from the validated environment (HTTP only): the body is read under the deadline. Start the app with `bodyParser: false`. */
   readonly body?: (env: EnvOf<S>) => JsonBodyOptions;
   /** Every `error` code the edge answers (HTTP only); any other is answered as its status's generic code. */
@@ -68,6 +74,10 @@ export class TierModule {
           inbound: options.inbound,
           fallbackBudgetMs: common.DEADLINE_FALLBACK_BUDGET_MS,
           policy: options.policy?.(env),
+          streamPolicy: options.streamPolicy?.(env),
+          streamIdleMs: options.streamIdleMs?.(env) || undefined,
+          // One line per stream served, beside the request's: time to first message, messages, how it ended.
+          onStreamEnd: logStreamEnd,
           body: options.body?.(env),
           errorCodes: options.errorCodes,
           // Span attributes, metrics, the request log line with trace ids, and (at the edge) the recent-request buffer.
@@ -183,6 +193,13 @@ function chaosModule(): DynamicModule {
   });
 }
 
+const streamLogger = new Logger('Stream');
+/** A stream's end: a log line (`stream ended`) and the stream metrics (`streams_total`, idle timeouts, first message). */
+export function logStreamEnd(record: StreamRecord): void {
+  streamLogger.log({ msg: 'stream ended', ...record });
+  telemetry().metrics.streamEnded(record);
+}
+
 /** The process-wide lost-deadline guard, for every tier: strict (`DEADLINE_STRICT`) or logged as a JSON warning. */
 const LOST_DEADLINE_GUARD = {
   provide: Symbol('LOST_DEADLINE_GUARD'),
@@ -220,6 +237,14 @@ const CHAOS_PROVIDERS = [
 
 const LOST_DEADLINE_METRICS = Symbol('LOST_DEADLINE_METRICS');
 const TELEMETRY_PROVIDERS = [
+  // Streams open now, per side (streams_open), read at every scrape.
+  {
+    provide: Symbol('STREAM_METRICS'),
+    useFactory: () => {
+      telemetry().metrics.openStreamsFrom(openStreams);
+      return true;
+    },
+  },
   // Work started with no deadline in scope, counted per kind and target (deadline_missing_total).
   {
     provide: LOST_DEADLINE_METRICS,

@@ -48,6 +48,10 @@ export { parseResilienceOverrides } from './core/resilience-overrides.js';
 // gRPC (grpc-js, no framework)
 export { resilienceMiddleware } from './grpc/resilience.middleware.js';
 export {
+  resilienceStreamGuard,
+  streamBulkhead,
+} from './grpc/resilience-stream.guard.js';
+export {
   grpcHealthProbe,
   type GrpcHealthProbeOptions,
 } from './grpc/health-probe.js';

@@ -89,7 +89,10 @@ export function failureOf(error: unknown): Failure {
       error.field,
     );
   if (DomainError.is(error))
-    return local(error.status, error.code, error.message, error.field);
+    return {
+      ...local(error.status, error.code, error.message, error.field),
+      ...retryAfterOf(error as { retryAfterMs?: unknown }),
+    };
   const withCode = error as {
     code?: unknown;
     details?: unknown;
@@ -117,16 +120,12 @@ export function failureOf(error: unknown): Failure {
         : typeof withCode.message === 'string'
           ? withCode.message
           : '';
-    const retryAfterMs =
-      typeof withCode.retryAfterMs === 'number' && withCode.retryAfterMs >= 0
-        ? withCode.retryAfterMs
-        : undefined;
     return {
       status,
       code: reason ?? genericCode(status, httpStatus),
       message,
       httpStatus,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...retryAfterOf(withCode),
       origin: !fromDownstream
         ? 'local'
         : sentReason
@@ -136,6 +135,16 @@ export function failureOf(error: unknown): Failure {
     };
   }
   return local(GrpcStatus.INTERNAL, 'internal', 'internal error');
+}
+
+/** A fail-fast answer's own `retryAfterMs`, when it is a sane number. */
+function retryAfterOf(error: { retryAfterMs?: unknown }): {
+  retryAfterMs?: number;
+} {
+  const { retryAfterMs } = error;
+  return typeof retryAfterMs === 'number' && retryAfterMs >= 0
+    ? { retryAfterMs }
+    : {};
 }
 
 function local(

@@ -75,7 +75,8 @@ export function unaryTransport(
     });
 }
 
-function toDownstreamError(
+/** A downstream's non-OK status as our error (streams use it too). */
+export function toDownstreamError(
   error: ServiceError,
   service: string,
   method: string,

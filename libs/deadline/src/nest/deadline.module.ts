@@ -26,6 +26,11 @@ import { ErrorMappingFilter } from './error-mapping.filter.js';
       useFactory: (options: DeadlineModuleOptions) => {
         const problems = [
           ...(options.policy ? validateBudgetPolicy(options.policy) : []),
+          ...(options.streamPolicy
+            ? validateBudgetPolicy(options.streamPolicy).map(
+                (problem) => `stream policy: ${problem}`,
+              )
+            : []),
           ...(options.body ? validateJsonBodyOptions(options.body) : []),
         ];
         if (problems.length)
@@ -36,18 +41,19 @@ import { ErrorMappingFilter } from './error-mapping.filter.js';
           return new HttpDeadlineInterceptor(options);
         // The gRPC server pipeline, in this order: outer steps, the deadline entry, inner steps, the handler.
         const { outer = [], inner = [] } = options.serverSteps ?? {};
+        const entry = {
+          service: options.service,
+          fallbackBudgetMs:
+            options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS,
+          onRequestEnd: options.onRequestEnd ?? logRequestEnd,
+        };
         return new GrpcPipelineInterceptor(
-          [
-            ...outer,
-            serverDeadline({
-              service: options.service,
-              fallbackBudgetMs:
-                options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS,
-              onRequestEnd: options.onRequestEnd ?? logRequestEnd,
-            }),
-            ...inner,
-          ],
-          options.streamingMethods,
+          [...outer, serverDeadline(entry), ...inner],
+          {
+            ...entry,
+            idleMs: options.streamIdleMs,
+            onStreamEnd: options.onStreamEnd,
+          },
         );
       },
     },

@@ -1,10 +1,11 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { BudgetPolicy } from '../core/budget-policy.js';
 import type { RequestEndEvent } from '../core/request-end-event.js';
+import type { JsonBodyOptions } from '../core/read-json-body.js';
+import type { StreamRecord } from '../core/stream-record.js';
 import type { ServerStep } from '../grpc/server-step.js';
 
 export type { RequestEndEvent };
-import type { JsonBodyOptions } from '../core/read-json-body.js';
 
 export interface DeadlineModuleOptions {
   /** This service's name, as shown in records and logs. */
@@ -13,6 +14,18 @@ export interface DeadlineModuleOptions {
   readonly inbound: 'http' | 'grpc';
   /** Edge policy (HTTP only). @default { defaultBudgetMs: 5000, maxBudgetMs: 30000, minBudgetMs: 10 } */
   readonly policy?: BudgetPolicy;
+  /**
+   * Edge policy for streams (HTTP only, routes marked `@DeadlineSse()`): a watch lasts longer than a
+   * request, so it has a default and a maximum of its own. @default { defaultBudgetMs: 60000, maxBudgetMs: 600000, minBudgetMs: 10 }
+   */
+  readonly streamPolicy?: BudgetPolicy;
+  /**
+   * Longest silence between two messages of a stream: at the edge, between two events from the
+   * handler; on a gRPC server, between two messages from the client. @default Infinity (none)
+   */
+  readonly streamIdleMs?: number;
+  /** Told when a stream ends, however it ends (metrics, logs). @default nothing */
+  readonly onStreamEnd?: (record: StreamRecord) => void;
   /** Budget for a gRPC call that arrives without a deadline. @default 10000 */
   readonly fallbackBudgetMs?: number;
   /** Told when a request ends. @default a structured log line through Nest's Logger */
@@ -35,12 +48,6 @@ export interface DeadlineModuleOptions {
    * injection), then the handler. A step that is off is left out, not passed.
    * @default no steps besides the deadline entry
    */
-  /**
-   * gRPC only: methods (as named in the proto) that stream, which the unary pipeline leaves alone.
-   * Needed for a server-streaming method served by `@GrpcMethod`; `@GrpcStreamMethod` and
-   * `@GrpcStreamCall` handlers are known without it. @default []
-   */
-  readonly streamingMethods?: readonly string[];
   readonly serverSteps?: {
     readonly outer?: readonly ServerStep[];
     readonly inner?: readonly ServerStep[];
@@ -50,6 +57,11 @@ export interface DeadlineModuleOptions {
 export const DEFAULT_BUDGET_POLICY: BudgetPolicy = {
   defaultBudgetMs: 5_000,
   maxBudgetMs: 30_000,
+  minBudgetMs: 10,
+};
+export const DEFAULT_STREAM_BUDGET_POLICY: BudgetPolicy = {
+  defaultBudgetMs: 60_000,
+  maxBudgetMs: 600_000,
   minBudgetMs: 10,
 };
 export const DEFAULT_FALLBACK_BUDGET_MS = 10_000;

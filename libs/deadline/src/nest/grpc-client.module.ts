@@ -9,6 +9,14 @@ import type { ChannelCredentials, Client } from '@grpc/grpc-js';
 import { ClientGrpcProxy } from '@nestjs/microservices';
 import type { ClientMiddleware } from '../grpc/client-middleware.js';
 import { createDeadlineClient } from '../grpc/deadline-client.js';
+import {
+  createStreamClient,
+  type StreamLimit,
+  type StreamStartGuard,
+} from '../grpc/stream-client.js';
+import type { StreamRecord } from '../core/stream-record.js';
+
+const STREAMS = Symbol('streams');
 
 export interface GrpcClientOptions {
   /** Downstream name: the injection key, and the name in records, logs and breakers (`inventory`). */
@@ -31,6 +39,14 @@ export interface GrpcClientOptions {
   readonly fixedTimeoutMs?: number;
   /** grpc-js channel options (e.g. `grpc.service_config` for round-robin over several addresses). */
   readonly channelOptions?: Readonly<Record<string, string | number>>;
+  /** Idle limit of this downstream's streams, between two messages. @default Infinity (none) */
+  readonly streamIdleMs?: number;
+  /** Told when one of this downstream's streams ends (metrics, logs). */
+  readonly onStreamEnd?: (record: StreamRecord) => void;
+  /** Guards the start of server streams (a breaker, retries before the first message). @default none */
+  readonly streamGuard?: StreamStartGuard;
+  /** Bounds the streams open to this downstream at once. @default none */
+  readonly streamLimit?: StreamLimit;
   /** The channel's credentials, e.g. `credentials.createSsl(ca, key, cert)` for mutual TLS. @default plain text (`credentials.createInsecure()`) */
   readonly credentials?: ChannelCredentials;
 }
@@ -50,6 +66,14 @@ export interface GrpcClientAsyncOptions extends Pick<
 /** Injection token of the deadline-aware client for downstream `name`. */
 export const grpcClientToken = (name: string): string =>
   `DEADLINE_GRPC_CLIENT:${name}`;
+
+/** Injection token of the stream client (the service's streaming methods) for downstream `name`. */
+export const grpcStreamsToken = (name: string): string =>
+  `DEADLINE_GRPC_STREAMS:${name}`;
+
+/** Injects the stream client registered under `name` (see `createStreamClient`). */
+export const InjectGrpcStreams = (name: string): ParameterDecorator =>
+  Inject(grpcStreamsToken(name));
 
 /** Injects the deadline-aware client registered under `name`. */
 export const InjectGrpcClient = (name: string): ParameterDecorator =>
@@ -99,6 +123,18 @@ export class DeadlineGrpcClientModule {
               middleware: resolved.middleware,
               fixedTimeoutMs: resolved.fixedTimeoutMs,
             });
+            Object.defineProperty(client, STREAMS, {
+              value: createStreamClient(raw, {
+                service: resolved.name,
+                reserveMs: resolved.reserveMs,
+                capMs: resolved.capMs,
+                idleMs: resolved.streamIdleMs,
+                onStreamEnd: resolved.onStreamEnd,
+                startGuard: resolved.streamGuard,
+                limit: resolved.streamLimit,
+              }),
+              enumerable: false,
+            });
             // Closed with the app, like Nest's ClientsModule does.
             Object.defineProperty(client, 'onApplicationShutdown', {
               value: () => proxy.close(),
@@ -107,8 +143,14 @@ export class DeadlineGrpcClientModule {
             return client;
           },
         },
+        {
+          // The same channel's streaming methods.
+          provide: grpcStreamsToken(options.name),
+          inject: [token],
+          useFactory: (client: Record<symbol, unknown>) => client[STREAMS],
+        },
       ],
-      exports: [token],
+      exports: [token, grpcStreamsToken(options.name)],
     };
   }
 }

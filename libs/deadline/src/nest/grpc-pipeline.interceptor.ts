@@ -8,6 +8,12 @@ import { GrpcMethodStreamingType } from '@nestjs/microservices';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
 import { lastValueFrom, Observable } from 'rxjs';
 import {
+  type GrpcStreamCall,
+  type GrpcStreamDeadlineOptions,
+  interceptGrpcStream,
+  isGrpcStreamCall,
+} from './grpc-stream-deadline.js';
+import {
   runServerSteps,
   type ServerStep,
   type ServerUnaryCallLike,
@@ -15,21 +21,18 @@ import {
 
 /**
  * The one Nest interceptor of a gRPC tier: runs the server pipeline's steps, in the order given,
- * around the handler, as plain promises (no RxJS operators per call). Streaming calls pass through
- * (grpc-js gives unary and server-streaming handlers the same call object, so streaming methods are
- * named, or known by their `@GrpcStreamMethod`/`@GrpcStreamCall` decorator).
+ * around the handler, as plain promises (no RxJS operators per call). Streaming calls go to their own
+ * entry ({@link interceptGrpcStream}): grpc-js gives unary and server-streaming handlers the same call
+ * object, so they are known by their proto ({@link registerStreamMethods}) or their
+ * `@GrpcStreamMethod`/`@GrpcStreamCall` decorator.
  */
 @Injectable()
 export class GrpcPipelineInterceptor implements NestInterceptor {
-  private readonly streaming: ReadonlySet<string>;
-
   constructor(
     private readonly steps: readonly ServerStep[],
-    /** Methods (as named in the proto) that stream: grpc-js hands them the same kind of call object as unary ones. */
-    streamingMethods: readonly string[] = [],
-  ) {
-    this.streaming = new Set(streamingMethods);
-  }
+    /** How streaming calls are served: by their own deadline entry, not the unary steps. */
+    private readonly streams: GrpcStreamDeadlineOptions,
+  ) {}
 
   intercept(
     context: ExecutionContext,
@@ -39,8 +42,13 @@ export class GrpcPipelineInterceptor implements NestInterceptor {
     const call = context.getArgByIndex<ServerUnaryCallLike>(2);
     const method =
       call.getPath?.().split('/').pop() ?? context.getHandler().name;
-    if (this.streaming.has(method) || isStreamHandler(context.getHandler()))
-      return next.handle();
+    if (isGrpcStreamCall(call) || isStreamHandler(context.getHandler()))
+      return interceptGrpcStream(
+        call as GrpcStreamCall,
+        method,
+        next,
+        this.streams,
+      );
     return new Observable((subscriber) => {
       // The handler is started by the last step, inside the scopes the steps opened: Nest binds it
       // to the async context current when `handle()` is called.
@@ -57,7 +65,7 @@ export class GrpcPipelineInterceptor implements NestInterceptor {
   }
 }
 
-/** `@GrpcStreamMethod` / `@GrpcStreamCall` say so in their pattern; a server-streaming `@GrpcMethod` must be listed. */
+/** `@GrpcStreamMethod` / `@GrpcStreamCall` say so in their pattern; a server-streaming `@GrpcMethod` is known by its proto. */
 function isStreamHandler(handler: unknown): boolean {
   const patterns: unknown = Reflect.getMetadata(
     PATTERN_METADATA,

@@ -33,8 +33,11 @@ import {
 import {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
+  DEFAULT_STREAM_BUDGET_POLICY,
   type DeadlineModuleOptions,
 } from './deadline.options.js';
+import { isEventStreamRoute } from './deadline-sse.decorator.js';
+import { interceptEventStream } from './sse-deadline.js';
 import { attachScope } from './request-scope.js';
 import { logRequestEnd } from './request-end.logger.js';
 import { serverTiming } from './server-timing.js';
@@ -66,6 +69,14 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     next: CallHandler<unknown>,
   ): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
+    if (isEventStreamRoute(context))
+      return interceptEventStream(context, next, {
+        ...this.options,
+        policy: this.options.streamPolicy ?? DEFAULT_STREAM_BUDGET_POLICY,
+        idleMs: this.options.streamIdleMs,
+        errorCodes: this.options.errorCodes && new Set(this.options.errorCodes),
+        onRequestEnd: this.onRequestEnd,
+      });
     const http = context.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();

@@ -24,6 +24,14 @@ export const DeadlineAttr = {
   OUTCOME: 'deadline.outcome',
   /** True when the caller sent no deadline and a local fallback applied. */
   MISSING: 'deadline.missing',
+  /** A stream's call type: `server`, `client` or `bidi` (absent on unary calls). */
+  STREAM_KIND: 'deadline.stream.kind',
+  /** From the start of a stream to its first message, ms. */
+  STREAM_FIRST_MESSAGE_MS: 'deadline.stream.first_message_ms',
+  /** Messages a stream carried (sent by a server, received by a client). */
+  STREAM_MESSAGES: 'deadline.stream.messages',
+  /** How a stream ended: `completed`, `deadline_exceeded`, `idle_timeout`, `cancelled`, `unavailable`, `error`. */
+  STREAM_END: 'deadline.stream.end',
 } as const;
 
 /** How a request or call ended, as recorded on spans, metrics and the tracer page. */

@@ -120,6 +120,46 @@ describe(DeadlineMetrics.name, () => {
     expect(await value(sut, 'chaos_faults_active')).toBe(0);
   });
 
+  it('counts streams by how they ended, idle timeouts apart, and reads the open ones at every scrape', async () => {
+    const sut = make();
+    let open = { client: 1, server: 2 };
+    sut.openStreamsFrom(() => open);
+    sut.streamEnded({
+      method: 'WatchOrder',
+      side: 'server',
+      end: 'completed',
+      firstMessageMs: 3,
+    });
+    sut.streamEnded({
+      method: 'WatchOrder',
+      side: 'client',
+      end: 'idle_timeout',
+      firstMessageMs: null,
+    });
+    expect(await value(sut, 'streams_open', { side: 'server' })).toBe(2);
+    open = { client: 0, server: 0 };
+    expect(await value(sut, 'streams_open', { side: 'server' })).toBe(0);
+    expect(
+      await value(sut, 'streams_total', {
+        method: 'WatchOrder',
+        side: 'server',
+        end: 'completed',
+      }),
+    ).toBe(1);
+    expect(
+      await value(sut, 'stream_idle_timeouts_total', {
+        method: 'WatchOrder',
+        side: 'client',
+      }),
+    ).toBe(1);
+    expect(
+      await value(sut, 'stream_idle_timeouts_total', {
+        method: 'WatchOrder',
+        side: 'server',
+      }),
+    ).toBeUndefined();
+  });
+
   it('reads the half-open state as 1 whichever way it is spelled', async () => {
     const sut = make();
     sut.breakerTransition('payment', 'open', 'half-open');

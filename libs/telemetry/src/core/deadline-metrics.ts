@@ -43,6 +43,12 @@ export class DeadlineMetrics {
   private readonly breakerState: Gauge<'downstream'>;
   private readonly breakerTransitions: Counter<'downstream' | 'from' | 'to'>;
   private readonly chaosFaults: Gauge;
+  private readonly streamsOpen: Gauge<'side'>;
+  private readonly streams: Counter<'method' | 'side' | 'end'>;
+  private readonly idleTimeouts: Counter<'method' | 'side'>;
+  private readonly firstMessage: Histogram<'method' | 'side'>;
+  private openStreamsSource:
+    (() => Readonly<Record<'client' | 'server', number>>) | undefined;
   private chaosSource: (() => number) | undefined;
 
   constructor(options: DeadlineMetricsOptions) {
@@ -108,6 +114,60 @@ export class DeadlineMetrics {
       },
     });
     this.chaosFaults.set(0);
+    const openSource = () => this.openStreamsSource;
+    this.streamsOpen = new Gauge({
+      name: 'streams_open',
+      help: 'Streams open now: opened by this tier (side client) or served by it (side server, SSE responses included)',
+      labelNames: ['side'],
+      registers,
+      collect() {
+        const source = openSource();
+        if (!source) return;
+        const open = source();
+        this.set({ side: 'client' }, open.client);
+        this.set({ side: 'server' }, open.server);
+      },
+    });
+    this.streams = new Counter({
+      name: 'streams_total',
+      help: 'Streams ended, by side and how they ended (completed, deadline_exceeded, idle_timeout, cancelled, unavailable, error)',
+      labelNames: ['method', 'side', 'end'],
+      registers,
+    });
+    this.idleTimeouts = new Counter({
+      name: 'stream_idle_timeouts_total',
+      help: 'Streams ended because no message came within their idle limit',
+      labelNames: ['method', 'side'],
+      registers,
+    });
+    this.firstMessage = new Histogram({
+      name: 'stream_first_message_ms',
+      help: 'Time from the start of a stream to its first message, in milliseconds',
+      labelNames: ['method', 'side'],
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000],
+      registers,
+    });
+  }
+
+  /** One stream ended in this tier (as `StreamRecord` from @lib/deadline tells it). */
+  streamEnded(record: {
+    readonly method: string;
+    readonly side: string;
+    readonly end: string;
+    readonly firstMessageMs: number | null;
+  }): void {
+    const { method, side, end } = record;
+    this.streams.inc({ method, side, end });
+    if (end === 'idle_timeout') this.idleTimeouts.inc({ method, side });
+    if (record.firstMessageMs !== null)
+      this.firstMessage.observe({ method, side }, record.firstMessageMs);
+  }
+
+  /** Reads the streams open now from `source` at every scrape (`openStreams` of @lib/deadline). */
+  openStreamsFrom(
+    source: () => Readonly<Record<'client' | 'server', number>>,
+  ): void {
+    this.openStreamsSource = source;
   }
 
   /** One request ended in this tier. `receivedBudgetMs` is `null` when it came with no deadline. */

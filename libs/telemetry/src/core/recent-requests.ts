@@ -18,6 +18,12 @@ export interface RecentRequest {
   readonly traceId?: string;
   /** The edge first, then each downstream in call order; partial when a hop failed. */
   readonly hops: readonly HopRecord[];
+  /** For a stream (`GET /orders/:id/events`): when its first event went out, how many, how it ended. */
+  readonly stream?: {
+    readonly firstMessageMs: number | null;
+    readonly messages: number;
+    readonly end: string;
+  };
 }
 
 export interface RecentRequestsOptions {

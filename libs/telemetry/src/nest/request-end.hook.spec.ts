@@ -1,4 +1,4 @@
-import type { RequestEndEvent } from '@lib/deadline';
+import type { RequestEndEvent, StreamRecord } from '@lib/deadline';
 import { Telemetry } from '../otel/telemetry.js';
 import { attributesOf, requestEndHook } from './request-end.hook.js';
 
@@ -27,6 +27,17 @@ describe(requestEndHook.name, () => {
     });
     return { telemetry, lines, sut };
   };
+
+  it('keeps a stream’s first-message time, messages and end with the request, not on its log line', () => {
+    const { telemetry, lines, sut } = setup(true);
+    sut(event({ method: 'GET /orders/:id/events', stream }));
+    expect(telemetry.recent.list()[0].stream).toEqual({
+      firstMessageMs: 12.5,
+      messages: 3,
+      end: 'deadline_exceeded',
+    });
+    expect(lines[0][1].stream).toBeUndefined();
+  });
 
   it('keeps an edge request with every hop in the recent-request buffer', () => {
     const { telemetry, sut } = setup(true);
@@ -90,7 +101,29 @@ describe(requestEndHook.name, () => {
   });
 });
 
+const stream: StreamRecord = {
+  service: 'gateway',
+  method: 'GET /orders/:id/events',
+  kind: 'server',
+  side: 'server',
+  budgetMs: 60_000,
+  firstMessageMs: 12.5,
+  messages: 3,
+  durationMs: 60_000,
+  end: 'deadline_exceeded',
+};
+
 describe(attributesOf.name, () => {
+  it('adds a stream’s kind, time to first message, messages and end', () => {
+    expect(attributesOf(event({ stream }), 10)).toMatchObject({
+      'deadline.stream.kind': 'server',
+      'deadline.stream.first_message_ms': 12.5,
+      'deadline.stream.messages': 3,
+      'deadline.stream.end': 'deadline_exceeded',
+    });
+    expect(attributesOf(event(), 10)['deadline.stream.kind']).toBeUndefined();
+  });
+
   it('names the budget received, forwarded, left, the reserve, the decay and the outcome', () => {
     expect(attributesOf(event(), 10)).toEqual({
       'deadline.hop': 0,

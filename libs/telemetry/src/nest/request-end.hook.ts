@@ -59,7 +59,12 @@ export function requestEndHook(
       event.receivedBudgetMs,
       event.outcome,
     );
-    const { hops, ...fields } = event as RequestEndEvent & {
+    // A stream's own line (`stream ended`) carries its record; the request line stays as for any request.
+    const {
+      hops,
+      stream: _stream,
+      ...fields
+    } = event as RequestEndEvent & {
       hops?: readonly HopRecord[];
     };
     if (keepRecent && !skipRecent(event.method)) {
@@ -72,6 +77,15 @@ export function requestEndHook(
         reason: event.reason,
         traceId: ids?.traceId,
         hops: hops ?? [ownHop(event)],
+        ...(event.stream
+          ? {
+              stream: {
+                firstMessageMs: event.stream.firstMessageMs,
+                messages: event.stream.messages,
+                end: event.stream.end,
+              },
+            }
+          : {}),
       });
     }
     const line = {
@@ -113,6 +127,14 @@ export function attributesOf(
   );
   if (decay !== undefined) attributes[DeadlineAttr.DECAY_PCT] = decay;
   if (event.outcome !== 'ok') attributes['error.type'] = event.outcome;
+  if (event.stream) {
+    attributes[DeadlineAttr.STREAM_KIND] = event.stream.kind;
+    attributes[DeadlineAttr.STREAM_MESSAGES] = event.stream.messages;
+    attributes[DeadlineAttr.STREAM_END] = event.stream.end;
+    if (event.stream.firstMessageMs !== null)
+      attributes[DeadlineAttr.STREAM_FIRST_MESSAGE_MS] =
+        event.stream.firstMessageMs;
+  }
   return attributes;
 }
 

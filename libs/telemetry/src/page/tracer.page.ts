@@ -55,6 +55,7 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
   .hop.failed .used { background: var(--bad); box-shadow: 0 0 0 2px var(--bad-soft); }
   .hop.failed .label { color: var(--bad); }
   .hop.failed .label::after { content: " ✕"; }
+  .first-mark { position: absolute; top: -2px; height: 26px; width: 0; border-left: 2px solid var(--text); }
   .bar-text.inside { color: #fff; text-shadow: 0 1px 2px rgba(0,0,0,.6); }
   .bar-text { position: absolute; top: 3px; font-size: 11.5px; color: var(--text); white-space: nowrap; font-variant-numeric: tabular-nums; pointer-events: none; }
   .deadline-line { position: absolute; top: 0; bottom: 0; width: 0; border-left: 2px dashed var(--deadline); }
@@ -153,13 +154,19 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
     var span = state.scale === 'work' || deadlineAt === null ? Math.max(workEnd * 1.08, 1) : Math.max(deadlineAt * 1.04, workEnd * 1.04, 1);
     function pct(v) { return Math.max(0, Math.min(100, (v / span) * 100)) + '%'; }
 
-    var rows = bars.map(function (b) {
+    // A stream is one bar per hop, like a request; the edge's carries a mark where its first event went out.
+    var stream = r.stream || null;
+    var rows = bars.map(function (b, i) {
       var failed = b.outcome !== 'ok';
+      var firstMark = i === 0 && stream && stream.firstMessageMs !== null
+        ? el('div', { 'class': 'first-mark', 'data-testid': 'first-message-mark', style: 'left:' + pct(b.startMs + stream.firstMessageMs), title: 'first event after ' + ms(stream.firstMessageMs) })
+        : null;
       // Past the middle of the axis the caption goes inside the bar, so it never runs off the chart.
       var late = (b.startMs + b.spentMs) / span > 0.55;
       var track = el('div', { 'class': 'track' }, [
         b.receivedBudgetMs === null ? null : el('div', { 'class': 'budget', 'data-testid': 'budget-bar', style: 'left:' + pct(b.startMs) + ';width:calc(' + pct(b.receivedBudgetMs) + ')' }),
         el('div', { 'class': 'used', 'data-testid': 'used-bar', style: 'left:' + pct(b.startMs) + ';width:' + pct(b.spentMs), title: b.service + ' worked ' + ms(b.spentMs) }),
+        firstMark,
         el('span', { 'class': 'bar-text' + (late ? ' inside' : ''), style: late ? 'right:calc(100% - ' + pct(b.startMs + b.spentMs) + ' + 6px)' : 'left:calc(' + pct(b.startMs + b.spentMs) + ' + 6px)', text: ms(b.spentMs) + ' of ' + ms(b.receivedBudgetMs) + (b.decayPct === null ? '' : ' · decay ' + b.decayPct + '%') + (failed ? ' · ' + (OUTCOME_TEXT[b.outcome] || b.outcome) : '') }),
       ]);
       return el('div', { 'class': 'row hop' + (failed ? ' failed' : ''), 'data-testid': 'hop-bar', 'data-service': b.service, 'data-outcome': b.outcome }, [
@@ -197,6 +204,7 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
     detailEl.replaceChildren.apply(detailEl, [
       el('div', { 'class': 'summary' }, [
         kv('request', r.method), kv('outcome', OUTCOME_TEXT[r.outcome] || r.outcome), kv('budget', ms(r.budgetMs)), kv('took', ms(r.spentMs)), kv('hops', String(bars.length)),
+        stream ? kv('stream', stream.messages + ' events · first after ' + ms(stream.firstMessageMs) + ' · ' + stream.end) : null,
       ]),
       r.reason ? el('p', { 'class': 'reason', 'data-testid': 'reason', text: r.reason }) : null,
       r.traceId ? el('div', { 'class': 'trace', text: 'trace ' + r.traceId }) : null,
