@@ -9,13 +9,9 @@ function setup(
   keys = ['a', 'b', 'c'],
 ) {
   const clock = new ManualClock();
-  const latency = new Map<string, number>(keys.map((k) => [k, 10]));
-  const sut = new OutlierEjector(
-    { ...options, clock },
-    (key) => latency.get(key) ?? 0,
-  );
+  const sut = new OutlierEjector({ ...options, clock });
   for (const key of keys) sut.add(key);
-  return { clock, latency, sut };
+  return { clock, sut };
 }
 
 function repeat(times: number, action: () => void): void {
@@ -25,18 +21,18 @@ function repeat(times: number, action: () => void): void {
 describe(OutlierEjector.name, () => {
   it('ejects a replica after the configured consecutive failures', () => {
     const { sut } = setup({ consecutiveFailures: 3, failureRatio: 0 });
-    repeat(2, () => sut.record('a', 'failure'));
+    repeat(2, () => sut.record('a', 'failure', 10));
     expect(sut.isEjected('a')).toBe(false);
-    sut.record('a', 'failure');
+    sut.record('a', 'failure', 10);
     expect(sut.isEjected('a')).toBe(true);
     expect(sut.snapshot('a')?.lastEjection).toBe('consecutive-failures');
   });
 
   it('starts the consecutive count again after a success', () => {
     const { sut } = setup({ consecutiveFailures: 3, failureRatio: 0 });
-    repeat(2, () => sut.record('a', 'failure'));
-    sut.record('a', 'success');
-    repeat(2, () => sut.record('a', 'failure'));
+    repeat(2, () => sut.record('a', 'failure', 10));
+    sut.record('a', 'success', 10);
+    repeat(2, () => sut.record('a', 'failure', 10));
     expect(sut.isEjected('a')).toBe(false);
   });
 
@@ -47,12 +43,12 @@ describe(OutlierEjector.name, () => {
       failureMinimumCalls: 10,
     });
     repeat(4, () => {
-      sut.record('a', 'failure');
-      sut.record('a', 'success');
+      sut.record('a', 'failure', 10);
+      sut.record('a', 'success', 10);
     });
     expect(sut.isEjected('a')).toBe(false);
-    sut.record('a', 'failure');
-    sut.record('a', 'success');
+    sut.record('a', 'failure', 10);
+    sut.record('a', 'success', 10);
     expect(sut.isEjected('a')).toBe(true);
     expect(sut.snapshot('a')?.lastEjection).toBe('failure-ratio');
   });
@@ -60,37 +56,51 @@ describe(OutlierEjector.name, () => {
   it('never counts cancelled calls or timeouts as failures', () => {
     const { sut } = setup({ consecutiveFailures: 2, failureMinimumCalls: 2 });
     repeat(50, () => {
-      sut.record('a', 'ignored');
-      sut.record('a', 'timeout');
+      sut.record('a', 'ignored', 10);
+      sut.record('a', 'timeout', 10);
     });
     expect(sut.isEjected('a')).toBe(false);
     expect(sut.snapshot('a')?.consecutiveFailures).toBe(0);
   });
 
   it('ejects a replica far slower than the median of its peers after enough samples', () => {
-    const { sut, latency } = setup({ slowMinimumSamples: 5 });
-    latency.set('a', 800);
-    repeat(4, () => sut.record('a', 'success'));
+    const { sut } = setup({ slowMinimumSamples: 5 });
+    repeat(5, () => {
+      sut.record('b', 'success', 10);
+      sut.record('c', 'success', 12);
+    });
+    repeat(4, () => sut.record('a', 'success', 800));
     expect(sut.isEjected('a')).toBe(false);
-    sut.record('a', 'success');
+    sut.record('a', 'success', 800);
     expect(sut.isEjected('a')).toBe(true);
     expect(sut.snapshot('a')?.lastEjection).toBe('slow');
   });
 
+  it('does not eject a replica for a few slow calls among fast ones', () => {
+    const { sut } = setup({ slowMinimumSamples: 5 });
+    repeat(10, () => sut.record('b', 'success', 10));
+    repeat(6, () => sut.record('a', 'success', 10));
+    repeat(4, () => sut.record('a', 'success', 900));
+    expect(sut.isEjected('a')).toBe(false);
+  });
+
   it('counts timeouts as latency samples, so a replica that always times out is ejected as slow', () => {
-    const { sut, latency } = setup({ slowMinimumSamples: 5 });
-    latency.set('a', 600);
-    repeat(5, () => sut.record('a', 'timeout'));
+    const { sut } = setup({ slowMinimumSamples: 5 });
+    repeat(5, () => sut.record('b', 'success', 10));
+    repeat(5, () => sut.record('a', 'timeout', 600));
     expect(sut.isEjected('a')).toBe(true);
   });
 
   it('does not eject for latency below the absolute minimum, whatever the ratio', () => {
-    const { sut, latency } = setup({
-      slowMinimumSamples: 1,
-      slowMinimumMs: 50,
-    });
-    latency.set('b', 1).set('c', 1).set('a', 40);
-    repeat(20, () => sut.record('a', 'success'));
+    const { sut } = setup({ slowMinimumSamples: 1, slowMinimumMs: 50 });
+    repeat(5, () => sut.record('b', 'success', 1));
+    repeat(20, () => sut.record('a', 'success', 40));
+    expect(sut.isEjected('a')).toBe(false);
+  });
+
+  it('does not judge latency without peers that have answered', () => {
+    const { sut } = setup({ slowMinimumSamples: 1 });
+    repeat(20, () => sut.record('a', 'success', 900));
     expect(sut.isEjected('a')).toBe(false);
   });
 
@@ -99,7 +109,7 @@ describe(OutlierEjector.name, () => {
       consecutiveFailures: 1,
       baseEjectionMs: 1_000,
     });
-    sut.record('a', 'failure');
+    sut.record('a', 'failure', 10);
     clock.advance(999);
     expect(sut.isEjected('a')).toBe(true);
     clock.advance(1);
@@ -114,7 +124,7 @@ describe(OutlierEjector.name, () => {
     });
     const lengths: number[] = [];
     repeat(4, () => {
-      sut.record('a', 'failure');
+      sut.record('a', 'failure', 10);
       lengths.push(sut.snapshot('a')?.ejectedForMs ?? 0);
       clock.advance(lengths[lengths.length - 1]);
     });
@@ -127,13 +137,13 @@ describe(OutlierEjector.name, () => {
       consecutiveFailures: 1,
       baseEjectionMs: 1_000,
     });
-    sut.record('a', 'failure');
+    sut.record('a', 'failure', 10);
     clock.advance(1_000);
-    sut.record('a', 'failure'); // 2 × base
+    sut.record('a', 'failure', 10); // 2 × base
     clock.advance(2_000);
-    sut.record('a', 'success');
+    sut.record('a', 'success', 10);
     clock.advance(2_000); // two healthy periods: back to 1 × base
-    sut.record('a', 'failure');
+    sut.record('a', 'failure', 10);
     expect(sut.snapshot('a')?.ejectedForMs).toBe(1_000);
   });
 
@@ -143,9 +153,9 @@ describe(OutlierEjector.name, () => {
       failureRatio: 0,
       baseEjectionMs: 1_000,
     });
-    repeat(3, () => sut.record('a', 'failure'));
+    repeat(3, () => sut.record('a', 'failure', 10));
     clock.advance(1_000);
-    repeat(2, () => sut.record('a', 'failure'));
+    repeat(2, () => sut.record('a', 'failure', 10));
     expect(sut.isEjected('a')).toBe(false);
   });
 
@@ -155,7 +165,7 @@ describe(OutlierEjector.name, () => {
       { consecutiveFailures: 1, maxEjectionPercent: 40 },
       keys,
     );
-    for (const key of keys) sut.record(key, 'failure');
+    for (const key of keys) sut.record(key, 'failure', 10);
     expect(keys.filter((k) => sut.isEjected(k))).toEqual(['a', 'b']);
   });
 
@@ -164,21 +174,21 @@ describe(OutlierEjector.name, () => {
       'a',
       'b',
     ]);
-    sut.record('a', 'failure');
-    sut.record('b', 'failure');
+    sut.record('a', 'failure', 10);
+    sut.record('b', 'failure', 10);
     expect([sut.isEjected('a'), sut.isEjected('b')]).toEqual([true, false]);
   });
 
   it('may eject one replica of a small set even when the share rounds down to zero', () => {
     const { sut } = setup({ consecutiveFailures: 1, maxEjectionPercent: 10 });
-    sut.record('a', 'failure');
-    sut.record('b', 'failure');
+    sut.record('a', 'failure', 10);
+    sut.record('b', 'failure', 10);
     expect([sut.isEjected('a'), sut.isEjected('b')]).toEqual([true, false]);
   });
 
   it('ejects nothing with a maximum share of zero', () => {
     const { sut } = setup({ consecutiveFailures: 1, maxEjectionPercent: 0 });
-    sut.record('a', 'failure');
+    sut.record('a', 'failure', 10);
     expect(sut.isEjected('a')).toBe(false);
   });
 
@@ -188,11 +198,11 @@ describe(OutlierEjector.name, () => {
       maxEjectionPercent: 34,
       baseEjectionMs: 1_000,
     });
-    sut.record('a', 'failure');
-    sut.record('b', 'failure');
+    sut.record('a', 'failure', 10);
+    sut.record('b', 'failure', 10);
     expect(sut.isEjected('b')).toBe(false);
     clock.advance(1_000);
-    sut.record('b', 'failure');
+    sut.record('b', 'failure', 10);
     expect(sut.isEjected('b')).toBe(true);
   });
 });

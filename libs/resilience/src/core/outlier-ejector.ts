@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '@lib/deadline';
 import { type ReplicaOutcome } from './replica-outcome.js';
+import { LatencyTracker } from './latency-tracker.js';
 import { RollingWindow } from './rolling-window.js';
 
 export interface OutlierEjectorOptions {
@@ -12,13 +13,17 @@ export interface OutlierEjectorOptions {
   /** Window of the failure ratio, in ms. @default 10_000 */
   readonly failureWindowMs?: number;
   /**
-   * A replica whose latency estimate is above this many times the median of its (not ejected)
-   * peers' estimates is ejected as slow; 0 turns latency ejection off. @default 3
+   * A replica whose median latency over its recent calls is above this many times the median of
+   * its (not ejected) peers' medians is ejected as slow; 0 turns latency ejection off. Medians,
+   * not the peak EWMA that steers picks, so that one stall does not eject a replica. @default 3
    */
   readonly slowFactor?: number;
-  /** …and above that median by at least this many ms (3 × 2 ms is not slow). @default 50 */
+  /** …and above the peers' by at least this many ms (3 × 2 ms is not slow). @default 50 */
   readonly slowMinimumMs?: number;
-  /** Latency samples (answers and timeouts) a replica must have given since it (re)joined. @default 10 */
+  /**
+   * Latency samples (answers and timeouts) a replica must have given since it (re)joined before
+   * it can be judged slow; its median is over the last 2 × this many. @default 10
+   */
   readonly slowMinimumSamples?: number;
   /** First ejection's length, in ms; the n-th (close together) lasts n times as long. @default 10_000 */
   readonly baseEjectionMs?: number;
@@ -59,13 +64,17 @@ export class ReplicaHealth {
   samples = 0;
   lastEjection: EjectionReason | undefined;
 
-  constructor(readonly window: RollingWindow) {}
+  constructor(
+    readonly window: RollingWindow,
+    /** Recent latencies of answered and timed-out calls since the replica (re)joined. */
+    public latencies: LatencyTracker,
+  ) {}
 }
 
 /**
  * Takes replicas out of rotation for a while (gRFC A50's idea, per replica and on every call
  * instead of on an interval): on consecutive failures, on a failure ratio in a window, and, which
- * A50 has not, on latency far above the peers'. An ejection ends by itself; a replica that is
+ * A50 has not, on a median latency far above the peers'. An ejection ends by itself; a replica that is
  * ejected again soon after stays out longer (base × n, capped), and each healthy base period since
  * its return takes one step off. Never more than a share of the set is out at once. Outcomes that
  * say nothing about the replica (`ignored`, `timeout`) are not failures; a timeout is a latency
@@ -85,11 +94,7 @@ export class OutlierEjector {
   private readonly clock: Clock;
   private readonly replicas = new Map<string, ReplicaHealth>();
 
-  /** `latencyMsOf(key, nowMs)`: the replica's current latency estimate. */
-  constructor(
-    options: OutlierEjectorOptions,
-    private readonly latencyMsOf: (key: string, nowMs: number) => number,
-  ) {
+  constructor(options: OutlierEjectorOptions = {}) {
     this.consecutiveFailures = options.consecutiveFailures ?? 5;
     this.failureRatio = options.failureRatio ?? 0.5;
     this.failureMinimumCalls = options.failureMinimumCalls ?? 10;
@@ -114,6 +119,7 @@ export class OutlierEjector {
   add(key: string): ReplicaHealth {
     const health = new ReplicaHealth(
       new RollingWindow(this.failureWindowMs, 10, this.clock),
+      this.newLatencyTracker(),
     );
     this.replicas.set(key, health);
     return health;
@@ -127,8 +133,11 @@ export class OutlierEjector {
     return (this.replicas.get(key)?.ejectedUntilMs ?? 0) > nowMs;
   }
 
-  /** Counts one finished call; true when it ejected the replica. */
-  record(key: string, outcome: ReplicaOutcome): boolean {
+  /**
+   * Counts one finished call that took `latencyMs` (for a timeout: at least that); true when it
+   * ejected the replica.
+   */
+  record(key: string, outcome: ReplicaOutcome, latencyMs: number): boolean {
     const health = this.replicas.get(key);
     if (!health || outcome === 'ignored') return false;
     const now = this.clock.now();
@@ -139,9 +148,13 @@ export class OutlierEjector {
       health.window.record(failed, false);
       health.consecutive = failed ? health.consecutive + 1 : 0;
     }
-    health.samples++;
+    // How long a failure took says nothing of how fast the replica serves.
+    if (outcome !== 'failure') {
+      health.latencies.record(latencyMs);
+      health.samples++;
+    }
     if (health.ejectedUntilMs > now) return false;
-    const reason = this.reasonToEject(key, health, now);
+    const reason = this.reasonToEject(health, now);
     if (!reason || !this.mayEjectOneMore(now)) return false;
     this.eject(health, now, reason);
     return true;
@@ -161,7 +174,6 @@ export class OutlierEjector {
   }
 
   private reasonToEject(
-    key: string,
     health: ReplicaHealth,
     now: number,
   ): EjectionReason | undefined {
@@ -179,12 +191,16 @@ export class OutlierEjector {
         return 'failure-ratio';
     }
     if (this.slowFactor > 0 && health.samples >= this.slowMinimumSamples) {
-      const mine = this.latencyMsOf(key, now);
+      const mine = health.latencies.p50();
       if (mine < this.slowMinimumMs) return undefined;
       const peers: number[] = [];
-      for (const [other, otherHealth] of this.replicas)
-        if (other !== key && !(otherHealth.ejectedUntilMs > now))
-          peers.push(this.latencyMsOf(other, now));
+      for (const other of this.replicas.values())
+        if (
+          other !== health &&
+          other.latencies.count > 0 &&
+          !(other.ejectedUntilMs > now)
+        )
+          peers.push(other.latencies.p50());
       if (!peers.length) return undefined;
       peers.sort((a, b) => a - b);
       const mid = peers.length >> 1;
@@ -238,5 +254,10 @@ export class OutlierEjector {
     health.consecutive = 0;
     health.samples = 0;
     health.window.reset();
+    health.latencies = this.newLatencyTracker();
+  }
+
+  private newLatencyTracker(): LatencyTracker {
+    return new LatencyTracker(Math.max(2, 2 * this.slowMinimumSamples));
   }
 }

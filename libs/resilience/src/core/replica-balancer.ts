@@ -96,10 +96,7 @@ export class ReplicaBalancer {
     this.decayMs = options.decayMs ?? 10_000;
     this.initialLatencyMs = options.initialLatencyMs ?? 10;
     this.failurePenaltyMs = options.failurePenaltyMs ?? 1_000;
-    this.ejector = new OutlierEjector(
-      { ...options, clock: this.clock },
-      (key, nowMs) => this.replicas.get(key)?.ewma.valueMs(nowMs) ?? 0,
-    );
+    this.ejector = new OutlierEjector({ ...options, clock: this.clock });
   }
 
   /** Makes the set exactly these addresses: keeps the state of those already known. */
@@ -191,7 +188,7 @@ export class ReplicaBalancer {
     else if (outcome === 'failure')
       replica.ewma.observe(Math.max(elapsed, this.failurePenaltyMs), now);
     else replica.ewma.observeAtLeast(elapsed, now);
-    this.ejector.record(replica.address, outcome);
+    this.ejector.record(replica.address, outcome, elapsed);
   }
 
   snapshot(): ReplicaSnapshot[] {

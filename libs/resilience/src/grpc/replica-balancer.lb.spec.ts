@@ -122,16 +122,18 @@ async function load(
 
 async function waitFor(
   condition: () => boolean,
+  explain: () => string,
   timeoutMs = 10_000,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
+    if (Date.now() > until)
+      throw new Error(`not in ${timeoutMs} ms: ${explain()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-describe('deadline_p2c balancer', () => {
+describe('deadline_p2c balancer', { timeout: 15_000 }, () => {
   let replicas: TestReplica[] = [];
   let client: grpc.Client | undefined;
   let names = 0;
@@ -165,6 +167,7 @@ describe('deadline_p2c balancer', () => {
     await waitFor(
       () =>
         replicaSnapshot(name)?.filter((r) => r.state === 'READY').length === 3,
+      () => JSON.stringify(replicaSnapshot(name)),
     );
     for (const replica of replicas) replica.served = 0;
     return { client, name, snapshot: () => replicaSnapshot(name) ?? [] };
@@ -188,15 +191,26 @@ describe('deadline_p2c balancer', () => {
     const { client, snapshot } = await connect({
       slowMinimumSamples: 3,
       slowMinimumMs: 30,
-      decayMs: 100,
     });
-    replicas[2].behaviour = { delayMs: 150 };
-    const slow = () =>
-      snapshot().find((r) => r.address === replicas[2].address);
-    // A short decay brings the slow replica back into the choice often enough to be sampled.
-    const until = Date.now() + 10_000;
-    while (!slow()?.ejected && Date.now() < until) await load(client, 50);
-    expect(slow()).toMatchObject({ ejected: true, lastEjection: 'slow' });
+    const [a, b, c] = replicas;
+    c.behaviour = { delayMs: 150 };
+    const slow = () => snapshot().find((r) => r.address === c.address);
+    // The picker keeps calls away from the slow replica; calls that avoid the other two (as a
+    // retry would) still reach it, and are the samples that get it ejected.
+    for (let i = 0; i < 10 && !slow()?.ejected; i++) {
+      const toSlow = new grpc.Metadata();
+      avoidReplicas(toSlow, [a.address, b.address]);
+      await Promise.all([load(client, 20), check(client, toSlow)]);
+    }
+    expect(slow(), JSON.stringify(snapshot())).toMatchObject({
+      ejected: true,
+      lastEjection: 'slow',
+    });
+    // Ejected, it is left out even for a call that avoids the others, while they are there.
+    const metadata = new grpc.Metadata();
+    avoidReplicas(metadata, [a.address]);
+    await check(client, metadata);
+    expect(pickedReplica(metadata)).toBe(b.address);
   });
 
   it('does not send calls to a replica that fails fast', async () => {
@@ -229,14 +243,18 @@ describe('deadline_p2c balancer', () => {
     await waitFor(
       () =>
         snapshot().find((r) => r.address === down.address)?.state !== 'READY',
+      () => JSON.stringify(snapshot()),
     );
     const codes = await load(client, 100);
     expect(codes.every((code) => code === grpc.status.OK)).toBe(true);
     await down.start(); // same port
-    await waitFor(() => {
-      void check(client);
-      return down.served > 0;
-    });
+    await waitFor(
+      () => {
+        void check(client);
+        return down.served > 0;
+      },
+      () => JSON.stringify(snapshot()),
+    );
   });
 
   it('does not pick the replicas a call avoids, and reports the one it picked', async () => {
