@@ -140,6 +140,9 @@ async function readyPicker(
           extraPickInfo: {},
         });
         if (result.subchannel) seen.add(result.subchannel.getAddress());
+        // A call that starts and ends, so that a balancer by load moves on to another replica.
+        result.onCallStarted?.();
+        result.onCallEnded?.(grpc.status.OK, '', new grpc.Metadata());
       }
     if (picker && seen.size === REPLICAS) return { client, picker };
     if (Date.now() > until) throw new Error(`${label}: not all replicas READY`);

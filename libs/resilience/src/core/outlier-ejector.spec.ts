@@ -43,12 +43,12 @@ describe(OutlierEjector.name, () => {
       failureMinimumCalls: 10,
     });
     repeat(4, () => {
-      sut.record('a', 'failure', 10);
       sut.record('a', 'success', 10);
+      sut.record('a', 'failure', 10);
     });
+    sut.record('a', 'success', 10);
     expect(sut.isEjected('a')).toBe(false);
     sut.record('a', 'failure', 10);
-    sut.record('a', 'success', 10);
     expect(sut.isEjected('a')).toBe(true);
     expect(sut.snapshot('a')?.lastEjection).toBe('failure-ratio');
   });

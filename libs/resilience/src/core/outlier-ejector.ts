@@ -135,17 +135,22 @@ export class OutlierEjector {
 
   /**
    * Counts one finished call that took `latencyMs` (for a timeout: at least that); true when it
-   * ejected the replica.
+   * ejected the replica. `nowMs`: the clock's time, when the caller has just read it.
    */
-  record(key: string, outcome: ReplicaOutcome, latencyMs: number): boolean {
+  record(
+    key: string,
+    outcome: ReplicaOutcome,
+    latencyMs: number,
+    nowMs = this.clock.now(),
+  ): boolean {
     const health = this.replicas.get(key);
     if (!health || outcome === 'ignored') return false;
-    const now = this.clock.now();
+    const now = nowMs;
     if (health.ejectedUntilMs !== 0 && now >= health.ejectedUntilMs)
       this.readmit(health);
+    const failed = outcome === 'failure';
     if (outcome !== 'timeout') {
-      const failed = outcome === 'failure';
-      health.window.record(failed, false);
+      health.window.record(failed, false, now);
       health.consecutive = failed ? health.consecutive + 1 : 0;
     }
     // How long a failure took says nothing of how fast the replica serves.
@@ -154,7 +159,12 @@ export class OutlierEjector {
       health.samples++;
     }
     if (health.ejectedUntilMs > now) return false;
-    const reason = this.reasonToEject(health, now);
+    // Only a failure can tip the failure checks, and only a slow call the latency check.
+    const reason = failed
+      ? this.failureReason(health, now)
+      : latencyMs >= this.slowMinimumMs
+        ? this.slowReason(health, now)
+        : undefined;
     if (!reason || !this.mayEjectOneMore(now)) return false;
     this.eject(health, now, reason);
     return true;
@@ -173,7 +183,7 @@ export class OutlierEjector {
     };
   }
 
-  private reasonToEject(
+  private failureReason(
     health: ReplicaHealth,
     now: number,
   ): EjectionReason | undefined {
@@ -183,13 +193,20 @@ export class OutlierEjector {
     )
       return 'consecutive-failures';
     if (this.failureRatio > 0) {
-      const { calls, failures } = health.window.counts();
+      const { calls, failures } = health.window.counts(now);
       if (
         calls >= this.failureMinimumCalls &&
         failures >= calls * this.failureRatio
       )
         return 'failure-ratio';
     }
+    return undefined;
+  }
+
+  private slowReason(
+    health: ReplicaHealth,
+    now: number,
+  ): EjectionReason | undefined {
     if (this.slowFactor > 0 && health.samples >= this.slowMinimumSamples) {
       const mine = health.latencies.p50();
       if (mine < this.slowMinimumMs) return undefined;

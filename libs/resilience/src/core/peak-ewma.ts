@@ -7,7 +7,7 @@ export interface PeakEwmaOptions {
    * @default 10_000
    */
   readonly decayMs?: number;
-  /** Estimate before the first observation, in ms (a new replica is neither free nor slow). @default 10 */
+  /** Estimate before the first observation, in ms. @default 0 */
   readonly initialMs?: number;
   /** @default systemClock */
   readonly clock?: Clock;
@@ -32,7 +32,7 @@ export class PeakEwma {
         `PeakEwma: decayMs must be > 0 (got ${this.decayMs})`,
       );
     this.clock = options.clock ?? systemClock;
-    this.estimateMs = options.initialMs ?? 10;
+    this.estimateMs = options.initialMs ?? 0;
     this.stampMs = this.clock.now();
   }
 

@@ -74,7 +74,7 @@ describe(ReplicaBalancer.name, () => {
   });
 
   it('prefers the replica with fewer calls in flight at equal latency', () => {
-    const { sut, replicas } = setup({ random: () => 0 });
+    const { sut, replicas } = setup({ random: () => 0, initialLatencyMs: 10 });
     // random 0 draws candidates 0 and 1.
     sut.started(replicas[0]);
     expect(sut.pick(replicas)?.address).toBe('b:1');
@@ -131,6 +131,39 @@ describe(ReplicaBalancer.name, () => {
     expect(picked).toEqual(new Set(ADDRESSES));
   });
 
+  it('tries a replica it has not heard from before the ones it knows', () => {
+    const ctx = setup();
+    const { sut, replicas, clock } = ctx;
+    for (const replica of replicas.slice(0, 2)) {
+      const started = sut.started(replica);
+      clock.advance(5);
+      sut.ended(replica, 'success', started);
+    }
+    for (let i = 0; i < 20; i++)
+      expect(sut.pick([replicas[0], replicas[2]])?.address).toBe('c:1');
+  });
+
+  it('keeps a new replica that hangs from drawing more than a few calls', () => {
+    const ctx = setup();
+    const { sut, replicas, clock } = ctx;
+    for (let i = 0; i < 50; i++)
+      for (const replica of replicas.slice(0, 2)) {
+        const started = sut.started(replica);
+        clock.advance(1);
+        sut.ended(replica, 'success', started);
+      }
+    let onNew = 0;
+    for (let i = 0; i < 100; i++) {
+      const replica = sut.pick(replicas) as Replica;
+      if (replica === replicas[2]) {
+        onNew++;
+        sut.started(replica); // never answers
+      } else sut.ended(replica, 'success', sut.started(replica));
+      clock.advance(1);
+    }
+    expect(onNew).toBeLessThan(5);
+  });
+
   it('picks nothing from no candidates', () => {
     expect(setup().sut.pick([])).toBeUndefined();
   });
@@ -166,7 +199,7 @@ describe(ReplicaBalancer.name, () => {
       sut.snapshot().map((r) => [r.address, Math.round(r.ewmaMs)]),
     ).toEqual([
       ['a:1', 300],
-      ['d:1', 10],
+      ['d:1', 0],
     ]);
   });
 });

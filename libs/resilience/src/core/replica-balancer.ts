@@ -11,7 +11,11 @@ import { type ReplicaOutcome } from './replica-outcome.js';
 export interface ReplicaBalancerOptions extends OutlierEjectorOptions {
   /** Decay time constant of each replica's peak-EWMA latency, in ms. @default 10_000 */
   readonly decayMs?: number;
-  /** Latency estimate of a replica not yet heard from, in ms. @default 10 */
+  /**
+   * Latency estimate of a replica not yet heard from, in ms. At 0 a new replica is tried first
+   * (with equal estimates nobody is favoured by the order replicas joined in); the age of its
+   * calls in flight keeps a new replica that hangs from drawing more than a few. @default 0
+   */
   readonly initialLatencyMs?: number;
   /**
    * Latency a failed call counts as, in ms (when it took less), so that a replica that fails
@@ -94,7 +98,7 @@ export class ReplicaBalancer {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.decayMs = options.decayMs ?? 10_000;
-    this.initialLatencyMs = options.initialLatencyMs ?? 10;
+    this.initialLatencyMs = options.initialLatencyMs ?? 0;
     this.failurePenaltyMs = options.failurePenaltyMs ?? 1_000;
     this.ejector = new OutlierEjector({ ...options, clock: this.clock });
   }
@@ -188,7 +192,7 @@ export class ReplicaBalancer {
     else if (outcome === 'failure')
       replica.ewma.observe(Math.max(elapsed, this.failurePenaltyMs), now);
     else replica.ewma.observeAtLeast(elapsed, now);
-    this.ejector.record(replica.address, outcome, elapsed);
+    this.ejector.record(replica.address, outcome, elapsed, now);
   }
 
   snapshot(): ReplicaSnapshot[] {
