@@ -22,7 +22,8 @@ export interface OutlierEjectorOptions {
   readonly slowMinimumMs?: number;
   /**
    * Latency samples (answers and timeouts) a replica must have given since it (re)joined before
-   * it can be judged slow; its median is over the last 2 × this many. @default 10
+   * it can be judged slow, or count as a peer in judging another; medians are over the last
+   * 2 × this many. @default 10
    */
   readonly slowMinimumSamples?: number;
   /** First ejection's length, in ms; the n-th (close together) lasts n times as long. @default 10_000 */
@@ -214,7 +215,7 @@ export class OutlierEjector {
       for (const other of this.replicas.values())
         if (
           other !== health &&
-          other.latencies.count > 0 &&
+          other.samples >= this.slowMinimumSamples &&
           !(other.ejectedUntilMs > now)
         )
           peers.push(other.latencies.p50());
