@@ -42,6 +42,17 @@ describe(ReplicaBalancer.name, () => {
     expect(replicas[0].score(clock.now())).toBe(30);
   });
 
+  it('multiplies the score of a replica by its failures in a row plus one', () => {
+    const { sut, replicas, clock } = setup({
+      failurePenaltyMs: 100,
+      consecutiveFailures: 0,
+      failureRatio: 0,
+    });
+    for (let i = 0; i < 2; i++)
+      sut.ended(replicas[0], 'failure', sut.started(replicas[0]));
+    expect(replicas[0].score(clock.now())).toBe(300);
+  });
+
   it('raises the latency of a replica whose calls are in flight longer than its estimate', () => {
     const { sut, replicas, clock } = setup({ initialLatencyMs: 10 });
     sut.started(replicas[0]);

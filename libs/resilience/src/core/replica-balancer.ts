@@ -31,7 +31,7 @@ export interface ReplicaBalancerOptions extends OutlierEjectorOptions {
 /** One replica as `/health` and metrics show it. */
 export interface ReplicaSnapshot {
   readonly address: string;
-  /** What a pick compares, lower is better: latency × (in flight + 1). */
+  /** What a pick compares, lower is better: latency × (in flight + 1) × (failures in a row + 1). */
   readonly score: number;
   /** Peak-EWMA latency estimate, in ms. */
   readonly ewmaMs: number;
@@ -59,9 +59,11 @@ export class Replica {
   ) {}
 
   /**
-   * Latency × (in flight + 1). The latency is the peak EWMA, or the mean age of the calls in
-   * flight when that is higher: a replica that has stopped answering looks slower by the
-   * millisecond instead of only when its first call times out.
+   * Latency × (in flight + 1) × (failures in a row + 1). The latency is the peak EWMA, or the
+   * mean age of the calls in flight when that is higher: a replica that has stopped answering
+   * looks slower by the millisecond instead of only when its first call times out. The failure
+   * factor keeps a replica that fails fast behind its peers even when a stall makes them all
+   * look as slow as the failure penalty.
    */
   score(nowMs: number): number {
     let latency = this.ewma.valueMs(nowMs);
@@ -69,7 +71,7 @@ export class Replica {
       const age = nowMs - this.startedSumMs / this.inFlight;
       if (age > latency) latency = age;
     }
-    return latency * (this.inFlight + 1);
+    return latency * (this.inFlight + 1) * (this.health.consecutive + 1);
   }
 }
 
