@@ -44,8 +44,38 @@ export {
 export { Bulkhead, type BulkheadOptions } from './core/bulkhead.js';
 export { LatencyTracker } from './core/latency-tracker.js';
 export { parseResilienceOverrides } from './core/resilience-overrides.js';
+export {
+  ReplicaBalancer,
+  Replica,
+  type ReplicaBalancerOptions,
+  type ReplicaSnapshot,
+} from './core/replica-balancer.js';
+export { PeakEwma, type PeakEwmaOptions } from './core/peak-ewma.js';
+export {
+  OutlierEjector,
+  type OutlierEjectorOptions,
+  type EjectionReason,
+  type EjectionSnapshot,
+} from './core/outlier-ejector.js';
+export {
+  classifyReplicaStatus,
+  type ReplicaOutcome,
+} from './core/replica-outcome.js';
 
 // gRPC (grpc-js, no framework)
+export {
+  registerReplicaBalancer,
+  replicaServiceConfig,
+  replicaSnapshot,
+  REPLICA_BALANCER_POLICY,
+  type ReplicaBalancerConfig,
+  type ChannelReplicaSnapshot,
+} from './grpc/replica-balancer.lb.js';
+export {
+  avoidReplicas,
+  pickedReplica,
+  REPLICA_ROUTE_METADATA_KEY,
+} from './grpc/replica-route.js';
 export { resilienceMiddleware } from './grpc/resilience.middleware.js';
 export {
   resilienceStreamGuard,

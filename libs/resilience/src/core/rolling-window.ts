@@ -42,8 +42,9 @@ export class RollingWindow {
     }));
   }
 
-  record(failed: boolean, slow: boolean): void {
-    const index = Math.floor(this.clock.now() / this.bucketMs);
+  /** `nowMs`: the clock's time, when the caller has just read it. */
+  record(failed: boolean, slow: boolean, nowMs = this.clock.now()): void {
+    const index = Math.floor(nowMs / this.bucketMs);
     const bucket = this.buckets[index % this.bucketCount];
     if (bucket.index !== index) {
       bucket.index = index;
@@ -54,8 +55,8 @@ export class RollingWindow {
     if (slow) bucket.slow++;
   }
 
-  counts(): WindowCounts {
-    const newest = Math.floor(this.clock.now() / this.bucketMs);
+  counts(nowMs = this.clock.now()): WindowCounts {
+    const newest = Math.floor(nowMs / this.bucketMs);
     let calls = 0;
     let failures = 0;
     let slow = 0;
