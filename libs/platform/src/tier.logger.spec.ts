@@ -10,7 +10,6 @@ function capture(
   const stderr: string[] = [];
   const sut = new TierLogger({
     service: 'order',
-    batch: false,
     ...options,
     stdout: { write: (line) => stdout.push(line) },
     stderr: { write: (line) => stderr.push(line) },
@@ -215,32 +214,7 @@ describe(TierLogger.name, () => {
     sut.error('two');
     expect(written).toEqual([]);
     await sut.flush();
-    const lines = written.join('').split('\n').filter(Boolean);
-    expect(parsed(lines).map((l) => l.msg)).toEqual(['one', 'two']);
-  });
-
-  it('writes the lines of one event-loop turn in one write per sink, in order, at its end', async () => {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const sut = new TierLogger({
-      service: 'order',
-      stdout: { write: (text) => stdout.push(text) },
-      stderr: { write: (text) => stderr.push(text) },
-    });
-    sut.log('one');
-    sut.warn('two');
-    sut.error('three');
-    expect(stdout).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(stdout).toHaveLength(1);
-    expect(
-      parsed(stdout[0].split('\n').filter(Boolean)).map((l) => l.msg),
-    ).toEqual(['one', 'two']);
-    expect(stderr).toHaveLength(1);
-    sut.log('four');
-    await sut.flush();
-    expect(stdout).toHaveLength(2);
-    expect(parsed([stdout[1]])[0].msg).toBe('four');
+    expect(parsed(written).map((l) => l.msg)).toEqual(['one', 'two']);
   });
 
   it('flushes at once when nothing waits', async () => {

@@ -21,12 +21,6 @@ export interface TierLoggerOptions {
   readonly stdout?: LogSink;
   /** Where `error` and `fatal` lines go. @default process.stderr */
   readonly stderr?: LogSink;
-  /**
-   * Lines logged in one turn of the event loop leave in one write, at its end (and at once when
-   * the process exits), instead of one write each: a write to a pipe is a system call that can
-   * block, and under load it was the single largest cost of a request in the profile. @default true
-   */
-  readonly batch?: boolean;
 }
 
 const DEFAULT_LEVELS: readonly LogLevel[] = ['log', 'warn', 'error', 'fatal'];
@@ -39,8 +33,7 @@ const STACK = /\n\s+at /;
  * interceptors log structured events (the `request ended` line); an `Error` gives its message and
  * an `err` object. `error` and `fatal` go to stderr, the rest to stdout.
  *
- * Each line is one `JSON.stringify` in the calling thread; the lines of one event-loop turn leave in
- * one write per sink, in order, at the end of the turn (`batch`), and before the process exits.
+ * Each line is one `JSON.stringify` and one write, in the calling thread, so lines keep their order.
  * Not pino: for this line V8's serializer is faster than pino's, and pino's destinations either sleep
  * on a full non-blocking pipe (sync) or lose the last lines at a signal exit (async); measured side by
  * side by `npm run bench:logger` (libs/platform/README.md).
@@ -51,15 +44,6 @@ export class TierLogger implements LoggerService {
   private readonly stdout: LogSink;
   private readonly stderr: LogSink;
   private enabled: ReadonlySet<LogLevel>;
-  private readonly batch: boolean;
-  /** Lines waiting for the end of this turn, per sink. */
-  private readonly pending = new Map<LogSink, string>();
-  private scheduled = false;
-  private readonly writePending = (): void => {
-    this.scheduled = false;
-    for (const [sink, text] of this.pending) sink.write(text);
-    this.pending.clear();
-  };
 
   constructor(options: TierLoggerOptions) {
     this.service = options.service;
@@ -67,9 +51,6 @@ export class TierLogger implements LoggerService {
     this.enabled = new Set(options.levels ?? DEFAULT_LEVELS);
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
-    this.batch = options.batch ?? true;
-    // Writes to process.stdout/stderr on a pipe or file are synchronous: nothing is lost at exit.
-    if (this.batch) process.once('exit', this.writePending);
   }
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -97,7 +78,6 @@ export class TierLogger implements LoggerService {
 
   /** Resolves once every line logged so far has left the process (call it before `process.exit`). */
   async flush(): Promise<void> {
-    this.writePending();
     await Promise.all(
       [this.stdout, this.stderr].filter(isQueued).map(
         (queued) =>
@@ -143,24 +123,11 @@ export class TierLogger implements LoggerService {
     const sink =
       level === 'error' || level === 'fatal' ? this.stderr : this.stdout;
     if (this.format === 'json') {
-      this.emit(sink, `${JSON.stringify(line)}\n`);
+      sink.write(`${JSON.stringify(line)}\n`);
       return;
     }
     line.context ??= this.service;
-    this.emit(sink, `${prettyLogLine(line)}\n`);
-  }
-
-  private emit(sink: LogSink, text: string): void {
-    if (!this.batch) {
-      sink.write(text);
-      return;
-    }
-    this.pending.set(sink, (this.pending.get(sink) ?? '') + text);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // Unref'd: a batch waiting does not keep the process alive; the 'exit' handler writes it.
-      setImmediate(this.writePending).unref();
-    }
+    sink.write(`${prettyLogLine(line)}\n`);
   }
 }
 
