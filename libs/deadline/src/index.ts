@@ -189,6 +189,7 @@ export {
 } from './nest/grpc-client.module.js';
 export { HttpDeadlineInterceptor } from './nest/http-deadline.interceptor.js';
 export { GrpcPipelineInterceptor } from './nest/grpc-pipeline.interceptor.js';
+export { serveSteps } from './nest/serve-steps.js';
 export {
   interceptGrpcStream,
   isGrpcStreamCall,

@@ -6,8 +6,12 @@ import {
   Logger,
   type NestInterceptor,
 } from '@nestjs/common';
-import { lastValueFrom, Observable } from 'rxjs';
-import type { ServerStep, ServerUnaryCallLike } from '@lib/deadline';
+import type { Observable } from 'rxjs';
+import {
+  serveSteps,
+  type ServerStep,
+  type ServerUnaryCallLike,
+} from '@lib/deadline';
 import { FaultRegistry } from '../core/fault-registry.js';
 import { chaosStep } from '../grpc/chaos.server-step.js';
 import {
@@ -46,16 +50,6 @@ export class ChaosInterceptor implements NestInterceptor {
     const call = context.getArgByIndex<ServerUnaryCallLike>(2);
     const method =
       call.getPath?.().split('/').pop() ?? context.getHandler().name;
-    return new Observable((subscriber) => {
-      step({ method, call }, () =>
-        lastValueFrom(next.handle(), { defaultValue: undefined }),
-      ).then(
-        (reply) => {
-          subscriber.next(reply);
-          subscriber.complete();
-        },
-        (error: unknown) => subscriber.error(error),
-      );
-    });
+    return serveSteps([step], { method, call }, next);
   }
 }

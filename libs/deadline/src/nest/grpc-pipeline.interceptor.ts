@@ -6,18 +6,15 @@ import {
 } from '@nestjs/common';
 import { GrpcMethodStreamingType } from '@nestjs/microservices';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
-import { lastValueFrom, Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import {
   type GrpcStreamCall,
   type GrpcStreamDeadlineOptions,
   interceptGrpcStream,
   isGrpcStreamCall,
 } from './grpc-stream-deadline.js';
-import {
-  runServerSteps,
-  type ServerStep,
-  type ServerUnaryCallLike,
-} from '../grpc/server-step.js';
+import type { ServerStep, ServerUnaryCallLike } from '../grpc/server-step.js';
+import { serveSteps } from './serve-steps.js';
 
 /**
  * The one Nest interceptor of a gRPC tier: runs the server pipeline's steps, in the order given,
@@ -49,19 +46,7 @@ export class GrpcPipelineInterceptor implements NestInterceptor {
         next,
         this.streams,
       );
-    return new Observable((subscriber) => {
-      // The handler is started by the last step, inside the scopes the steps opened: Nest binds it
-      // to the async context current when `handle()` is called.
-      runServerSteps(this.steps, { method, call }, () =>
-        lastValueFrom(next.handle(), { defaultValue: undefined }),
-      ).then(
-        (reply) => {
-          subscriber.next(reply);
-          subscriber.complete();
-        },
-        (error: unknown) => subscriber.error(error),
-      );
-    });
+    return serveSteps(this.steps, { method, call }, next);
   }
 }
 
