@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { concatMap, type Observable, Subject, toArray } from 'rxjs';
+import { CancelledError } from '../core/cancelled.error.js';
 import { currentDeadline } from '../core/deadline-context.js';
 import { registerStreamMethods } from '../grpc/stream-methods.js';
 import {
@@ -26,7 +27,11 @@ const method = (
   responseSerialize: json.serialize,
   responseDeserialize: json.deserialize,
 });
-const definition = { sum: method('Sum', false), echo: method('Echo', true) };
+const definition = {
+  sum: method('Sum', false),
+  echo: method('Echo', true),
+  hold: method('Hold', false),
+};
 registerStreamMethods({ 'test.v1.Lines': definition });
 const LinesClient = grpc.makeGenericClientConstructor(definition, 'Lines');
 
@@ -61,6 +66,26 @@ function requestsOf(call: GrpcStreamCall): Observable<Line> {
   return requests.asObservable();
 }
 
+/** The Hold handler's work, started once the requests end and left running outside the Observable. */
+let holding: { started: () => void; stopped: (reason: unknown) => void };
+
+function hold(requests: Observable<Line>): Observable<never> {
+  return requests.pipe(
+    toArray(),
+    concatMap(
+      () =>
+        new Promise<never>((_, reject) => {
+          const signal = currentDeadline()!.signal;
+          signal.addEventListener('abort', () => {
+            holding.stopped(signal.reason);
+            reject(signal.reason as Error);
+          });
+          holding.started();
+        }),
+    ),
+  );
+}
+
 const options = {
   service: 'lines',
   fallbackBudgetMs: 10_000,
@@ -74,6 +99,11 @@ describe(interceptGrpcStream.name, () => {
       metadata: grpc.Metadata,
       options: grpc.CallOptions,
       callback: (error: grpc.ServiceError | null, reply?: Seen[]) => void,
+    ) => grpc.ClientWritableStream<Line>;
+    hold: (
+      metadata: grpc.Metadata,
+      options: grpc.CallOptions,
+      callback: (error: grpc.ServiceError | null) => void,
     ) => grpc.ClientWritableStream<Line>;
     echo: (
       metadata: grpc.Metadata,
@@ -99,6 +129,22 @@ describe(interceptGrpcStream.name, () => {
           error: (error: grpc.ServiceError) => callback(error),
         });
       },
+      hold: (
+        call: GrpcStreamCall & grpc.ServerReadableStream<Line, never>,
+        callback: grpc.sendUnaryData<never>,
+      ) => {
+        const requests = requestsOf(call);
+        // As Nest does (its takeUntil listens first): a cancelled call unsubscribes the handler's Observable
+        // before the scope hears of it.
+        let subscription: { unsubscribe(): void } | undefined;
+        call.on('cancelled', () => subscription?.unsubscribe());
+        subscription = interceptGrpcStream(
+          call,
+          'Hold',
+          { handle: () => hold(requests) },
+          options,
+        ).subscribe({ error: (error: grpc.ServiceError) => callback(error) });
+      },
       echo: (call: GrpcStreamCall & grpc.ServerDuplexStream<Line, Seen>) => {
         const requests = requestsOf(call);
         interceptGrpcStream(
@@ -123,7 +169,7 @@ describe(interceptGrpcStream.name, () => {
     client = new LinesClient(
       `127.0.0.1:${port}`,
       grpc.credentials.createInsecure(),
-    ) as typeof client;
+    ) as unknown as typeof client;
   });
 
   afterAll(() => {
@@ -177,5 +223,26 @@ describe(interceptGrpcStream.name, () => {
     expect(seen.map((s) => s.n)).toEqual([1, 2, 3]);
     expect(seen.every((s) => s.remainingMs !== null)).toBe(true);
     expect(Math.min(...seen.map((s) => s.remainingMs!))).toBeGreaterThan(1_000);
+  });
+
+  it('aborts the scope’s signal when the caller cancels, so work outside the Observable stops too', async () => {
+    const started = new Promise<void>((resolve) => {
+      holding = { started: resolve, stopped: () => undefined };
+    });
+    const stopped = new Promise<unknown>((resolve) => {
+      holding.stopped = resolve;
+    });
+    const call = client.hold(
+      new grpc.Metadata(),
+      { deadline: Date.now() + 10_000 },
+      () => undefined,
+    );
+    call.write({ n: 1 });
+    call.end();
+    await started;
+    call.cancel();
+    const reason = await stopped;
+    expect(reason).toBeInstanceOf(CancelledError);
+    expect((reason as Error).message).toBe('the caller cancelled the stream');
   });
 });

@@ -161,6 +161,15 @@ export function interceptGrpcStream(
       );
       const aborted = deadline.signal.aborted;
       const remainingMs = deadline.remaining();
+      // Work the handler started outside its Observable (a promise, a query, a downstream call) listens
+      // to the scope's signal, not to the unsubscribe: abort it too, before the scope closes, or a
+      // cancelled call's write still lands.
+      if (!completed && !aborted)
+        deadline.cancel(
+          reason instanceof Error
+            ? reason
+            : new CancelledError('the stream ended before its handler'),
+        );
       const record = streamRecord({
         service: options.service,
         method,
