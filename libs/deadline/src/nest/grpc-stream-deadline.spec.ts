@@ -136,9 +136,8 @@ describe(interceptGrpcStream.name, () => {
         const requests = requestsOf(call);
         // As Nest does (its takeUntil listens first): a cancelled call unsubscribes the handler's Observable
         // before the scope hears of it.
-        let subscription: { unsubscribe(): void } | undefined;
-        call.on('cancelled', () => subscription?.unsubscribe());
-        subscription = interceptGrpcStream(
+        call.on('cancelled', () => subscription.unsubscribe());
+        const subscription = interceptGrpcStream(
           call,
           'Hold',
           { handle: () => hold(requests) },
