@@ -1,6 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import request from 'supertest';
+import {
+  INVENTORY,
+  type InventoryStreams,
+  type ReserveRequest,
+} from '@lib/contracts';
+import {
+  CancelledError,
+  createStreamClient,
+  Deadline,
+  DownstreamError,
+  failureOf,
+  GrpcStatus,
+  runWithDeadline,
+  type StreamClient,
+} from '@lib/deadline';
 import { Stack } from '../tools/stack/index.js';
+import { rawClient, stockOf } from './support/grpc-clients.js';
 import { sample } from './support/prometheus.js';
 import { issueToken } from './support/tokens.js';
 
@@ -73,14 +90,20 @@ class SseClient {
   }
 }
 
+const INVENTORY_LATENCY_MS = 300;
+
 describe('event streams through the five tiers', () => {
   let stack: Stack;
   let token: string;
 
   beforeAll(async () => {
-    // Quick re-reads, so a change is seen even without this replica's own signal.
     stack = await Stack.start({
-      tierEnv: { order: { ORDER_WATCH_POLL_MS: '200' } },
+      tierEnv: {
+        // Quick re-reads, so a change is seen even without this replica's own signal.
+        order: { ORDER_WATCH_POLL_MS: '200' },
+        // Slow storage before each write, so a ReserveBatch can be cancelled while it works.
+        inventory: { INVENTORY_LATENCY_MS: String(INVENTORY_LATENCY_MS) },
+      },
     });
     token = issueToken();
   }, 120_000);
@@ -254,4 +277,170 @@ describe('event streams through the five tiers', () => {
     // The drain did not wait for the watch: it ended at once.
     expect(Date.now() - stopping).toBeLessThan(4_000);
   }, 30_000);
+
+  describe('ReserveBatch, a client stream into the inventory tier', () => {
+    let raw: ReturnType<typeof rawClient>;
+    let inventory: StreamClient<InventoryStreams>;
+
+    beforeAll(() => {
+      raw = rawClient(INVENTORY, stack.grpcUrl('inventory'));
+      // The library's stream client, as a calling tier gets it from @InjectGrpcStreams.
+      inventory = createStreamClient<InventoryStreams>(raw, {
+        service: 'inventory',
+        reserveMs: 10,
+      });
+    });
+
+    afterAll(() => raw.close());
+
+    async function* linesOf(
+      lines: readonly ReserveRequest[],
+    ): AsyncGenerator<ReserveRequest> {
+      for (const line of lines) {
+        yield line;
+        // One message at a time, so each is taken (and checked) on its own.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    const batchId = (): string => `batch-${randomUUID()}`;
+    const served = (predicate: (e: Record<string, unknown>) => boolean) =>
+      stack
+        .tier('inventory')
+        .waitFor(
+          (e) =>
+            e.msg === 'stream ended' &&
+            e.method === 'ReserveBatch' &&
+            predicate(e),
+        );
+    const shelf = async (sku: string) => {
+      const { available, reserved } = await stockOf(
+        stack.grpcUrl('inventory'),
+        sku,
+      );
+      return { available, reserved };
+    };
+
+    it('holds every line in one go under the caller’s deadline, checking each line under it as it arrives', async () => {
+      const id = batchId();
+      const before = {
+        espresso: await shelf('espresso'),
+        grinder: await shelf('grinder'),
+      };
+      const deadline = Deadline.after(3_000);
+      const summary = await runWithDeadline(deadline, () =>
+        inventory.reserveBatch(
+          linesOf([
+            { orderId: `${id}-1`, sku: 'espresso', quantity: 2 },
+            { orderId: `${id}-2`, sku: 'grinder', quantity: 1 },
+          ]),
+        ),
+      ).finally(() => deadline.dispose());
+
+      expect(summary).toMatchObject({
+        units: 3,
+        amountCents: 2 * 350 + 129_900,
+        reservations: [
+          {
+            orderId: `${id}-1`,
+            sku: 'espresso',
+            quantity: 2,
+            state: 'reserved',
+          },
+          {
+            orderId: `${id}-2`,
+            sku: 'grinder',
+            quantity: 1,
+            state: 'reserved',
+          },
+        ],
+      });
+      expect(await shelf('espresso')).toEqual({
+        available: before.espresso.available - 2,
+        reserved: before.espresso.reserved + 2,
+      });
+      expect(await shelf('grinder')).toEqual({
+        available: before.grinder.available - 1,
+        reserved: before.grinder.reserved + 1,
+      });
+      // Inventory served it as one stream under the forwarded budget; its per-line sku reads ran under
+      // that deadline too (the stack is strict: a query with none in scope would have failed the batch).
+      const record = await served((e) => e.end === 'completed');
+      expect(record).toMatchObject({ side: 'server', kind: 'client' });
+      expect(record.budgetMs as number).toBeLessThanOrEqual(2_990);
+      expect(record.budgetMs as number).toBeGreaterThan(2_000);
+    }, 30_000);
+
+    it('holds nothing for any line when one is refused', async () => {
+      const id = batchId();
+      const before = await shelf('espresso');
+      const deadline = Deadline.after(3_000);
+      const error = await runWithDeadline(deadline, () =>
+        inventory.reserveBatch(
+          linesOf([
+            { orderId: `${id}-1`, sku: 'espresso', quantity: 1 },
+            { orderId: `${id}-2`, sku: 'espresso', quantity: 1_000_000 },
+          ]),
+        ),
+      )
+        .catch((e: unknown) => e)
+        .finally(() => deadline.dispose());
+      expect(DownstreamError.is(error) && error.code).toBe(
+        GrpcStatus.FAILED_PRECONDITION,
+      );
+      expect((error as Error).message).toContain('not enough espresso');
+      expect(await shelf('espresso')).toEqual(before);
+    }, 30_000);
+
+    it('holds nothing when the deadline passes before the write', async () => {
+      const before = await shelf('espresso');
+      // Less than the tier's storage latency: the deadline aborts the work before it writes.
+      const deadline = Deadline.after(INVENTORY_LATENCY_MS - 50);
+      const error = await runWithDeadline(deadline, () =>
+        inventory.reserveBatch(
+          linesOf([{ orderId: batchId(), sku: 'espresso', quantity: 1 }]),
+        ),
+      ).catch((e: unknown) => e);
+      deadline.dispose();
+      expect(failedWith(error)).toBe('deadline_exceeded');
+      const record = await served(
+        (e) => (e.budgetMs as number) < INVENTORY_LATENCY_MS,
+      );
+      expect(['deadline_exceeded', 'cancelled']).toContain(record.end);
+      expect(await shelf('espresso')).toEqual(before);
+    }, 30_000);
+
+    it('stops inventory’s work and holds nothing when the caller cancels', async () => {
+      const before = await shelf('espresso');
+      const deadline = Deadline.after(10_000);
+      const caller = new AbortController();
+      async function* thenCancel(): AsyncGenerator<ReserveRequest> {
+        yield { orderId: batchId(), sku: 'espresso', quantity: 1 };
+        // Every line is sent; inventory is now in its slow write when the caller leaves.
+        setTimeout(
+          () => caller.abort(new CancelledError('the caller left')),
+          INVENTORY_LATENCY_MS / 3,
+        );
+      }
+      const error = await runWithDeadline(deadline, () =>
+        inventory.reserveBatch(thenCancel(), { signal: caller.signal }),
+      )
+        .catch((e: unknown) => e)
+        .finally(() => deadline.dispose());
+      expect(failedWith(error)).toBe('cancelled');
+      const record = await served(
+        (e) => e.end === 'cancelled' && (e.budgetMs as number) > 9_000,
+      );
+      expect(record).toMatchObject({ side: 'server', kind: 'client' });
+      // Past the point where the write would have landed, had the work gone on: nothing is held.
+      await new Promise((resolve) =>
+        setTimeout(resolve, 2 * INVENTORY_LATENCY_MS),
+      );
+      expect(await shelf('espresso')).toEqual(before);
+    }, 30_000);
+  });
 });
+
+/** The failure's kind as the library decided it (deadline_exceeded, cancelled, …). */
+function failedWith(error: unknown): string {
+  return failureOf(error).outcome;
+}

@@ -12,6 +12,8 @@ export const GATEWAY_ERROR_CODES: Readonly<
   attempt_timeout: 504,
   cancelled: 499,
   invalid_timeout: 400,
+  // An event stream's reader fell behind its buffer limit (libs/deadline's SSE edge).
+  slow_consumer: 429,
   // The request as sent (libs/deadline's body reader, the gateway's own checks, Nest's router).
   invalid_body: 400,
   payload_too_large: 413,

@@ -1,10 +1,12 @@
 import { Controller } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
+import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
 import { INVENTORY } from '@lib/contracts';
 import type {
   GetStockRequest,
   OrderRef,
   Reservation,
+  ReserveBatchSummary,
   ReserveRequest,
   Stock,
 } from '@lib/contracts';
@@ -17,6 +19,13 @@ export class InventoryController {
   @GrpcMethod(INVENTORY.service, 'Reserve')
   reserve(request: ReserveRequest): Promise<Reservation> {
     return this.inventory.reserve(request);
+  }
+
+  @GrpcStreamMethod(INVENTORY.service, 'ReserveBatch')
+  reserveBatch(
+    requests: Observable<ReserveRequest>,
+  ): Observable<ReserveBatchSummary> {
+    return this.inventory.reserveBatch(requests);
   }
 
   @GrpcMethod(INVENTORY.service, 'Release')

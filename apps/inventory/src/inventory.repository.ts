@@ -12,6 +12,22 @@ export type ReserveOutcome =
   | { readonly reservation: Reservation }
   | { readonly refused: 'unknown_sku' | 'out_of_stock' };
 
+export interface ReserveLine {
+  readonly orderId: string;
+  readonly sku: string;
+  readonly quantity: number;
+}
+
+/** What a ReserveBatch came to: every line's reservation, or the first line refused (nothing is held then). */
+export type ReserveBatchOutcome =
+  | { readonly reservations: readonly Reservation[] }
+  | {
+      readonly refused: 'unknown_sku' | 'out_of_stock' | 'order_released';
+      /** Index of the refused line. */
+      readonly line: number;
+    }
+  | { readonly refused: 'conflict' };
+
 /** Where inventory keeps its stock and reservations. Each operation is atomic. */
 export abstract class InventoryRepository {
   abstract findReservation(orderId: string): Promise<Reservation | undefined>;
@@ -25,6 +41,13 @@ export abstract class InventoryRepository {
     sku: string,
     quantity: number,
   ): Promise<ReserveOutcome>;
+  /**
+   * Reserves every line as {@link reserve} does, in one transaction: all are held, or (one line
+   * refused, the deadline aborted) none.
+   */
+  abstract reserveBatch(
+    lines: readonly ReserveLine[],
+  ): Promise<ReserveBatchOutcome>;
   /**
    * Moves a reservation's units back to available (reserved → released). Released before it was
    * reserved, the order stays released: a Reserve that arrives later holds nothing.
@@ -62,6 +85,33 @@ const toReservation = (row: ReservationRow): Reservation => ({
   unitPriceCents: row.unit_price_cents,
 });
 
+/**
+ * One Reserve in one statement, one round trip: take the units only if the order holds none yet, and
+ * record the reservation. A concurrent Reserve or Release of the same order makes the insert conflict,
+ * which undoes the whole statement (units included). `$4` is the hold in milliseconds.
+ */
+const RESERVE_SQL = `WITH prior AS (
+     SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1
+   ), taken AS (
+     UPDATE inventory.items SET available = available - $3, reserved = reserved + $3
+     WHERE sku = $2 AND available >= $3 AND NOT EXISTS (SELECT 1 FROM prior)
+     RETURNING sku, unit_price_cents
+   ), created AS (
+     INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at)
+     SELECT $1, sku, $3, unit_price_cents, 'reserved', now() + $4 * interval '1 millisecond' FROM taken
+     RETURNING ${RESERVATION_COLUMNS}
+   )
+   SELECT EXISTS (SELECT 1 FROM inventory.items WHERE sku = $2) AS known, r.*
+   FROM (SELECT 1) AS one
+   LEFT JOIN (SELECT * FROM created UNION ALL SELECT * FROM prior) AS r ON true`;
+type ReserveRow = ReservationRow & { known: boolean };
+
+const outcomeOf = (row: ReserveRow): ReserveOutcome => {
+  if (!row.known) return { refused: 'unknown_sku' };
+  if (row.order_id === null) return { refused: 'out_of_stock' };
+  return { reservation: toReservation(row) };
+};
+
 /** Inventory in PostgreSQL (or the embedded engine): schema `inventory`, every query bound to the current deadline. */
 export class SqlInventoryRepository extends InventoryRepository {
   constructor(private readonly db: Database) {
@@ -98,36 +148,51 @@ export class SqlInventoryRepository extends InventoryRepository {
   ): Promise<ReserveOutcome> {
     // Held for as long as the caller's deadline; the database clock stamps it, the sweeper reads the same clock.
     const holdMs = Math.ceil(currentDeadline()?.remaining() ?? 0);
-    // One statement, one round trip: take the units only if the order holds none yet, and record the
-    // reservation. A concurrent Reserve or Release of the same order makes the insert conflict, which
-    // undoes the whole statement (units included); the order's row is then read back.
+    // One statement, one round trip (RESERVE_SQL); when a concurrent Reserve or Release of the same
+    // order made it conflict, the order's row is read back.
     const [row] = await this.db
-      .query<ReservationRow & { known: boolean }>(
-        `WITH prior AS (
-           SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE order_id = $1
-         ), taken AS (
-           UPDATE inventory.items SET available = available - $3, reserved = reserved + $3
-           WHERE sku = $2 AND available >= $3 AND NOT EXISTS (SELECT 1 FROM prior)
-           RETURNING sku, unit_price_cents
-         ), created AS (
-           INSERT INTO inventory.reservations (order_id, sku, quantity, unit_price_cents, state, expires_at)
-           SELECT $1, sku, $3, unit_price_cents, 'reserved', now() + $4 * interval '1 millisecond' FROM taken
-           RETURNING ${RESERVATION_COLUMNS}
-         )
-         SELECT EXISTS (SELECT 1 FROM inventory.items WHERE sku = $2) AS known, r.*
-         FROM (SELECT 1) AS one
-         LEFT JOIN (SELECT * FROM created UNION ALL SELECT * FROM prior) AS r ON true`,
-        [orderId, sku, quantity, holdMs],
-      )
+      .query<ReserveRow>(RESERVE_SQL, [orderId, sku, quantity, holdMs])
       .catch(async (error: unknown) => {
         if (!isUniqueViolation(error)) throw error;
         const existing = await this.findReservation(orderId);
         if (!existing) throw error;
         return [{ known: true, ...toRow(existing) }];
       });
-    if (!row.known) return { refused: 'unknown_sku' };
-    if (row.order_id === null) return { refused: 'out_of_stock' };
-    return { reservation: toReservation(row) };
+    return outcomeOf(row);
+  }
+
+  async reserveBatch(
+    lines: readonly ReserveLine[],
+  ): Promise<ReserveBatchOutcome> {
+    const holdMs = Math.ceil(currentDeadline()?.remaining() ?? 0);
+    try {
+      const reservations = await this.db.transaction(async (tx) => {
+        const held: Reservation[] = [];
+        for (const [line, { orderId, sku, quantity }] of lines.entries()) {
+          const [row] = await tx.query<ReserveRow>(RESERVE_SQL, [
+            orderId,
+            sku,
+            quantity,
+            holdMs,
+          ]);
+          const outcome = outcomeOf(row);
+          // Thrown to roll back what the earlier lines took.
+          if ('refused' in outcome)
+            throw new BatchRefusal(line, outcome.refused);
+          if (outcome.reservation.state === 'released')
+            throw new BatchRefusal(line, 'order_released');
+          held.push(outcome.reservation);
+        }
+        return held;
+      });
+      return { reservations };
+    } catch (error) {
+      if (error instanceof BatchRefusal)
+        return { refused: error.refused, line: error.line };
+      // A Reserve or Release of one of the orders committed its row while the batch ran.
+      if (isUniqueViolation(error)) return { refused: 'conflict' };
+      throw error;
+    }
   }
 
   async release(orderId: string): Promise<Reservation | undefined> {
@@ -244,3 +309,13 @@ const toRow = (reservation: Reservation): ReservationRow => ({
 /** PostgreSQL's SQLSTATE for a duplicate key. */
 const isUniqueViolation = (error: unknown): boolean =>
   (error as { code?: unknown } | null)?.code === '23505';
+
+/** A line the batch cannot hold: unwinds the batch's transaction. */
+class BatchRefusal extends Error {
+  constructor(
+    readonly line: number,
+    readonly refused: 'unknown_sku' | 'out_of_stock' | 'order_released',
+  ) {
+    super(`line ${line} refused: ${refused}`);
+  }
+}

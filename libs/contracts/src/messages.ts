@@ -59,6 +59,17 @@ export interface Reservation {
   state: ReservationState;
   unitPriceCents: number;
 }
+export interface ReserveBatchSummary {
+  reservations: Reservation[];
+  units: number;
+  amountCents: number;
+}
+/** inventory.v1.InventoryService's streaming methods. */
+export interface InventoryStreams {
+  reserveBatch(
+    requests: AsyncIterable<ReserveRequest>,
+  ): Promise<ReserveBatchSummary>;
+}
 export interface GetStockRequest {
   sku: string;
 }

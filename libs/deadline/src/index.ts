@@ -97,6 +97,8 @@ export {
   type LostDeadlineGuardOptions,
 } from './core/lost-deadline.js';
 export { StreamIdleError } from './core/stream-idle.error.js';
+export { SlowConsumerError } from './core/slow-consumer.error.js';
+export { emitInScope } from './core/emit-in-scope.js';
 export { ServerDrainingError } from './core/server-draining.error.js';
 export { IdleTimer } from './core/idle-timer.js';
 export {

@@ -7,6 +7,7 @@ import type { HopOutcome } from './hop-record.js';
 import { InvalidBodyError } from './invalid-body.error.js';
 import { InvalidTimeoutError } from './invalid-timeout.error.js';
 import { PayloadTooLargeError } from './payload-too-large.error.js';
+import { SlowConsumerError } from './slow-consumer.error.js';
 import { genericCode, httpStatusOf, isGrpcStatus } from './status-map.js';
 import { UnsupportedMediaTypeError } from './unsupported-media-type.error.js';
 
@@ -81,6 +82,8 @@ export function failureOf(error: unknown): Failure {
       error.message,
       'body',
     );
+  if (SlowConsumerError.is(error))
+    return local(GrpcStatus.RESOURCE_EXHAUSTED, 'slow_consumer', error.message);
   if (UnsupportedMediaTypeError.is(error))
     return local(
       GrpcStatus.INVALID_ARGUMENT,

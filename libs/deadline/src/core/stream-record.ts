@@ -1,11 +1,12 @@
 import { GrpcStatus } from './grpc-status.js';
 import { failureOf } from './failure.js';
 import type { HopOutcome } from './hop-record.js';
+import { SlowConsumerError } from './slow-consumer.error.js';
 import { StreamIdleError } from './stream-idle.error.js';
 
 /** How a stream ended, in one word. `unavailable`: the server went away or drained (reconnect). */
 export type StreamEnd =
-  'completed' | 'idle_timeout' | 'unavailable' | HopOutcome;
+  'completed' | 'idle_timeout' | 'slow_consumer' | 'unavailable' | HopOutcome;
 
 /** Which way messages flow: the four gRPC call types (server-sent events at the edge are `server`). */
 export type StreamKind = 'server' | 'client' | 'bidi';
@@ -48,6 +49,7 @@ export function streamRecord(record: StreamRecord): StreamRecord {
 export function streamEndOf(error: unknown): StreamEnd {
   if (error === undefined) return 'completed';
   if (StreamIdleError.is(error)) return 'idle_timeout';
+  if (SlowConsumerError.is(error)) return 'slow_consumer';
   const failure = failureOf(error);
   if (failure.status === GrpcStatus.UNAVAILABLE) return 'unavailable';
   return failure.outcome;

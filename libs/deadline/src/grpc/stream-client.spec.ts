@@ -265,6 +265,29 @@ describe(createStreamClient.name, () => {
       expect(running).toBe(0);
     });
 
+    it('says a stream ran to the end of its budget, not that it got no answer', async () => {
+      // A reserve this large makes the call's own (wire) deadline pass well before the caller's.
+      const reserving = createStreamClient<Streams>(raw, {
+        service: 'streams',
+        reserveMs: 300,
+        onMissingDeadline: () => undefined,
+      });
+      const deadline = Deadline.after(600);
+      const { got, error } = await runWithDeadline(deadline, () =>
+        collect(reserving.watch({ intervalMs: 20 })),
+      );
+      deadline.dispose();
+      expect(DownstreamError.is(error) && error.code).toBe(
+        GrpcStatus.DEADLINE_EXCEEDED,
+      );
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^streams\\.Watch failed: DEADLINE_EXCEEDED: the stream ran to the end of its \\d+ ms budget \\(${got.length} messages? received\\)$`,
+        ),
+      );
+      await stopped();
+    });
+
     it('ends a stream that goes quiet past its idle limit with StreamIdleError', async () => {
       const deadline = Deadline.after(5_000);
       const started = performance.now();

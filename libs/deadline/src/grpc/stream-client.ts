@@ -232,7 +232,7 @@ function openStream(
       }
     };
     const fromWire = (error: ServiceError): void =>
-      finish(toDownstreamError(error, service, name, budgetMs));
+      finish(toDownstreamError(error, service, name, budgetMs, { messages }));
 
     let grpcCall:
       | ClientReadableStream<unknown>
@@ -307,7 +307,7 @@ function openStream(
           collect(error.metadata);
           const failure: unknown = link.signal.aborted
             ? link.signal.reason
-            : toDownstreamError(error, service, name, budgetMs);
+            : toDownstreamError(error, service, name, budgetMs, { messages });
           if (started || finished) {
             finish(failure);
             return;

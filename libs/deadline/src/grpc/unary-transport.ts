@@ -75,12 +75,16 @@ export function unaryTransport(
     });
 }
 
-/** A downstream's non-OK status as our error (streams use it too). */
+/**
+ * A downstream's non-OK status as our error. Streams use it too, with `stream`: their deadline covers
+ * the whole call, so running out of it is not "no answer", and says how far the stream got.
+ */
 export function toDownstreamError(
   error: ServiceError,
   service: string,
   method: string,
   budgetMs: number,
+  stream?: { readonly messages: number },
 ): DownstreamError {
   const reason = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
   const code =
@@ -106,7 +110,9 @@ export function toDownstreamError(
     typeof reason === 'string'
       ? (error.details ?? '')
       : code === GrpcStatus.DEADLINE_EXCEEDED
-        ? `no answer within its ${Math.round(budgetMs)} ms budget`
+        ? stream
+          ? `the stream ran to the end of its ${Math.round(budgetMs)} ms budget (${stream.messages} ${stream.messages === 1 ? 'message' : 'messages'} received)`
+          : `no answer within its ${Math.round(budgetMs)} ms budget`
         : code === GrpcStatus.UNAVAILABLE
           ? 'unavailable'
           : (error.details ?? '');

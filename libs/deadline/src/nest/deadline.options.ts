@@ -24,6 +24,11 @@ export interface DeadlineModuleOptions {
    * handler; on a gRPC server, between two messages from the client. @default Infinity (none)
    */
   readonly streamIdleMs?: number;
+  /**
+   * At the edge, most bytes of events that may wait for a slow reader (what the socket has not taken
+   * yet); past it the stream ends with a `slow_consumer` event. @default 1048576 (1 MiB)
+   */
+  readonly streamMaxBufferedBytes?: number;
   /** Told when a stream ends, however it ends (metrics, logs). @default nothing */
   readonly onStreamEnd?: (record: StreamRecord) => void;
   /** Budget for a gRPC call that arrives without a deadline. @default 10000 */

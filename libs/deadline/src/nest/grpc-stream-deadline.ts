@@ -3,6 +3,7 @@ import type { CallHandler } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { CancelledError } from '../core/cancelled.error.js';
 import { runInScope } from '../core/deadline-context.js';
+import { emitInScope } from '../core/emit-in-scope.js';
 import { failureOf } from '../core/failure.js';
 import { IdleTimer } from '../core/idle-timer.js';
 import { trackOpenStream } from '../core/open-streams.js';
@@ -27,6 +28,7 @@ export type GrpcStreamCall = ServerCallLike & {
   end?: (metadata?: unknown) => unknown;
   read?: unknown;
   readonly writableNeedDrain?: boolean;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
   on(event: 'data', listener: () => void): unknown;
   removeListener(event: 'data', listener: () => void): unknown;
 };
@@ -100,12 +102,18 @@ export function interceptGrpcStream(
 
     const expired = deadline.reason;
     let inner: { unsubscribe(): void } | undefined;
+    let unscopeEvents = (): void => undefined;
     if (expired) {
       // Expired on arrival: no user code runs.
       fail(expired);
     } else {
       deadline.signal.addEventListener('abort', onAbort, { once: true });
-      if (kind !== 'server') call.on('data', onData);
+      if (kind !== 'server') {
+        call.on('data', onData);
+        // Each request message, and the stream's end, reach the handler (Nest's Observable of requests,
+        // or its own 'data' listeners) inside this call's scope: per-message work sees the deadline.
+        unscopeEvents = emitInScope(call, scope);
+      }
       // Subscribed in the scope, so the handler's work (however it is deferred) sees the deadline.
       inner = runInScope(scope, () =>
         next.handle().subscribe({
@@ -135,6 +143,7 @@ export function interceptGrpcStream(
       inner?.unsubscribe();
       deadline.signal.removeEventListener('abort', onAbort);
       call.removeListener('data', onData);
+      unscopeEvents();
       idle.dispose();
       untrack();
       streamClosed('server');
@@ -152,6 +161,15 @@ export function interceptGrpcStream(
       );
       const aborted = deadline.signal.aborted;
       const remainingMs = deadline.remaining();
+      // Work the handler started outside its Observable (a promise, a query, a downstream call) listens
+      // to the scope's signal, not to the unsubscribe: abort it too, before the scope closes, or a
+      // cancelled call's write still lands.
+      if (!completed && !aborted)
+        deadline.cancel(
+          reason instanceof Error
+            ? reason
+            : new CancelledError('the stream ended before its handler'),
+        );
       const record = streamRecord({
         service: options.service,
         method,

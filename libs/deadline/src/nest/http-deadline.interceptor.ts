@@ -74,6 +74,7 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
         ...this.options,
         policy: this.options.streamPolicy ?? DEFAULT_STREAM_BUDGET_POLICY,
         idleMs: this.options.streamIdleMs,
+        maxBufferedBytes: this.options.streamMaxBufferedBytes,
         errorCodes: this.options.errorCodes && new Set(this.options.errorCodes),
         onRequestEnd: this.onRequestEnd,
       });

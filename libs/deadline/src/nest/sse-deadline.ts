@@ -10,6 +10,7 @@ import { DeadlineExceededError } from '../core/deadline-exceeded.error.js';
 import { DeadlineScope } from '../core/deadline-scope.js';
 import { failureOf } from '../core/failure.js';
 import { IdleTimer } from '../core/idle-timer.js';
+import { SlowConsumerError } from '../core/slow-consumer.error.js';
 import {
   ENVOY_TIMEOUT_HEADER,
   REQUEST_TIMEOUT_HEADER,
@@ -39,6 +40,13 @@ export interface SseDeadlineOptions {
   readonly policy: BudgetPolicy;
   /** Longest silence between two events from the handler. @default Infinity (none) */
   readonly idleMs?: number;
+  /**
+   * Most bytes of events that may wait for a slow reader (written, not yet taken by the socket). The
+   * handler's events are pushed, not pulled, so they cannot be paused: past this bound the stream
+   * ends with an `error` event (`slow_consumer`, `reconnect`), and the handler is unsubscribed.
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxBufferedBytes?: number;
   /** The `error` codes the edge answers (as its error filter does). @default any */
   readonly errorCodes?: ReadonlySet<string>;
   /** Reconnect delay sent with an `UNAVAILABLE` or deadline end when the failure names none. @default 1000 */
@@ -50,13 +58,16 @@ export interface SseDeadlineOptions {
 /** Statuses after which a client is told to reconnect: the server drained (503) or the watch's budget ran out (504). */
 const RECONNECT: ReadonlySet<number> = new Set([503, 504]);
 
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
 /**
  * The edge of a stream (`text/event-stream`): the budget from the same sources as a request's,
  * under the stream policy; the handler's Observable of {@link SseEvent}s runs with the deadline in
  * scope. Until the first event nothing is sent, so a failure then (unauthenticated, not found, a
  * malformed budget) is an ordinary JSON error answer. After it, every end is a final event: `end`
  * when the handler completes, `error` (the error body, `reconnect`, and a `retry:` field when the
- * client should come back) when it fails, the deadline passes or it goes quiet past the idle limit.
+ * client should come back) when it fails, the deadline passes, it goes quiet past the idle limit, or
+ * the client reads so slowly that more than `maxBufferedBytes` wait to be sent.
  * A client that hangs up cancels the deadline, and so everything the handler started.
  */
 export function interceptEventStream(
@@ -109,6 +120,8 @@ export function interceptEventStream(
     );
   }
 
+  const maxBufferedBytes =
+    options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   return new Observable<unknown>((subscriber) => {
     let events = 0;
     let firstEventMs: number | null = null;
@@ -155,7 +168,8 @@ export function interceptEventStream(
           hops: scope.hops(failureOf(error).outcome),
           codes: options.errorCodes,
         });
-        const reconnect = RECONNECT.has(body.statusCode);
+        const reconnect =
+          RECONNECT.has(body.statusCode) || SlowConsumerError.is(error);
         const { retryAfterMs } = (error ?? {}) as { retryAfterMs?: unknown };
         const retry = reconnect
           ? `retry: ${Math.ceil(typeof retryAfterMs === 'number' ? retryAfterMs : (options.reconnectMs ?? 1_000))}\n`
@@ -199,6 +213,12 @@ export function interceptEventStream(
             write(
               `id: ${events}\nevent: ${event.event ?? 'message'}\ndata: ${JSON.stringify(event.data)}\n\n`,
             );
+            // Node holds what the socket has not taken; a reader that stays behind would hold it without
+            // end. The final event goes after the backlog, so the client reads it once it catches up.
+            if (response.writableLength > maxBufferedBytes)
+              finish(
+                new SlowConsumerError(maxBufferedBytes, 'the event stream'),
+              );
           },
           error: (error: unknown) => finish(error),
           complete: () => finish(),

@@ -30,7 +30,7 @@ export const DeadlineAttr = {
   STREAM_FIRST_MESSAGE_MS: 'deadline.stream.first_message_ms',
   /** Messages a stream carried (sent by a server, received by a client). */
   STREAM_MESSAGES: 'deadline.stream.messages',
-  /** How a stream ended: `completed`, `deadline_exceeded`, `idle_timeout`, `cancelled`, `unavailable`, `error`. */
+  /** How a stream ended: `completed`, `deadline_exceeded`, `idle_timeout`, `slow_consumer`, `cancelled`, `unavailable`, `error`. */
   STREAM_END: 'deadline.stream.end',
 } as const;
 

@@ -130,7 +130,7 @@ export class DeadlineMetrics {
     });
     this.streams = new Counter({
       name: 'streams_total',
-      help: 'Streams ended, by side and how they ended (completed, deadline_exceeded, idle_timeout, cancelled, unavailable, error)',
+      help: 'Streams ended, by side and how they ended (completed, deadline_exceeded, idle_timeout, slow_consumer, cancelled, unavailable, error)',
       labelNames: ['method', 'side', 'end'],
       registers,
     });
