@@ -39,6 +39,7 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 export function streamRecord(record: StreamRecord): StreamRecord {
   return {
     ...record,
+    budgetMs: record.budgetMs === null ? null : round(record.budgetMs),
     firstMessageMs:
       record.firstMessageMs === null ? null : round(record.firstMessageMs),
     durationMs: round(record.durationMs),
