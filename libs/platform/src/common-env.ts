@@ -4,6 +4,7 @@ import {
 } from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
 import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
+import { GRPC_LB_POLICIES } from './grpc-load-balancing.js';
 import { GRPC_TLS_ENV } from './grpc-tls.js';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
@@ -91,6 +92,11 @@ export const COMMON_ENV = {
     { default: 1_000, min: 1, max: 1_000_000 },
   ),
   RESILIENCE_OVERRIDES: resilienceOverrides(),
+  GRPC_LB_POLICY: oneOf(
+    'balancing over a downstream whose URL names several replicas (a list, or dns:/// of a headless Service): deadline_p2c = latency- and load-aware with ejection and retries sent to another replica; round_robin and outlier_detection (grpc-js) for comparison',
+    GRPC_LB_POLICIES,
+    { default: 'deadline_p2c' },
+  ),
   // Fault injection and the comparison modes (libs/chaos, npm run bench).
   CHAOS_ENABLED: bool(
     'fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)',

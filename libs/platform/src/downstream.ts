@@ -22,6 +22,11 @@ import {
   protoPath,
   type ServiceContract,
 } from '@lib/contracts';
+import {
+  type GrpcLbPolicy,
+  loadBalancingServiceConfig,
+  namesReplicas,
+} from './grpc-load-balancing.js';
 import { grpcChannelCredentials, grpcTls } from './grpc-tls.js';
 import { HealthDetails } from './health-details.js';
 import { logStreamEnd } from './tier.module.js';
@@ -88,6 +93,7 @@ export function downstream(
           url,
         );
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
+      const lbPolicy = config.getOrThrow<GrpcLbPolicy>('GRPC_LB_POLICY');
       // Outermost: puts the budget and the time left on the client span.
       const middleware = [
         deadlineTracing({
@@ -149,12 +155,13 @@ export function downstream(
           // default), so a breaker's probe finds it instead of failing on a channel still waiting.
           'grpc.initial_reconnect_backoff_ms': 200,
           'grpc.max_reconnect_backoff_ms': 2_000,
-          // Several addresses (`ipv4:127.0.0.1:p1,127.0.0.1:p2`): balance calls across them.
-          ...(url.includes(',')
+          // Several replicas (`ipv4:127.0.0.1:p1,127.0.0.1:p2`, `dns:///inventory:50053`): balance calls across them.
+          ...(namesReplicas(url)
             ? {
-                'grpc.service_config': JSON.stringify({
-                  loadBalancingConfig: [{ round_robin: {} }],
-                }),
+                'grpc.service_config': loadBalancingServiceConfig(
+                  lbPolicy,
+                  name,
+                ),
               }
             : {}),
         },
