@@ -9,6 +9,8 @@ import {
 import {
   BreakerRegistry,
   grpcHealthProbe,
+  replicaRoutingMiddleware,
+  REPLICA_BALANCER_POLICY,
   resilienceMiddleware,
   resilienceStreamGuard,
   ResilienceModule,
@@ -94,6 +96,7 @@ export function downstream(
         );
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
       const lbPolicy = config.getOrThrow<GrpcLbPolicy>('GRPC_LB_POLICY');
+      const balanced = namesReplicas(url);
       // Outermost: puts the budget and the time left on the client span.
       const middleware = [
         deadlineTracing({
@@ -117,6 +120,9 @@ export function downstream(
         // Inside tracing, so a breaker's fast refusal is traced too.
         const guard = breakers.get(name, { ...resilience, activeProbe });
         middleware.push(resilienceMiddleware(guard));
+        // Inside the retry, once per attempt: a retry goes to a replica this call has not tried.
+        if (balanced && lbPolicy === REPLICA_BALANCER_POLICY)
+          middleware.push(replicaRoutingMiddleware());
         // Streams: the breaker counts their start, their own bulkhead bounds how many are open.
         streamGuard = resilienceStreamGuard(guard);
         streamLimit = streamBulkhead(
@@ -156,7 +162,7 @@ export function downstream(
           'grpc.initial_reconnect_backoff_ms': 200,
           'grpc.max_reconnect_backoff_ms': 2_000,
           // Several replicas (`ipv4:127.0.0.1:p1,127.0.0.1:p2`, `dns:///inventory:50053`): balance calls across them.
-          ...(namesReplicas(url)
+          ...(balanced
             ? {
                 'grpc.service_config': loadBalancingServiceConfig(
                   lbPolicy,
