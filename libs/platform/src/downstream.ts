@@ -11,6 +11,7 @@ import {
   grpcHealthProbe,
   replicaRoutingMiddleware,
   REPLICA_BALANCER_POLICY,
+  replicaSnapshot,
   resilienceMiddleware,
   resilienceStreamGuard,
   ResilienceModule,
@@ -32,6 +33,26 @@ import {
 import { grpcChannelCredentials, grpcTls } from './grpc-tls.js';
 import { HealthDetails } from './health-details.js';
 import { logStreamEnd } from './tier.module.js';
+
+/** Downstreams balanced by `deadline_p2c`, per tier (its HealthDetails), for `replicas` in `GET /health`. */
+const balancedDownstreams = new WeakMap<HealthDetails, Set<string>>();
+
+/** Shows a `deadline_p2c` downstream's replicas in `GET /health` (`details.replicas.<name>`) and the metrics. */
+function reportReplicas(health: HealthDetails, name: string): void {
+  let names = balancedDownstreams.get(health);
+  if (!names) {
+    const all = new Set<string>();
+    names = all;
+    balancedDownstreams.set(health, all);
+    health.register('replicas', () =>
+      Object.fromEntries(
+        [...all].map((each) => [each, replicaSnapshot(each) ?? []]),
+      ),
+    );
+  }
+  names.add(name);
+  telemetry().metrics.replicasFrom(name, () => replicaSnapshot(name));
+}
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
 @Module({
@@ -97,6 +118,12 @@ export function downstream(
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
       const lbPolicy = config.getOrThrow<GrpcLbPolicy>('GRPC_LB_POLICY');
       const balanced = namesReplicas(url);
+      if (
+        balanced &&
+        lbPolicy === REPLICA_BALANCER_POLICY &&
+        contract.package !== HEALTH.package
+      )
+        reportReplicas(health, name);
       // Outermost: puts the budget and the time left on the client span.
       const middleware = [
         deadlineTracing({

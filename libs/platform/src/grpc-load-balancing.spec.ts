@@ -11,7 +11,11 @@ describe(loadBalancingServiceConfig.name, () => {
     (policy) => {
       const { loadBalancingConfig } = JSON.parse(
         loadBalancingServiceConfig(policy, 'inventory'),
-      ) as { loadBalancingConfig: object[] };
+      ) as {
+        loadBalancingConfig: Parameters<
+          typeof experimental.parseLoadBalancingConfig
+        >[0][];
+      };
       // Throws on a config grpc-js cannot parse (a channel would skip it without a word).
       const parsed = experimental.parseLoadBalancingConfig(
         loadBalancingConfig[0],
