@@ -27,6 +27,10 @@ export const COMMON_ENV = {
     'on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest',
     { default: 5_000, min: 0, max: 600_000 },
   ),
+  GRPC_MAX_CONNECTION_AGE_MS: int(
+    "a gRPC tier's server asks each client connection to move to a new one after this long (± 10 %; calls in flight finish), so callers re-resolve a headless Service and reach replicas added since; 0 = never",
+    { default: 300_000, min: 0, max: 86_400_000 },
+  ),
   // Mutual TLS between the tiers (all three files or none: plain text).
   ...GRPC_TLS_ENV,
   DEADLINE_RESERVE_MS: int(
