@@ -1,5 +1,12 @@
 import { freePort, Stack, type TierProcess } from '../tools/stack/index.js';
-import { eventually } from './support/grpc-clients.js';
+import * as grpc from '@grpc/grpc-js';
+import { INVENTORY } from '@lib/contracts';
+import {
+  eventually,
+  rawClient,
+  stockOf,
+  unary,
+} from './support/grpc-clients.js';
 import { issueToken } from './support/tokens.js';
 
 // Three inventory processes behind order's one channel (deadline_p2c, the default GRPC_LB_POLICY),
@@ -26,7 +33,8 @@ describe('inventory replicas behind deadline_p2c (real processes)', () => {
   const admins: string[] = [];
 
   beforeAll(async () => {
-    for (let i = 0; i < 5; i++) ports.push(await freePort());
+    // Three replicas' gRPC ports, two admin ports; a fourth replica (aged connections) gets two more.
+    for (let i = 0; i < 7; i++) ports.push(await freePort());
     stack = await Stack.start({
       env: { CHAOS_ENABLED: 'true' },
       tierEnv: {
@@ -163,4 +171,46 @@ describe('inventory replicas behind deadline_p2c (real processes)', () => {
       );
     expect(body).toMatch(/grpc_replicas_ejected\{[^}]*downstream="inventory"/);
   });
+
+  it('asks a client to move to a new connection once its connection is GRPC_MAX_CONNECTION_AGE_MS old', async () => {
+    // A fourth replica, outside order's list, whose connections age after 1 s (± 10 %).
+    const aging = stack.tier('inventory').replica('inventory-aging', {
+      INVENTORY_GRPC_PORT: String(ports[5]),
+      INVENTORY_ADMIN_PORT: String(ports[6]),
+      GRPC_MAX_CONNECTION_AGE_MS: '1000',
+    });
+    extra.push(aging);
+    await aging.start(120_000);
+    const url = `127.0.0.1:${ports[5]}`;
+    const client = rawClient(INVENTORY, url);
+    try {
+      await unary(
+        client,
+        'getStock',
+        { sku: 'latte' },
+        { deadline: Date.now() + 5_000 },
+      );
+      const channel = client.getChannel();
+      expect(channel.getConnectivityState(false)).toBe(
+        grpc.connectivityState.READY,
+      );
+      const startedAt = Date.now();
+      // GOAWAY: the channel leaves READY (to IDLE) without a call failing.
+      await new Promise<void>((resolve, reject) =>
+        channel.watchConnectivityState(
+          grpc.connectivityState.READY,
+          Date.now() + 10_000,
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      );
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      expect(channel.getConnectivityState(false)).not.toBe(
+        grpc.connectivityState.READY,
+      );
+      // And the next call simply connects again.
+      expect(await stockOf(url, 'latte')).toMatchObject({ sku: 'latte' });
+    } finally {
+      client.close();
+    }
+  }, 180_000);
 });
