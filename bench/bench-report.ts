@@ -49,7 +49,8 @@ export function formatMarkdown(results: BenchResults, previous = ''): string {
     '',
     'Every scenario starts the five tiers (and a second inventory replica) as separate Node processes on 127.0.0.1, the same build for every mode, ' +
       'one mode after the other in the same run: `naive` (no propagation, every hop a fixed 3 s timeout, no breakers), `deadline` (propagation only), ' +
-      '`full` (propagation + breakers + bulkhead + budget-aware retry). Order balances inventory round-robin over both replicas, each behind a TCP fault proxy. ' +
+      '`full` (propagation + breakers + bulkhead + budget-aware retry). ' +
+      `Order balances inventory over both replicas with \`${results.settings.lbPolicy ?? 'round_robin'}\` (GRPC_LB_POLICY), each behind a TCP fault proxy. ` +
       `Full mode: breaker window ${results.settings.windowMs} ms, ${results.settings.minimumCalls} calls minimum, ${results.settings.failureRatioPct} % failures, open ${results.settings.openMs} ms; inventory: bulkhead ${results.settings.inventoryMaxConcurrent}, per-attempt deadline ${results.settings.inventoryAttemptTimeoutMs} ms, slow call ${results.settings.inventorySlowCallMs} ms.`,
     '',
     ...markdownTables(results),

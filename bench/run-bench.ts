@@ -1,6 +1,7 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import {
   BENCH_BREAKER,
+  BENCH_LB_POLICY,
   BenchStack,
   type Mode,
   MODES,
@@ -148,7 +149,11 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly durationS: number;
   readonly machine: Machine;
-  readonly settings: typeof BENCH_BREAKER & { readonly naiveTimeoutMs: 3000 };
+  readonly settings: typeof BENCH_BREAKER & {
+    readonly naiveTimeoutMs: 3000;
+    /** Order's balancing over the two inventory replicas (absent in results from before it was recorded: round_robin). */
+    readonly lbPolicy?: string;
+  };
   readonly overhead: OverheadResult[];
   /** Full mode against the plain-Nest SQL peer, when the run included it. */
   readonly peerSql?: PeerSqlResult;
@@ -287,7 +292,11 @@ export async function runBench(
       ...machine,
       loadAverageEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     },
-    settings: { ...BENCH_BREAKER, naiveTimeoutMs: 3000 },
+    settings: {
+      ...BENCH_BREAKER,
+      naiveTimeoutMs: 3000,
+      lbPolicy: BENCH_LB_POLICY,
+    },
     ...results,
     ...(peerSql ? { peerSql } : {}),
   };

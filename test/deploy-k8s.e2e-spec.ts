@@ -316,7 +316,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       for (const [name, url] of Object.entries(env).filter(([n]) =>
         n.endsWith('_GRPC_URL'),
       )) {
-        const [host, port] = url.split(':');
+        // dns:///<Service>:<port>: the channel resolves every pod and balances over them.
+        const [, host, port] = /^dns:\/\/\/([a-z0-9-]+):(\d+)$/.exec(url) ?? [];
         const service = services.find((s) => s.metadata.name === host);
         expect({ name, url, service: service?.metadata.name }).toEqual({
           name,
@@ -326,9 +327,21 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect((service!.spec.ports as Obj[]).map((p) => p.port)).toContain(
           Number(port),
         );
+        // Headless, so the name resolves to the pods themselves, each dialled on the port it declares.
+        expect({ service: host, clusterIP: service!.spec.clusterIP }).toEqual({
+          service: host,
+          clusterIP: 'None',
+        });
         const callee = deployments.find((d) =>
           selects(service!.spec.selector, podLabels(d)),
         )!;
+        expect(
+          (containerOf(callee).ports as Obj[]).map((p) => p.containerPort),
+        ).toContain(Number(port));
+        // Connections age out, so callers re-resolve and reach pods added since.
+        expect(
+          Number(envOf(callee).GRPC_MAX_CONNECTION_AGE_MS),
+        ).toBeGreaterThan(0);
         expect(budgetOf(callee)).toBeLessThanOrEqual(
           budgetOf(caller) - Number(env.DEADLINE_RESERVE_MS),
         );

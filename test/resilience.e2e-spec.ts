@@ -17,7 +17,8 @@ const ORDER_ENV = {
   BREAKER_MIN_CALLS: String(MIN_CALLS),
   BREAKER_OPEN_MS: String(OPEN_MS),
   // Probes get 500 ms (not 200): the first call on a reconnecting channel is slow on a loaded machine.
-  RESILIENCE_OVERRIDES: `inventory.attemptTimeoutMs=${ATTEMPT_MS},inventory.slowCallMs=1500,inventory.probeBaseMs=500`,
+  // One attempt per call: Reserve is idempotent, and its retry would still be in flight at the opening.
+  RESILIENCE_OVERRIDES: `inventory.attemptTimeoutMs=${ATTEMPT_MS},inventory.slowCallMs=1500,inventory.probeBaseMs=500,inventory.maxAttempts=1`,
 };
 const BUDGET_MS = 10_000;
 

@@ -157,6 +157,29 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     ]);
   });
 
+  // Order retries a Reserve (on another replica) when an attempt fails or times out; the attempts
+  // may overlap, as a timed-out one can still be mid-write.
+  it('reserves once for an order, however often and however concurrently its Reserve is repeated', async () => {
+    const before = await stock('espresso');
+    const concurrent = await Promise.all(
+      Array.from({ length: 6 }, () => reserveCall('ord_repeat', 'espresso')),
+    );
+    const later = await reserveCall('ord_repeat', 'espresso');
+    for (const answer of [...concurrent, later])
+      expect(answer).toEqual(concurrent[0]);
+    expect(concurrent[0].state).toBe('reserved');
+    expect(await stock('espresso')).toMatchObject({
+      available: before.available - 2,
+      reserved: before.reserved + 2,
+    });
+    expect(await reservationOf('ord_repeat')).toEqual([
+      { state: 'reserved', quantity: 2 },
+    ]);
+    // Settled here, so the sweeper does not hand the units back during a later test.
+    await releaseCall('ord_repeat');
+    expect(await stock('espresso')).toEqual(before);
+  });
+
   it('lets a Release that arrives while its Reserve is mid-write win: the Reserve then holds nothing', async () => {
     const before = await stock('latte');
     // Hold the shelf's row against updates (not against the reservation's foreign-key check), so the

@@ -30,6 +30,13 @@ export const BENCH_BREAKER = {
   inventorySlowCallMs: 400,
 } as const;
 
+/**
+ * How order balances inventory's two replicas: `round_robin` unless `GRPC_LB_POLICY` says otherwise
+ * (`deadline_p2c`, the tiers' default, or `outlier_detection`), so figures stay comparable with
+ * earlier runs and the policies can be compared.
+ */
+export const BENCH_LB_POLICY = process.env.GRPC_LB_POLICY ?? 'round_robin';
+
 /** Every bench stack running, so an interrupted run can stop their processes. */
 const running = new Set<BenchStack>();
 
@@ -64,7 +71,7 @@ export function stopBenchStacksOnSignal(): void {
 
 /**
  * The five tiers as separate processes in one resilience mode, with a second inventory replica:
- * order balances Reserve round-robin over both, each behind its own TCP fault proxy, so a test
+ * order balances Reserve over both (round-robin unless GRPC_LB_POLICY says otherwise), each behind its own TCP fault proxy, so a test
  * can slow one replica's handler or its network. Chaos is on everywhere.
  */
 export class BenchStack {
@@ -86,6 +93,7 @@ export class BenchStack {
       RESILIENCE_MODE: mode,
       CHAOS_ENABLED: 'true',
       NAIVE_TIMEOUT_MS: '3000',
+      GRPC_LB_POLICY: BENCH_LB_POLICY,
       // The naive client states no budget; the edge then uses the same fixed 3 s as every hop.
       DEADLINE_DEFAULT_BUDGET_MS: '3000',
       INVENTORY_SEED_STOCK: '1000000000',

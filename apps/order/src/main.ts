@@ -16,5 +16,6 @@ void startGrpcTier(OrderModule, {
   adminHost: env.ADMIN_HOST,
   logFormat: env.LOG_FORMAT,
   drainMs: env.SHUTDOWN_DRAIN_MS,
+  maxConnectionAgeMs: env.GRPC_MAX_CONNECTION_AGE_MS,
   tls: grpcTls(env),
 });

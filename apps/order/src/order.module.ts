@@ -29,8 +29,10 @@ import { OrderService } from './order.service.js';
       }),
     }),
     // Idempotent (keyed by order id), so a breaker-guarded retry may repeat them within the budget.
+    // Reserve too: a repeat, even one overlapping the first, gets the order's one reservation back
+    // and takes nothing more (test/saga.e2e-spec.ts); with several replicas a retry goes to another.
     downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL', {
-      idempotentMethods: ['Release', 'Commit', 'GetStock'],
+      idempotentMethods: ['Reserve', 'Release', 'Commit', 'GetStock'],
     }),
     downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL', {
       idempotentMethods: ['Charge', 'GetCharge'],

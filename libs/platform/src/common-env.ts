@@ -4,6 +4,7 @@ import {
 } from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
 import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
+import { GRPC_LB_POLICIES } from './grpc-load-balancing.js';
 import { GRPC_TLS_ENV } from './grpc-tls.js';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
@@ -25,6 +26,10 @@ export const COMMON_ENV = {
   SHUTDOWN_DRAIN_MS: int(
     'on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest',
     { default: 5_000, min: 0, max: 600_000 },
+  ),
+  GRPC_MAX_CONNECTION_AGE_MS: int(
+    "a gRPC tier's server asks each client connection to move to a new one after this long (± 10 %; calls in flight finish), so callers re-resolve a headless Service and reach replicas added since; 0 = never",
+    { default: 300_000, min: 0, max: 86_400_000 },
   ),
   // Mutual TLS between the tiers (all three files or none: plain text).
   ...GRPC_TLS_ENV,
@@ -91,6 +96,11 @@ export const COMMON_ENV = {
     { default: 1_000, min: 1, max: 1_000_000 },
   ),
   RESILIENCE_OVERRIDES: resilienceOverrides(),
+  GRPC_LB_POLICY: oneOf(
+    'balancing over a downstream whose URL names several replicas (a list, or dns:/// of a headless Service): deadline_p2c = latency- and load-aware with ejection and retries sent to another replica; round_robin and outlier_detection (grpc-js) for comparison',
+    GRPC_LB_POLICIES,
+    { default: 'deadline_p2c' },
+  ),
   // Fault injection and the comparison modes (libs/chaos, npm run bench).
   CHAOS_ENABLED: bool(
     'fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)',

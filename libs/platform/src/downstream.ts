@@ -9,6 +9,9 @@ import {
 import {
   BreakerRegistry,
   grpcHealthProbe,
+  replicaRoutingMiddleware,
+  REPLICA_BALANCER_POLICY,
+  replicaSnapshot,
   resilienceMiddleware,
   resilienceStreamGuard,
   ResilienceModule,
@@ -22,9 +25,34 @@ import {
   protoPath,
   type ServiceContract,
 } from '@lib/contracts';
+import {
+  type GrpcLbPolicy,
+  loadBalancingServiceConfig,
+  namesReplicas,
+} from './grpc-load-balancing.js';
 import { grpcChannelCredentials, grpcTls } from './grpc-tls.js';
 import { HealthDetails } from './health-details.js';
 import { logStreamEnd } from './tier.module.js';
+
+/** Downstreams balanced by `deadline_p2c`, per tier (its HealthDetails), for `replicas` in `GET /health`. */
+const balancedDownstreams = new WeakMap<HealthDetails, Set<string>>();
+
+/** Shows a `deadline_p2c` downstream's replicas in `GET /health` (`details.replicas.<name>`) and the metrics. */
+function reportReplicas(health: HealthDetails, name: string): void {
+  let names = balancedDownstreams.get(health);
+  if (!names) {
+    const all = new Set<string>();
+    names = all;
+    balancedDownstreams.set(health, all);
+    health.register('replicas', () =>
+      Object.fromEntries(
+        [...all].map((each) => [each, replicaSnapshot(each) ?? []]),
+      ),
+    );
+  }
+  names.add(name);
+  telemetry().metrics.replicasFrom(name, () => replicaSnapshot(name));
+}
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
 @Module({
@@ -88,6 +116,14 @@ export function downstream(
           url,
         );
       const reserveMs = config.getOrThrow<number>('DEADLINE_RESERVE_MS');
+      const lbPolicy = config.getOrThrow<GrpcLbPolicy>('GRPC_LB_POLICY');
+      const balanced = namesReplicas(url);
+      if (
+        balanced &&
+        lbPolicy === REPLICA_BALANCER_POLICY &&
+        contract.package !== HEALTH.package
+      )
+        reportReplicas(health, name);
       // Outermost: puts the budget and the time left on the client span.
       const middleware = [
         deadlineTracing({
@@ -111,6 +147,9 @@ export function downstream(
         // Inside tracing, so a breaker's fast refusal is traced too.
         const guard = breakers.get(name, { ...resilience, activeProbe });
         middleware.push(resilienceMiddleware(guard));
+        // Inside the retry, once per attempt: a retry goes to a replica this call has not tried.
+        if (balanced && lbPolicy === REPLICA_BALANCER_POLICY)
+          middleware.push(replicaRoutingMiddleware());
         // Streams: the breaker counts their start, their own bulkhead bounds how many are open.
         streamGuard = resilienceStreamGuard(guard);
         streamLimit = streamBulkhead(
@@ -149,12 +188,13 @@ export function downstream(
           // default), so a breaker's probe finds it instead of failing on a channel still waiting.
           'grpc.initial_reconnect_backoff_ms': 200,
           'grpc.max_reconnect_backoff_ms': 2_000,
-          // Several addresses (`ipv4:127.0.0.1:p1,127.0.0.1:p2`): balance calls across them.
-          ...(url.includes(',')
+          // Several replicas (`ipv4:127.0.0.1:p1,127.0.0.1:p2`, `dns:///inventory:50053`): balance calls across them.
+          ...(balanced
             ? {
-                'grpc.service_config': JSON.stringify({
-                  loadBalancingConfig: [{ round_robin: {} }],
-                }),
+                'grpc.service_config': loadBalancingServiceConfig(
+                  lbPolicy,
+                  name,
+                ),
               }
             : {}),
         },

@@ -28,6 +28,12 @@ export interface GrpcTierOptions {
   readonly drainMs: number;
   /** Mutual TLS: the server requires a client certificate signed by `tls.ca`. @default plain text */
   readonly tls?: GrpcTls;
+  /**
+   * Age (± 10 %, grpc-js's jitter) at which the server asks a client to move to a new connection
+   * (GOAWAY; calls in flight finish on the old one), so clients re-resolve a headless Service and
+   * spread over replicas added since (`GRPC_MAX_CONNECTION_AGE_MS`). 0 = never. @default 0
+   */
+  readonly maxConnectionAgeMs?: number;
 }
 
 /**
@@ -53,6 +59,13 @@ export async function startGrpcTier(
     protoPath: [protoPath(options.contract.proto), protoPath(HEALTH.proto)],
     loader: PROTO_LOADER_OPTIONS,
     credentials: grpcServerCredentials(options.tls),
+    ...(options.maxConnectionAgeMs
+      ? {
+          channelOptions: {
+            'grpc.max_connection_age_ms': options.maxConnectionAgeMs,
+          },
+        }
+      : {}),
   };
   app.connectMicroservice<CustomStrategy>(
     { strategy: new DrainingGrpcServer(grpcOptions, options.drainMs, logger) },

@@ -77,6 +77,7 @@ export {
   REPLICA_ROUTE_METADATA_KEY,
 } from './grpc/replica-route.js';
 export { resilienceMiddleware } from './grpc/resilience.middleware.js';
+export { replicaRoutingMiddleware } from './grpc/replica-routing.middleware.js';
 export {
   resilienceStreamGuard,
   streamBulkhead,

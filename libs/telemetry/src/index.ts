@@ -38,6 +38,7 @@ export {
 export {
   DeadlineMetrics,
   type DeadlineMetricsOptions,
+  type ReplicaCounts,
 } from './core/deadline-metrics.js';
 export {
   RecentRequests,

@@ -111,6 +111,43 @@ describe(DeadlineMetrics.name, () => {
     ).toBe(1);
   });
 
+  it('reads each replica’s picks and ejections, and the ejected count, from its balancer at every scrape', async () => {
+    const sut = make();
+    let replicas = [
+      { address: '10.0.0.1:5001', picks: 40, ejections: 0, ejected: false },
+      { address: '10.0.0.2:5001', picks: 3, ejections: 1, ejected: true },
+    ];
+    sut.replicasFrom('inventory', () => replicas);
+    const slow = { downstream: 'inventory', replica: '10.0.0.2:5001' };
+    expect(
+      await value(sut, 'grpc_replica_picks_total', {
+        downstream: 'inventory',
+        replica: '10.0.0.1:5001',
+      }),
+    ).toBe(40);
+    expect(await value(sut, 'grpc_replica_ejections_total', slow)).toBe(1);
+    expect(
+      await value(sut, 'grpc_replicas_ejected', { downstream: 'inventory' }),
+    ).toBe(1);
+    replicas = [
+      { ...replicas[0], picks: 90 },
+      { ...replicas[1], picks: 4, ejected: false },
+    ];
+    expect(await value(sut, 'grpc_replica_picks_total', slow)).toBe(4);
+    expect(
+      await value(sut, 'grpc_replicas_ejected', { downstream: 'inventory' }),
+    ).toBe(0);
+  });
+
+  it('reports no replicas for a balancer that has none yet', async () => {
+    const sut = make();
+    sut.replicasFrom('inventory', () => undefined);
+    expect(await value(sut, 'grpc_replica_picks_total')).toBeUndefined();
+    expect(
+      await value(sut, 'grpc_replicas_ejected', { downstream: 'inventory' }),
+    ).toBe(0);
+  });
+
   it('reads the active chaos faults from a source at every scrape', async () => {
     const sut = make();
     let active = 1;

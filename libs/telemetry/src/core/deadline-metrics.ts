@@ -19,6 +19,17 @@ const BREAKER_STATE_VALUE: Readonly<Record<string, number>> = {
 const breakerValue = (state: string): number =>
   BREAKER_STATE_VALUE[state] ?? -1;
 
+/** One replica of a balanced downstream as the metrics read it (a `deadline_p2c` replica snapshot fits). */
+export interface ReplicaCounts {
+  /** `host:port`. */
+  readonly address: string;
+  /** Times the balancer chose it, since the channel started. */
+  readonly picks: number;
+  /** Times it was ejected, since the channel started. */
+  readonly ejections: number;
+  readonly ejected: boolean;
+}
+
 export interface DeadlineMetricsOptions {
   /** The tier, added as the `tier` label to every series. */
   readonly tier: string;
@@ -50,6 +61,10 @@ export class DeadlineMetrics {
   private openStreamsSource:
     (() => Readonly<Record<'client' | 'server', number>>) | undefined;
   private chaosSource: (() => number) | undefined;
+  private readonly replicaSources = new Map<
+    string,
+    () => readonly ReplicaCounts[] | undefined
+  >();
 
   constructor(options: DeadlineMetricsOptions) {
     const registers = [this.registry];
@@ -126,6 +141,56 @@ export class DeadlineMetrics {
         const open = source();
         this.set({ side: 'client' }, open.client);
         this.set({ side: 'server' }, open.server);
+      },
+    });
+    // Replicas of balanced downstreams, read from their balancer at every scrape.
+    const replicas = (): [string, readonly ReplicaCounts[]][] =>
+      [...this.replicaSources].map(([downstream, source]) => [
+        downstream,
+        source() ?? [],
+      ]);
+    const cumulative = (
+      name: string,
+      help: string,
+      count: (replica: ReplicaCounts) => number,
+    ): Counter<'downstream' | 'replica'> =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['downstream', 'replica'],
+        registers,
+        collect() {
+          // The balancer keeps the totals; the counter shows them as they are now.
+          this.reset();
+          for (const [downstream, list] of replicas())
+            for (const replica of list)
+              this.inc(
+                { downstream, replica: replica.address },
+                count(replica),
+              );
+        },
+      });
+    cumulative(
+      'grpc_replica_picks_total',
+      'Calls the balancer sent to each replica of a downstream (deadline_p2c)',
+      (replica) => replica.picks,
+    );
+    cumulative(
+      'grpc_replica_ejections_total',
+      'Times the balancer took a replica out of rotation for failing or being slow (deadline_p2c)',
+      (replica) => replica.ejections,
+    );
+    new Gauge({
+      name: 'grpc_replicas_ejected',
+      help: 'Replicas of a downstream out of rotation now (deadline_p2c)',
+      labelNames: ['downstream'],
+      registers,
+      collect() {
+        for (const [downstream, list] of replicas())
+          this.set(
+            { downstream },
+            list.filter((replica) => replica.ejected).length,
+          );
       },
     });
     this.streams = new Counter({
@@ -210,6 +275,18 @@ export class DeadlineMetrics {
   /** Reads the number of active chaos faults from `source` at every scrape (e.g. a fault registry's size). */
   chaosFaultsFrom(source: () => number): void {
     this.chaosSource = source;
+  }
+
+  /**
+   * Reads the replicas of a balanced downstream from `source` at every scrape (`replicaSnapshot(name)`
+   * of @lib/resilience), for `grpc_replica_picks_total`, `grpc_replica_ejections_total` and
+   * `grpc_replicas_ejected`. Undefined from the source (no channel yet) reports none.
+   */
+  replicasFrom(
+    downstream: string,
+    source: () => readonly ReplicaCounts[] | undefined,
+  ): void {
+    this.replicaSources.set(downstream, source);
   }
 
   /** The Prometheus text exposition. */
