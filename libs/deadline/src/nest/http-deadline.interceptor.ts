@@ -16,7 +16,7 @@ import {
   type Observable,
   throwError,
 } from 'rxjs';
-import { type BudgetPolicy, resolveBudget } from '../core/budget-policy.js';
+import type { BudgetPolicy } from '../core/budget-policy.js';
 import { CancelledError } from '../core/cancelled.error.js';
 import { Deadline } from '../core/deadline.js';
 import { runInScope } from '../core/deadline-context.js';
@@ -26,11 +26,6 @@ import { failureOf } from '../core/failure.js';
 import { readJsonBody } from '../core/read-json-body.js';
 import { type HopOutcome, type HopRecord } from '../core/hop-record.js';
 import {
-  ENVOY_TIMEOUT_HEADER,
-  REQUEST_TIMEOUT_HEADER,
-  REQUEST_TIMEOUT_QUERY,
-} from '../core/request-timeout.js';
-import {
   DEADLINE_MODULE_OPTIONS,
   DEFAULT_BUDGET_POLICY,
   DEFAULT_STREAM_BUDGET_POLICY,
@@ -38,6 +33,7 @@ import {
 } from './deadline.options.js';
 import { isEventStreamRoute } from './deadline-sse.decorator.js';
 import { interceptEventStream } from './sse-deadline.js';
+import { edgeBudget, edgeMethodName } from './edge-budget.js';
 import { attachScope } from './request-scope.js';
 import { logRequestEnd } from './request-end.logger.js';
 import { serverTiming } from './server-timing.js';
@@ -82,28 +78,11 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
 
-    const resolved = resolveBudget(
-      [
-        {
-          name: REQUEST_TIMEOUT_HEADER,
-          raw: request.headersDistinct[REQUEST_TIMEOUT_HEADER],
-        },
-        {
-          name: `?${REQUEST_TIMEOUT_QUERY}`,
-          raw: queryValue(request.query[REQUEST_TIMEOUT_QUERY]),
-        },
-        {
-          name: ENVOY_TIMEOUT_HEADER,
-          raw: request.headersDistinct[ENVOY_TIMEOUT_HEADER],
-        },
-      ],
-      this.policy,
-    );
+    const resolved = edgeBudget(request, this.policy);
     if (!resolved.ok) return throwError(() => resolved.error);
     const { budgetMs, belowMinimum } = resolved.value;
 
-    const route = (request.route as { path?: unknown } | undefined)?.path;
-    const method = `${request.method} ${typeof route === 'string' ? route : request.path}`;
+    const method = edgeMethodName(request);
     const deadline = Deadline.after(belowMinimum ? 0 : budgetMs);
     const scope = new DeadlineScope(
       deadline,
@@ -195,11 +174,4 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
       finalize(end),
     );
   }
-}
-
-function queryValue(value: unknown): string | string[] | undefined {
-  if (value === undefined || typeof value === 'string') return value;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
-    return value;
-  return ['?']; // a nested object (`?timeout[a]=1`): report it as malformed, not absent
 }

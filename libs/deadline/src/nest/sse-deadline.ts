@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { type CallHandler, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Observable, Subscription, throwError } from 'rxjs';
-import { type BudgetPolicy, resolveBudget } from '../core/budget-policy.js';
+import type { BudgetPolicy } from '../core/budget-policy.js';
 import { CancelledError } from '../core/cancelled.error.js';
 import { Deadline } from '../core/deadline.js';
 import { runInScope } from '../core/deadline-context.js';
@@ -11,11 +11,6 @@ import { DeadlineScope } from '../core/deadline-scope.js';
 import { failureOf } from '../core/failure.js';
 import { IdleTimer } from '../core/idle-timer.js';
 import { SlowConsumerError } from '../core/slow-consumer.error.js';
-import {
-  ENVOY_TIMEOUT_HEADER,
-  REQUEST_TIMEOUT_HEADER,
-  REQUEST_TIMEOUT_QUERY,
-} from '../core/request-timeout.js';
 import { streamClosed, streamOpened } from '../core/stream-census.js';
 import { StreamIdleError } from '../core/stream-idle.error.js';
 import {
@@ -25,6 +20,7 @@ import {
 } from '../core/stream-record.js';
 import type { RequestEndEvent } from './deadline.options.js';
 import { httpErrorBody } from './http-error-body.js';
+import { edgeBudget, edgeMethodName } from './edge-budget.js';
 import { attachScope } from './request-scope.js';
 
 /** One server-sent event, as an `@DeadlineSse()` handler emits it. */
@@ -78,27 +74,10 @@ export function interceptEventStream(
   const http = context.switchToHttp();
   const request = http.getRequest<Request>();
   const response = http.getResponse<Response>();
-  const resolved = resolveBudget(
-    [
-      {
-        name: REQUEST_TIMEOUT_HEADER,
-        raw: request.headersDistinct[REQUEST_TIMEOUT_HEADER],
-      },
-      {
-        name: `?${REQUEST_TIMEOUT_QUERY}`,
-        raw: queryValue(request.query[REQUEST_TIMEOUT_QUERY]),
-      },
-      {
-        name: ENVOY_TIMEOUT_HEADER,
-        raw: request.headersDistinct[ENVOY_TIMEOUT_HEADER],
-      },
-    ],
-    options.policy,
-  );
+  const resolved = edgeBudget(request, options.policy);
   if (!resolved.ok) return throwError(() => resolved.error);
   const { budgetMs, belowMinimum } = resolved.value;
-  const route = (request.route as { path?: unknown } | undefined)?.path;
-  const method = `${request.method} ${typeof route === 'string' ? route : request.path}`;
+  const method = edgeMethodName(request);
   const deadline = Deadline.after(belowMinimum ? 0 : budgetMs);
   const scope = new DeadlineScope(
     deadline,
@@ -267,11 +246,4 @@ export function interceptEventStream(
       options.onStreamEnd?.(record);
     };
   });
-}
-
-function queryValue(value: unknown): string | string[] | undefined {
-  if (value === undefined || typeof value === 'string') return value;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
-    return value;
-  return ['?']; // a nested object (`?timeout[a]=1`): malformed, not absent
 }
