@@ -50,12 +50,21 @@ export class GrpcPipelineInterceptor implements NestInterceptor {
   }
 }
 
+/** Handlers are few and fixed: their decorator metadata is read once each, not on every call. */
+const streamHandlers = new WeakMap<object, boolean>();
+
 /** `@GrpcStreamMethod` / `@GrpcStreamCall` say so in their pattern; a server-streaming `@GrpcMethod` is known by its proto. */
-function isStreamHandler(handler: unknown): boolean {
-  const patterns: unknown = Reflect.getMetadata(
-    PATTERN_METADATA,
-    handler as object,
-  );
+function isStreamHandler(handler: object): boolean {
+  let known = streamHandlers.get(handler);
+  if (known === undefined) {
+    known = readStreamHandler(handler);
+    streamHandlers.set(handler, known);
+  }
+  return known;
+}
+
+function readStreamHandler(handler: object): boolean {
+  const patterns: unknown = Reflect.getMetadata(PATTERN_METADATA, handler);
   return (
     Array.isArray(patterns) &&
     patterns.some(
