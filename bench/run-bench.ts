@@ -36,14 +36,21 @@ import {
   type SoakOptions,
   type SoakResult,
 } from './scenarios/soak.scenario.js';
+import {
+  LB_POLICIES,
+  type ReplicasOptions,
+  type ReplicasResult,
+  runReplicas,
+} from './scenarios/replicas.scenario.js';
 
 export type ScenarioName =
-  'overhead' | 'peer-sql' | 'precision' | 'avalanche' | 'soak';
+  'overhead' | 'peer-sql' | 'precision' | 'avalanche' | 'replicas' | 'soak';
 export const SCENARIOS: readonly ScenarioName[] = [
   'overhead',
   'peer-sql',
   'precision',
   'avalanche',
+  'replicas',
   'soak',
 ];
 
@@ -56,6 +63,7 @@ export interface BenchProfile {
   readonly avalanche: AvalancheOptions & {
     readonly variants: readonly AvalancheVariant[];
   };
+  readonly replicas: Omit<ReplicasOptions, 'mode'>;
   readonly soak: SoakOptions & { readonly modes: readonly Mode[] };
 }
 
@@ -95,6 +103,14 @@ export const FULL_PROFILE: BenchProfile = {
     slowMs: 800,
     variants: AVALANCHE_VARIANTS,
   },
+  // The three balancing policies side by side, full mode, the avalanche's budget and slowness.
+  replicas: {
+    policies: LB_POLICIES,
+    requests: 200,
+    concurrency: 8,
+    budgetMs: 600,
+    slowMs: 800,
+  },
   soak: {
     durationMs: 300_000,
     toggleMs: 30_000,
@@ -130,6 +146,12 @@ export const SMOKE_PROFILE: BenchProfile = {
     recoveryLimitMs: 10_000,
     variants: ['a-handler', 'c-network'],
   },
+  replicas: {
+    policies: ['deadline_p2c'],
+    requests: 6,
+    concurrency: 2,
+    settleMs: 0,
+  },
   soak: { durationMs: 2_000, toggleMs: 1_000, concurrency: 2, modes: ['full'] },
 };
 
@@ -159,6 +181,8 @@ export interface BenchResults {
   readonly peerSql?: PeerSqlResult;
   readonly precision: PrecisionRow[];
   readonly avalanche: AvalancheRow[];
+  /** The balancing policies side by side with one slow replica, when the run included it. */
+  readonly replicas?: ReplicasResult;
   readonly soak: SoakResult[];
 }
 
@@ -205,7 +229,8 @@ export async function runBench(
       ? modesRun.filter((m) => profile.soak.modes.includes(m)).length
       : 0) +
     (scenarios.has('overhead') ? 1 : 0) +
-    (scenarios.has('peer-sql') ? 1 : 0);
+    (scenarios.has('peer-sql') ? 1 : 0) +
+    (scenarios.has('replicas') ? 1 : 0);
   const progress = options.progress ?? new Progress(steps);
   const results = {
     overhead: [] as OverheadResult[],
@@ -282,6 +307,15 @@ export async function runBench(
     peerSql = await runPeerSql(profile.peerSql, (line) => progress.step(line));
     progress.tick();
   }
+  let replicas: ReplicasResult | undefined;
+  if (scenarios.has('replicas')) {
+    progress.step('replicas: the balancing policies side by side');
+    replicas = await runReplicas(
+      { ...profile.replicas, mode: 'full' },
+      (line) => progress.step(line),
+    );
+    progress.tick();
+  }
   progress.finish();
   return {
     profile: profile.name,
@@ -299,5 +333,6 @@ export async function runBench(
     },
     ...results,
     ...(peerSql ? { peerSql } : {}),
+    ...(replicas ? { replicas } : {}),
   };
 }

@@ -17,7 +17,7 @@ describe('npm run bench (smoke)', () => {
       command: 'vitest run test/bench.e2e-spec.ts',
       progress: new Progress(0, null),
     });
-  }, 120_000);
+  }, 240_000);
 
   const counts = (statuses: Record<string, number>): number =>
     Object.values(statuses).reduce((a, b) => a + b, 0);
@@ -70,6 +70,23 @@ describe('npm run bench (smoke)', () => {
       (r) => r.variant === 'a-handler',
     ))
       expect(row.successPct).toBe(0);
+  });
+
+  it('runs every balancing policy through every replica phase, healthy first', () => {
+    const rows = results.replicas?.rows ?? [];
+    expect(rows.map((r) => `${r.policy} ${r.phase}`)).toEqual(
+      SMOKE_PROFILE.replicas.policies.flatMap((policy) =>
+        ['healthy', 'c-handler', 'c-network'].map((p) => `${policy} ${p}`),
+      ),
+    );
+    for (const row of rows) {
+      expect(row.requests).toBe(SMOKE_PROFILE.replicas.requests);
+      expect(row.successPct).toBeGreaterThanOrEqual(0);
+      expect(row.successPct).toBeLessThanOrEqual(100);
+      expect(row.slowReplicaPct).toBeGreaterThanOrEqual(0);
+      expect(row.extraCallsPct).toBeGreaterThanOrEqual(0);
+    }
+    expect(rows.find((r) => r.phase === 'healthy')?.meanVsHealthy).toBe(1);
   });
 
   it('soaks with every answer accounted for and the footprint of all six processes', () => {

@@ -31,11 +31,10 @@ export const BENCH_BREAKER = {
 } as const;
 
 /**
- * How order balances inventory's two replicas: `round_robin` unless `GRPC_LB_POLICY` says otherwise
- * (`deadline_p2c`, the tiers' default, or `outlier_detection`), so figures stay comparable with
- * earlier runs and the policies can be compared.
+ * How order balances inventory's two replicas: the tiers' default `deadline_p2c` unless
+ * `GRPC_LB_POLICY` says otherwise (`round_robin`, as before the balancer, or `outlier_detection`).
  */
-export const BENCH_LB_POLICY = process.env.GRPC_LB_POLICY ?? 'round_robin';
+export const BENCH_LB_POLICY = process.env.GRPC_LB_POLICY ?? 'deadline_p2c';
 
 /** Every bench stack running, so an interrupted run can stop their processes. */
 const running = new Set<BenchStack>();
@@ -71,7 +70,7 @@ export function stopBenchStacksOnSignal(): void {
 
 /**
  * The five tiers as separate processes in one resilience mode, with a second inventory replica:
- * order balances Reserve over both (round-robin unless GRPC_LB_POLICY says otherwise), each behind its own TCP fault proxy, so a test
+ * order balances Reserve over both (deadline_p2c unless GRPC_LB_POLICY says otherwise), each behind its own TCP fault proxy, so a test
  * can slow one replica's handler or its network. Chaos is on everywhere.
  */
 export class BenchStack {
