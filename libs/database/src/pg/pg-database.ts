@@ -11,6 +11,7 @@ import {
   beginWithTimeout,
   statementTimeoutMs,
 } from '../core/statement-timeout.js';
+import { StatementNames } from './statement-names.js';
 
 export interface PgDatabaseOptions {
   /** `postgres://user@host:5432/db`. */
@@ -29,6 +30,13 @@ export interface PgDatabaseOptions {
   readonly maxStatementMs?: number;
   /** How long opening a connection may take. @default 5000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * How many distinct parameterised statements each connection prepares (parsed and planned once,
+   * then only bound and executed); further ones are sent unnamed. 0 prepares none. A migration that
+   * changes a table's columns while another process holds statements prepared against it can make
+   * their next run fail once (PostgreSQL's "cached plan must not change result type"). @default 200
+   */
+  readonly preparedStatements?: number;
 }
 
 /**
@@ -51,6 +59,7 @@ export class PgDatabase extends Database {
   private cancelledQueries = 0;
   private roundTrips = 0;
   private readonly maxStatementMs: number;
+  private readonly statementNames: StatementNames;
 
   constructor(private readonly options: PgDatabaseOptions) {
     super();
@@ -61,6 +70,7 @@ export class PgDatabase extends Database {
       1,
       Math.trunc(options.maxStatementMs ?? 30_000),
     );
+    this.statementNames = new StatementNames(options.preparedStatements ?? 200);
     // No client-side query_timeout: it destroys the socket. The server-side timeout stops the work
     // instead; the connection's is sent in the startup message, so it costs no round trip.
     this.pool = new Pool({
@@ -151,7 +161,14 @@ export class PgDatabase extends Database {
       params: QueryParams = [],
     ): Promise<R[]> => {
       this.roundTrips++;
-      return (await client.query<R>(text, params as unknown[])).rows;
+      const name = this.statementNames.nameOf(text, params.length);
+      return (
+        await client.query<R>(
+          name === undefined
+            ? { text, values: params as unknown[] }
+            : { name, text, values: params as unknown[] },
+        )
+      ).rows;
     };
     const work = body(send);
     try {
