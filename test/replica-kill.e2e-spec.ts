@@ -1,5 +1,6 @@
 import { freePort, Stack, type TierProcess } from '../tools/stack/index.js';
 import { eventually, stockOf } from './support/grpc-clients.js';
+import { replicasAt } from './support/replicas.js';
 import { issueToken } from './support/tokens.js';
 
 // Three inventory processes behind order's one channel (deadline_p2c). Under a steady stream of
@@ -10,12 +11,6 @@ import { issueToken } from './support/tokens.js';
 const BUDGET_MS = 4_000;
 const CONCURRENCY = 4;
 const SKU = 'espresso';
-
-interface ReplicaHealth {
-  readonly address: string;
-  readonly state: string;
-  readonly ejected: boolean;
-}
 
 interface Placed {
   readonly startedAt: number;
@@ -68,13 +63,7 @@ describe('an inventory replica killed under load (real processes)', () => {
     await stack?.stop();
   });
 
-  const replicasAtOrder = async (): Promise<ReplicaHealth[]> => {
-    const response = await fetch(`${stack.adminUrl('order')}/health`);
-    const body = (await response.json()) as {
-      details?: { replicas?: { inventory?: ReplicaHealth[] } };
-    };
-    return body.details?.replicas?.inventory ?? [];
-  };
+  const replicasAtOrder = () => replicasAt(stack.adminUrl('order'));
 
   const placeOrder = async (): Promise<Placed> => {
     const startedAt = Date.now();

@@ -7,6 +7,7 @@ import {
   stockOf,
   unary,
 } from './support/grpc-clients.js';
+import { replicasAt } from './support/replicas.js';
 import { issueToken } from './support/tokens.js';
 
 // Three inventory processes behind order's one channel (deadline_p2c, the default GRPC_LB_POLICY),
@@ -17,13 +18,6 @@ const BUDGET_MS = 4_000;
 const WARM_UP_ORDERS = 40;
 const ORDERS = 200;
 const CONCURRENCY = 4;
-
-interface ReplicaHealth {
-  readonly address: string;
-  readonly state: string;
-  readonly ewmaMs: number;
-  readonly picks: number;
-}
 
 describe('inventory replicas behind deadline_p2c (real processes)', () => {
   let stack: Stack;
@@ -68,13 +62,7 @@ describe('inventory replicas behind deadline_p2c (real processes)', () => {
     await stack?.stop();
   });
 
-  const replicasAtOrder = async (): Promise<ReplicaHealth[]> => {
-    const response = await fetch(`${stack.adminUrl('order')}/health`);
-    const body = (await response.json()) as {
-      details?: { replicas?: { inventory?: ReplicaHealth[] } };
-    };
-    return body.details?.replicas?.inventory ?? [];
-  };
+  const replicasAtOrder = () => replicasAt(stack.adminUrl('order'));
 
   const placeOrder = async (): Promise<number> => {
     const response = await fetch(`${stack.gatewayUrl}/orders`, {

@@ -134,10 +134,12 @@ export async function runAvalanche(
   };
 }
 
-const ok = (r: RequestResult, budgetMs: number): boolean =>
+/** A 2xx within the budget. */
+export const ok = (r: RequestResult, budgetMs: number): boolean =>
   r.status >= 200 && r.status < 300 && r.latencyMs <= budgetMs;
 
-function load(
+/** `total` orders, `concurrency` in flight, each with the budget (none in naive mode) and a client that gives up 200 ms after it. */
+export function load(
   bench: BenchStack,
   budgetMs: number,
   total: number,

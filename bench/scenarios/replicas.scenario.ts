@@ -1,7 +1,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { BenchStack, type Mode } from '../support/bench-stack.js';
-import { runLoad, type RequestResult } from '../support/http-load.js';
 import { round, summarise, type Summary } from '../support/stats.js';
+import { load, ok } from './avalanche.scenario.js';
 
 /** The balancing policies compared: the tiers' default, grpc-js's plain one, and grpc-js's ejection (gRFC A50). */
 export const LB_POLICIES = [
@@ -208,26 +208,4 @@ async function hedges(
     sent: sum('grpc_hedges_sent_total'),
     won: sum('grpc_hedges_won_total'),
   };
-}
-
-const ok = (r: RequestResult, budgetMs: number): boolean =>
-  r.status >= 200 && r.status < 300 && r.latencyMs <= budgetMs;
-
-function load(
-  bench: BenchStack,
-  budgetMs: number,
-  total: number,
-  concurrency: number,
-): Promise<RequestResult[]> {
-  return runLoad({
-    url: bench.ordersUrl,
-    headers: {
-      authorization: `Bearer ${bench.token}`,
-      'x-request-timeout': String(budgetMs),
-    },
-    body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
-    concurrency,
-    total,
-    clientTimeoutMs: budgetMs + 200,
-  });
 }
