@@ -32,9 +32,11 @@ const PACE_MS = 50;
 /** dnsmasq from Debian's dnsmasq-base, on PATH or in the sbin folders PATH may lack. */
 function dnsmasqBinary(): string {
   const dirs = [
-    ...(process.env.PATH ?? '').split(delimiter),
-    '/usr/sbin',
-    '/sbin',
+    ...new Set([
+      ...(process.env.PATH ?? '').split(delimiter),
+      '/usr/sbin',
+      '/sbin',
+    ]),
   ].filter(Boolean);
   for (const dir of dirs) {
     const path = join(dir, 'dnsmasq');
