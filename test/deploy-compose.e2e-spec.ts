@@ -40,6 +40,8 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   profiles?: string[];
+  deploy?: { replicas?: number | string };
+  container_name?: string;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -190,13 +192,17 @@ describe('docker-compose.yml', () => {
       gateway: ['auth', 'order'],
       order: ['inventory', 'payment'],
     };
+    // Inventory runs as several replicas: order resolves all of them (dns:///, below).
+    const replicated: readonly GrpcTierName[] = ['inventory'];
     for (const [caller, downstreams] of Object.entries(calls)) {
       for (const downstream of downstreams) {
         expect(
           compose.services[caller].environment![
             `${downstream.toUpperCase()}_GRPC_URL`
           ],
-        ).toBe(`${downstream}:${DEFAULT_PORTS[downstream]}`);
+        ).toBe(
+          `${replicated.includes(downstream) ? 'dns:///' : ''}${downstream}:${DEFAULT_PORTS[downstream]}`,
+        );
       }
     }
     expect(compose.services.gateway.environment!.GATEWAY_PORT).toBe(
@@ -238,6 +244,69 @@ describe('docker-compose.yml', () => {
       }
     }
   });
+
+  it('runs inventory as several replicas that order finds through Docker’s DNS and follows as they come and go', () => {
+    const inventory = compose.services.inventory;
+    // ${INVENTORY_REPLICAS:-2}: two unless asked for more.
+    expect(valueWithoutOverrides(inventory.deploy?.replicas)).toBe('2');
+    // Nothing that one container only can have: a fixed name, a host port.
+    expect(inventory.container_name).toBeUndefined();
+    expect(inventory.ports).toBeUndefined();
+    // Each container checks its own health, inside itself.
+    expect(inventory.healthcheck!.test.join(' ')).toContain(
+      `http://127.0.0.1:${DEFAULT_ADMIN_PORTS.inventory}/health`,
+    );
+    // Docker's DNS answers the service name with one address per container. A plain inventory:50053
+    // resolves them too, but is not taken for several replicas (namesReplicas): grpc-js's pick_first
+    // would send every call to one. dns:/// is, and deadline_p2c balances over them all.
+    const order = compose.services.order.environment!;
+    expect(order.INVENTORY_GRPC_URL).toBe(
+      `dns:///inventory:${DEFAULT_PORTS.inventory}`,
+    );
+    // Connections age out, so order re-resolves and reaches containers added since, soon.
+    const ageMs = Number(inventory.environment!.GRPC_MAX_CONNECTION_AGE_MS);
+    expect(ageMs).toBeGreaterThan(0);
+    expect(ageMs).toBeLessThanOrEqual(60_000);
+    expect(Number(order.GRPC_DNS_MIN_RESOLUTION_MS)).toBeLessThanOrEqual(ageMs);
+    // What order's validation makes of its whole environment (the image's NODE_ENV included).
+    const env = Object.fromEntries(
+      Object.entries(order).map(([name, raw]) => [
+        name,
+        valueWithoutOverrides(raw)!,
+      ]),
+    );
+    expect(
+      parseEnv(ORDER_ENV, { ...env, NODE_ENV: 'production' }),
+    ).toMatchObject({
+      INVENTORY_GRPC_URL: 'dns:///inventory:50053',
+      GRPC_LB_POLICY: 'deadline_p2c',
+    });
+  });
+
+  it('`docker-compose config` gives inventory as many replicas as INVENTORY_REPLICAS asks', () => {
+    const replicasOf = (env: Record<string, string>) => {
+      const inherited = { ...process.env };
+      delete inherited.INVENTORY_REPLICAS;
+      const result = spawnSync(
+        'docker-compose',
+        ['-f', join(root, 'docker-compose.yml'), 'config'],
+        {
+          encoding: 'utf8',
+          env: {
+            ...inherited,
+            COMPOSE_PROJECT_NAME: 'deadline-relay',
+            ...SECRET_ENV,
+            ...env,
+          },
+        },
+      );
+      expect(result.stderr).toBe('');
+      return (parse(result.stdout) as ComposeFile).services.inventory.deploy
+        ?.replicas;
+    };
+    expect(replicasOf({})).toBe(2);
+    expect(replicasOf({ INVENTORY_REPLICAS: '3' })).toBe(3);
+  }, 30_000);
 
   it('health-checks every tier on its health endpoint and starts callers after their downstreams are healthy', () => {
     for (const tier of TIERS) {

@@ -342,6 +342,11 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect(
           Number(envOf(callee).GRPC_MAX_CONNECTION_AGE_MS),
         ).toBeGreaterThan(0);
+        // Several pods behind the name, for the caller's balancer to spread over.
+        expect({
+          callee: callee.metadata.name,
+          replicas: callee.spec.replicas >= 2,
+        }).toEqual({ callee: callee.metadata.name, replicas: true });
         expect(budgetOf(callee)).toBeLessThanOrEqual(
           budgetOf(caller) - Number(env.DEADLINE_RESERVE_MS),
         );

@@ -4,6 +4,7 @@ import {
 } from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
 import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
+import { GRPC_DNS_ENV } from './grpc-dns.js';
 import { GRPC_LB_POLICIES } from './grpc-load-balancing.js';
 import { GRPC_TLS_ENV } from './grpc-tls.js';
 
@@ -101,6 +102,8 @@ export const COMMON_ENV = {
     GRPC_LB_POLICIES,
     { default: 'deadline_p2c' },
   ),
+  // How dns: downstreams are resolved (grpc-js's DNS resolver), and how often again.
+  ...GRPC_DNS_ENV,
   // Fault injection and the comparison modes (libs/chaos, npm run bench).
   CHAOS_ENABLED: bool(
     'fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)',

@@ -188,6 +188,10 @@ export function downstream(
           // default), so a breaker's probe finds it instead of failing on a channel still waiting.
           'grpc.initial_reconnect_backoff_ms': 200,
           'grpc.max_reconnect_backoff_ms': 2_000,
+          // A dns: downstream is resolved again, when a connection drops, at most this often (grpc-js: 30 s).
+          'grpc.dns_min_time_between_resolutions_ms': config.getOrThrow<number>(
+            'GRPC_DNS_MIN_RESOLUTION_MS',
+          ),
           // Several replicas (`ipv4:127.0.0.1:p1,127.0.0.1:p2`, `dns:///inventory:50053`): balance calls across them.
           ...(balanced
             ? {

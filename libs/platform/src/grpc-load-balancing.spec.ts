@@ -36,6 +36,9 @@ describe(namesReplicas.name, () => {
   it('takes a list of addresses and a DNS name as several replicas, one address as one', () => {
     expect(namesReplicas('ipv4:127.0.0.1:5001,127.0.0.1:5002')).toBe(true);
     expect(namesReplicas('dns:///inventory:50053')).toBe(true);
+    expect(namesReplicas('dns://127.0.0.1:5353/inventory.test:50053')).toBe(
+      true,
+    );
     expect(namesReplicas('127.0.0.1:50053')).toBe(false);
   });
 });

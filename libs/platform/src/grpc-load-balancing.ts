@@ -15,7 +15,8 @@ export type GrpcLbPolicy = (typeof GRPC_LB_POLICIES)[number];
 
 /**
  * A URL that can name several replicas: a list (`ipv4:127.0.0.1:p1,127.0.0.1:p2`) or a DNS name
- * (`dns:///inventory:50053`, a headless Service answering with one address per pod).
+ * (`dns:///inventory:50053`, a headless Service answering with one address per pod, or
+ * `dns://127.0.0.1:5353/inventory:50053`, asking that DNS server; see grpc-dns.ts).
  */
 export function namesReplicas(url: string): boolean {
   return url.includes(',') || url.startsWith('dns:');
