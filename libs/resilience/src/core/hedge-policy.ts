@@ -23,9 +23,8 @@ export class HedgePolicy {
   constructor(private readonly options: HedgePolicyOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.budget = new HedgeBudget({ ...options, clock: this.clock });
-    // Checks the delay options now, not at the first call.
-    this.delayOf('');
-    this.delays.clear();
+    // Checks the delay options now, not at a method's first call.
+    new HedgeDelay({ ...options, clock: this.clock });
   }
 
   /**
