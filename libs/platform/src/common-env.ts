@@ -3,7 +3,15 @@ import {
   type ResilienceOptions,
 } from '@lib/resilience';
 import { SAMPLER_NAMES, SAMPLER_RATIO_PATTERN } from '@lib/telemetry';
-import { bool, EnvProblem, type EnvVar, int, oneOf, str } from './env.js';
+import {
+  bool,
+  decimal,
+  EnvProblem,
+  type EnvVar,
+  int,
+  oneOf,
+  str,
+} from './env.js';
 import { GRPC_DNS_ENV } from './grpc-dns.js';
 import { GRPC_LB_POLICIES } from './grpc-load-balancing.js';
 import { GRPC_TLS_ENV } from './grpc-tls.js';
@@ -104,6 +112,27 @@ export const COMMON_ENV = {
   ),
   // How dns: downstreams are resolved (grpc-js's DNS resolver), and how often again.
   ...GRPC_DNS_ENV,
+  // Hedged requests (libs/resilience), only in full mode over a deadline_p2c downstream with several replicas.
+  HEDGE_ENABLED: bool(
+    'hedging: an idempotent call with no answer after its adaptive delay gets one more attempt on another replica, the first answer wins and the other is cancelled (full mode, deadline_p2c, a URL naming several replicas)',
+    { default: true },
+  ),
+  HEDGE_QUANTILE: decimal(
+    'hedging: the delay is this quantile of the method’s recent successful latencies (0.5 to 0.999)',
+    { default: 0.95, min: 0.5, max: 0.999 },
+  ),
+  HEDGE_MAX_PERCENT: int(
+    'hedging: most hedges as a percentage of calls, per downstream (a token bucket; plus one every 10 s for a quiet downstream); 0 = none',
+    { default: 10, min: 0, max: 100 },
+  ),
+  HEDGE_MIN_DELAY_MS: int(
+    'hedging: shortest delay before a hedge, however fast the calls are',
+    { default: 10, min: 0, max: 60_000 },
+  ),
+  HEDGE_MIN_SAMPLES: int(
+    'hedging: successful calls of a method in the last 10 s before it may be hedged',
+    { default: 20, min: 1, max: 1_000_000 },
+  ),
   // Fault injection and the comparison modes (libs/chaos, npm run bench).
   CHAOS_ENABLED: bool(
     'fault injection: serve /chaos/faults on the admin port and apply its faults to gRPC calls (never in production)',

@@ -1,6 +1,7 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
+  type ClientMiddleware,
   currentDeadline,
   DeadlineGrpcClientModule,
   type StreamLimit,
@@ -9,6 +10,7 @@ import {
 import {
   BreakerRegistry,
   grpcHealthProbe,
+  hedgingMiddleware,
   replicaRoutingMiddleware,
   REPLICA_BALANCER_POLICY,
   replicaSnapshot,
@@ -52,6 +54,34 @@ function reportReplicas(health: HealthDetails, name: string): void {
   }
   names.add(name);
   telemetry().metrics.replicasFrom(name, () => replicaSnapshot(name));
+}
+
+const hedgeLogger = new Logger('Hedging');
+
+/** Hedged requests for one downstream's idempotent methods, from `HEDGE_*`, counted in the metrics. */
+function hedging(
+  name: string,
+  idempotentMethods: Iterable<string>,
+  config: ConfigService,
+): ClientMiddleware {
+  const { metrics } = telemetry();
+  return hedgingMiddleware({
+    idempotentMethods,
+    quantile: config.getOrThrow<number>('HEDGE_QUANTILE'),
+    maxPercent: config.getOrThrow<number>('HEDGE_MAX_PERCENT'),
+    minDelayMs: config.getOrThrow<number>('HEDGE_MIN_DELAY_MS'),
+    minSamples: config.getOrThrow<number>('HEDGE_MIN_SAMPLES'),
+    onHedgeSent: ({ method, afterMs }) => {
+      metrics.hedgeSent(name, method);
+      hedgeLogger.debug({
+        msg: 'hedge sent',
+        downstream: name,
+        method,
+        afterMs: Math.round(afterMs * 100) / 100,
+      });
+    },
+    onHedgeWon: ({ method }) => metrics.hedgeWon(name, method),
+  });
 }
 
 /** The tier's one breaker registry, configured from the environment; shared by all its downstreams. */
@@ -147,9 +177,17 @@ export function downstream(
         // Inside tracing, so a breaker's fast refusal is traced too.
         const guard = breakers.get(name, { ...resilience, activeProbe });
         middleware.push(resilienceMiddleware(guard));
-        // Inside the retry, once per attempt: a retry goes to a replica this call has not tried.
-        if (balanced && lbPolicy === REPLICA_BALANCER_POLICY)
+        if (balanced && lbPolicy === REPLICA_BALANCER_POLICY) {
+          // Inside the guard (the breaker and bulkhead count a hedged call once), outside the routing
+          // (the hedge goes to another replica) and the hop collector (only the winner's records stay).
+          if (
+            config.getOrThrow<boolean>('HEDGE_ENABLED') &&
+            guard.idempotentMethods.size > 0
+          )
+            middleware.push(hedging(name, guard.idempotentMethods, config));
+          // Inside the retry, once per attempt: a retry goes to a replica this call has not tried.
           middleware.push(replicaRoutingMiddleware());
+        }
         // Streams: the breaker counts their start, their own bulkhead bounds how many are open.
         streamGuard = resilienceStreamGuard(guard);
         streamLimit = streamBulkhead(

@@ -1,4 +1,5 @@
 import {
+  decimal,
   EnvProblem,
   type EnvVar,
   int,
@@ -121,6 +122,25 @@ describe(list.name, () => {
   it('refuses the whole list for one bad item, naming it', () => {
     expect(() => parseEnv(spec, { CODINGS: 'gzip,zstd' })).toThrow(
       'CODINGS: "zstd" is unknown (codings)',
+    );
+  });
+});
+
+describe(decimal.name, () => {
+  const spec = { Q: decimal('quantile', { default: 0.95, min: 0.5, max: 1 }) };
+
+  it('reads a decimal number, and takes the default when unset', () => {
+    expect(parseEnv(spec, { Q: ' 0.99 ' })).toEqual({ Q: 0.99 });
+    expect(parseEnv(spec, { Q: '1' })).toEqual({ Q: 1 });
+    expect(parseEnv(spec, {})).toEqual({ Q: 0.95 });
+  });
+
+  it('refuses what is not a plain decimal, and a value out of range', () => {
+    expect(() => parseEnv(spec, { Q: '9e-1' })).toThrow(
+      'Q: "9e-1" is not a decimal number (quantile)',
+    );
+    expect(() => parseEnv(spec, { Q: '0.2' })).toThrow(
+      'Q: 0.2 is outside 0.5..1 (quantile)',
     );
   });
 });

@@ -53,6 +53,26 @@ export function int(
   };
 }
 
+/** A decimal number (`0.95`, `12`, `-1.5`; no exponent, no `Infinity`) within `min`..`max`. */
+export function decimal(
+  description: string,
+  options: { default?: number; min?: number; max?: number } = {},
+): EnvVar<number> {
+  const { min = -Number.MAX_VALUE, max = Number.MAX_VALUE } = options;
+  return {
+    description,
+    default: options.default,
+    parse: (raw) => {
+      if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(raw.trim()))
+        return new EnvProblem(`"${raw}" is not a decimal number`);
+      const value = Number(raw);
+      if (value < min || value > max)
+        return new EnvProblem(`${value} is outside ${min}..${max}`);
+      return value;
+    },
+  };
+}
+
 export function str(
   description: string,
   options: { default?: string; pattern?: RegExp; minLength?: number } = {},

@@ -61,6 +61,13 @@ export {
   classifyReplicaStatus,
   type ReplicaOutcome,
 } from './core/replica-outcome.js';
+export { HedgePolicy, type HedgePolicyOptions } from './core/hedge-policy.js';
+export { HedgeDelay, type HedgeDelayOptions } from './core/hedge-delay.js';
+export { HedgeBudget, type HedgeBudgetOptions } from './core/hedge-budget.js';
+export {
+  LatencyHistogram,
+  type LatencyHistogramOptions,
+} from './core/latency-histogram.js';
 
 // gRPC (grpc-js, no framework)
 export {
@@ -78,6 +85,11 @@ export {
 } from './grpc/replica-route.js';
 export { resilienceMiddleware } from './grpc/resilience.middleware.js';
 export { replicaRoutingMiddleware } from './grpc/replica-routing.middleware.js';
+export {
+  hedgingMiddleware,
+  type HedgingOptions,
+  type HedgeEvent,
+} from './grpc/hedging.middleware.js';
 export {
   resilienceStreamGuard,
   streamBulkhead,

@@ -72,7 +72,8 @@ export class ResilientDownstream {
   private readonly latency = new LatencyTracker();
   private readonly clock: Clock;
   private readonly attemptTimeoutMs: number;
-  private readonly idempotent: ReadonlySet<string>;
+  /** The methods safe to call twice: retried here, and hedged by {@link hedgingMiddleware}. */
+  readonly idempotentMethods: ReadonlySet<string>;
   private readonly admissionMinSamples: number;
   private readonly classify: Classifier;
   private readonly isRetryable = (error: unknown): boolean =>
@@ -98,7 +99,7 @@ export class ResilientDownstream {
         `${name}: slowCallMs (${options.slowCallMs ?? 1_000}) must be below attemptTimeoutMs (${this.attemptTimeoutMs})`,
       );
     }
-    this.idempotent = new Set(options.idempotentMethods ?? []);
+    this.idempotentMethods = new Set(options.idempotentMethods ?? []);
     this.admissionMinSamples = options.admissionMinSamples ?? 20;
     this.breaker = new DeadlineBreaker({ ...options, name });
     this.bulkhead = new Bulkhead({
@@ -160,7 +161,7 @@ export class ResilientDownstream {
       );
     };
     if (
-      !this.idempotent.has(call.method) ||
+      !this.idempotentMethods.has(call.method) ||
       (this.options.maxAttempts ?? 2) <= 1
     )
       return attempt();

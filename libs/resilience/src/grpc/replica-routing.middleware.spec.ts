@@ -1,14 +1,24 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { createDeadlineClient, Deadline, runWithDeadline } from '@lib/deadline';
+import {
+  createDeadlineClient,
+  Deadline,
+  NEVER_ABORTS,
+  type OutgoingCall,
+  runWithDeadline,
+  type UnaryResponse,
+} from '@lib/deadline';
 import { ResilientDownstream } from '../core/resilient-downstream.js';
 import {
   registerReplicaBalancer,
   replicaServiceConfig,
   replicaSnapshot,
 } from './replica-balancer.lb.js';
-import { REPLICA_ROUTE_METADATA_KEY } from './replica-route.js';
+import {
+  REPLICA_ROUTE_METADATA_KEY,
+  takeReplicaRoute,
+} from './replica-route.js';
 import { replicaRoutingMiddleware } from './replica-routing.middleware.js';
 import { resilienceMiddleware } from './resilience.middleware.js';
 
@@ -143,5 +153,53 @@ describe(replicaRoutingMiddleware.name, { timeout: 15_000 }, () => {
 
   it('sends no route token to the replicas', () => {
     expect(replicas.map((r) => r.routeTokensSeen)).toEqual([0, 0, 0]);
+  });
+});
+
+describe(`${replicaRoutingMiddleware.name}, attempts at once`, () => {
+  // What the deadline_p2c picker does with an attempt's metadata: take its route, and (at
+  // onCallStarted) record the replica it went to. Each attempt here "goes" to the first address
+  // of `fleet` it is not asked to avoid, and stays in flight until released.
+  const fleet = ['10.0.0.1:5001', '10.0.0.2:5001', '10.0.0.3:5001'];
+  const avoided: string[][] = [];
+  const release: (() => void)[] = [];
+  const picker = (call: OutgoingCall): Promise<UnaryResponse> => {
+    const route = takeReplicaRoute(call.metadata.clone());
+    avoided.push([...(route?.avoid ?? [])].sort());
+    if (route) route.picked = fleet.find((a) => !route.avoid.has(a));
+    return new Promise((resolve) =>
+      release.push(() =>
+        resolve({
+          message: {},
+          header: new grpc.Metadata(),
+          trailer: new grpc.Metadata(),
+        }),
+      ),
+    );
+  };
+
+  it('sends an attempt started while another of the same call runs away from that one’s replica', async () => {
+    const invoke = replicaRoutingMiddleware()(picker);
+    const call: OutgoingCall = {
+      service: 'routing',
+      method: 'Check',
+      request: {},
+      metadata: new grpc.Metadata(),
+      budgetMs: 1_000,
+      signal: NEVER_ABORTS,
+    };
+    const primary = invoke(call);
+    // A hedge: same call, same metadata, the primary still in flight.
+    const hedge = invoke(call);
+    // Another call's attempt avoids nothing.
+    const other = invoke({ ...call, metadata: new grpc.Metadata() });
+    expect(avoided).toEqual([[], [fleet[0]], []]);
+    for (const done of release) done();
+    await Promise.all([primary, hedge, other]);
+    // A retry after both avoids both.
+    const retry = invoke(call);
+    expect(avoided[3]).toEqual([fleet[0], fleet[1]]);
+    release[3]();
+    await retry;
   });
 });

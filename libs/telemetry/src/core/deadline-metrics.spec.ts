@@ -139,6 +139,23 @@ describe(DeadlineMetrics.name, () => {
     ).toBe(0);
   });
 
+  it('counts hedges sent and won per downstream and method', async () => {
+    const sut = make();
+    sut.hedgeSent('inventory', 'Reserve');
+    sut.hedgeSent('inventory', 'Reserve');
+    sut.hedgeWon('inventory', 'Reserve');
+    sut.hedgeSent('inventory', 'Commit');
+    const reserve = { downstream: 'inventory', method: 'Reserve' };
+    expect(await value(sut, 'grpc_hedges_sent_total', reserve)).toBe(2);
+    expect(await value(sut, 'grpc_hedges_won_total', reserve)).toBe(1);
+    expect(
+      await value(sut, 'grpc_hedges_sent_total', {
+        downstream: 'inventory',
+        method: 'Commit',
+      }),
+    ).toBe(1);
+  });
+
   it('reports no replicas for a balancer that has none yet', async () => {
     const sut = make();
     sut.replicasFrom('inventory', () => undefined);

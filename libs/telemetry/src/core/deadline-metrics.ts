@@ -58,6 +58,8 @@ export class DeadlineMetrics {
   private readonly streams: Counter<'method' | 'side' | 'end'>;
   private readonly idleTimeouts: Counter<'method' | 'side'>;
   private readonly firstMessage: Histogram<'method' | 'side'>;
+  private readonly hedgesSent: Counter<'downstream' | 'method'>;
+  private readonly hedgesWon: Counter<'downstream' | 'method'>;
   private openStreamsSource:
     (() => Readonly<Record<'client' | 'server', number>>) | undefined;
   private chaosSource: (() => number) | undefined;
@@ -193,6 +195,18 @@ export class DeadlineMetrics {
           );
       },
     });
+    this.hedgesSent = new Counter({
+      name: 'grpc_hedges_sent_total',
+      help: 'Hedges sent: second attempts of a slow idempotent call to another replica of a downstream',
+      labelNames: ['downstream', 'method'],
+      registers,
+    });
+    this.hedgesWon = new Counter({
+      name: 'grpc_hedges_won_total',
+      help: 'Hedges whose answer was the one the call returned (the first attempt was cancelled)',
+      labelNames: ['downstream', 'method'],
+      registers,
+    });
     this.streams = new Counter({
       name: 'streams_total',
       help: 'Streams ended, by side and how they ended (completed, deadline_exceeded, idle_timeout, slow_consumer, cancelled, unavailable, error)',
@@ -287,6 +301,16 @@ export class DeadlineMetrics {
     source: () => readonly ReplicaCounts[] | undefined,
   ): void {
     this.replicaSources.set(downstream, source);
+  }
+
+  /** A hedge of a call to `downstream.method` went out (`onHedgeSent` of @lib/resilience's hedging). */
+  hedgeSent(downstream: string, method: string): void {
+    this.hedgesSent.inc({ downstream, method });
+  }
+
+  /** A hedge's answer won its call (`onHedgeWon`). */
+  hedgeWon(downstream: string, method: string): void {
+    this.hedgesWon.inc({ downstream, method });
   }
 
   /** The Prometheus text exposition. */
