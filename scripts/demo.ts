@@ -1,9 +1,11 @@
-// `npm run demo`: starts the five tiers (payment deliberately slowed), sends a few orders with
-// different budgets, prints each request's per-hop deadline table, and leaves the stack running.
+// `npm run demo`: starts the five tiers (payment deliberately slowed, one tier as three replicas),
+// sends a few orders with different budgets, prints each request's per-hop deadline table, slows one
+// replica and shows orders going around it, and leaves the stack running.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { formatHopTable, type HopRecord } from '@lib/deadline';
-import { repoRoot } from '../tools/stack/index.js';
+import { type ReplicableTier, repoRoot } from '../tools/stack/index.js';
+import { ACT_REPLICAS, replicaAct } from './demo-replicas.js';
 import { echoTierLogs, runStack } from './stack.js';
 
 const PAYMENT_LATENCY_MS = 400;
@@ -38,14 +40,36 @@ const ATTEMPTS: readonly Attempt[] = [
   },
 ];
 
+/**
+ * The tier the replica act runs three of: inventory when its replicas can share a PostgreSQL database
+ * (DATABASE_URL, or the throwaway one of STACK_PORTS=free); with the embedded engine, which lives
+ * inside one process, auth, which keeps no data.
+ */
+function replicatedTier(): ReplicableTier {
+  const shared =
+    process.env.STACK_PORTS === 'free' ||
+    /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+  return shared ? 'inventory' : 'auth';
+}
+
 async function main(): Promise<void> {
+  const replicated = replicatedTier();
   process.stdout.write(
-    `starting five tiers (payment slowed to ${PAYMENT_LATENCY_MS} ms)…\n`,
+    `starting five tiers, ${replicated} as ${ACT_REPLICAS} replicas (payment slowed to ${PAYMENT_LATENCY_MS} ms)…\n`,
   );
+  if (replicated === 'auth')
+    process.stdout.write(
+      "  (inventory's replicas would need one shared database: with DATABASE_URL=postgres://… the replica act slows inventory)\n",
+    );
   echoTierLogs(false);
-  const stack = await runStack({
-    payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) },
-  });
+  const stack = await runStack(
+    {
+      payment: { PAYMENT_PROVIDER_LATENCY_MS: String(PAYMENT_LATENCY_MS) },
+      // The replica act slows one of them through its chaos endpoint.
+      [replicated]: { CHAOS_ENABLED: 'true' },
+    },
+    { [replicated]: ACT_REPLICAS },
+  );
   const token = execFileSync(
     process.execPath,
     [join(repoRoot(), 'dist/apps/auth/src/issue-token.js'), 'demo-user'],
@@ -78,6 +102,10 @@ async function main(): Promise<void> {
     if (hops.length)
       process.stdout.write(`${formatHopTable(hops).replace(/^/gm, '  ')}\n`);
   }
+
+  await replicaAct(stack, token, replicated, (text) =>
+    process.stdout.write(text),
+  );
 
   process.stdout.write(
     [

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, Stack } from '../tools/stack/index.js';
@@ -51,7 +52,7 @@ describe('npm run trace (the ContextTracer table in the terminal)', () => {
       .filter((block) => block.trim());
     expect(ok).toMatch(/POST \/orders → ok, budget 2000 ms/);
     expect(ok).toMatch(
-      /level\s+service\s+method\s+initial\s+remaining\s+spent\s+decay\s+outcome/,
+      /level\s+service\s+method\s+initial\s+remaining\s+spent\s+decay\s+outcome\s+replica/,
     );
     for (const row of [
       'gateway  POST /orders',
@@ -62,13 +63,16 @@ describe('npm run trace (the ContextTracer table in the terminal)', () => {
     ]) {
       expect(ok.replace(/ +/g, ' ')).toContain(row.replace(/ +/g, ' '));
     }
-    expect(ok).toMatch(
-      /^\s+0\s+gateway\s+POST \/orders\s+2000\.0 ms\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+%\s+ok\s*$/m,
-    );
+    // The last column names the process that served each hop (REPLICA_ID's default, <hostname>:<port>).
+    const gatewayRow =
+      /^\s+0\s+gateway\s+POST \/orders\s+2000\.0 ms\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+%\s+ok\s+(\S+)$/m.exec(
+        ok,
+      );
+    expect(gatewayRow?.[1]).toBe(`${hostname()}:${stack.ports.gateway}`);
     expect(failed).toMatch(/POST \/orders → deadline_exceeded, budget 250 ms/);
     // How far the chain's records got back depends on which hop gave up first; the edge's row is always there.
     expect(failed).toMatch(
-      /^\s+0\s+gateway\s+POST \/orders\s+250\.0 ms\s.*\sdeadline_exceeded\s*$/m,
+      /^\s+0\s+gateway\s+POST \/orders\s+250\.0 ms\s.*\sdeadline_exceeded\s+\S+:\d+$/m,
     );
   });
 

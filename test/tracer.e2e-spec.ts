@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { repoRoot, Stack } from '../tools/stack/index.js';
@@ -108,6 +108,40 @@ describe('the ContextTracer page (GET /_tracer) in Chromium', () => {
       true,
     );
     expect(await page.locator('.hop.failed').count()).toBe(0);
+    // Each hop names the process that served it (REPLICA_ID's default, <hostname>:<port>): on its
+    // bar, in its label's tooltip and in the table's last column.
+    const replicas = (
+      ['gateway', 'auth', 'order', 'inventory', 'payment'] as const
+    ).map((tier) => `${hostname()}:${stack.ports[tier]}`);
+    expect(
+      await bars.evaluateAll((rows) =>
+        rows.map((r) => r.getAttribute('data-replica')),
+      ),
+    ).toEqual(replicas);
+    expect(await bars.nth(3).locator('.label').getAttribute('title')).toBe(
+      `inventory.Reserve on ${replicas[3]}`,
+    );
+    const table = page.getByTestId('hop-table');
+    expect(
+      await table
+        .locator('th')
+        .evaluateAll((ths) => ths.map((th) => th.textContent)),
+    ).toEqual([
+      'level',
+      'service',
+      'method',
+      'initial',
+      'remaining',
+      'spent',
+      'decay',
+      'outcome',
+      'replica',
+    ]);
+    expect(
+      await page
+        .getByTestId('hop-replica')
+        .evaluateAll((cells) => cells.map((c) => c.textContent)),
+    ).toEqual(replicas);
     await page.screenshot({
       path: join(ARTIFACTS, 'tracer-ok.png'),
       fullPage: true,

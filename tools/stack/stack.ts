@@ -2,6 +2,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@lib/database';
 import { freePort } from './free-port.js';
+import {
+  documentedReplicaPorts,
+  type ReplicaPorts,
+  type Replicas,
+  replicasProblem,
+} from './replicas.js';
 import { TierProcess } from './tier-process.js';
 
 export type TierName = 'auth' | 'inventory' | 'payment' | 'order' | 'gateway';
@@ -21,6 +27,12 @@ const GRPC_TIERS: readonly GrpcTierName[] = [
   'payment',
   'order',
 ];
+/** Tiers that keep data: their replicas must share one database. */
+const DATA_TIERS: ReadonlySet<GrpcTierName> = new Set([
+  'order',
+  'inventory',
+  'payment',
+]);
 
 /** The ports `npm run stack` and docker-compose use. */
 export const DEFAULT_PORTS: Readonly<Record<TierName, number>> = {
@@ -57,6 +69,15 @@ export interface StackOptions {
   readonly strictDeadlines?: boolean;
   /** How long each tier may take to start and report healthy. @default 30000, or 120000 when the tiers load the embedded database (WebAssembly, slow on a busy machine) */
   readonly startTimeoutMs?: number;
+  /**
+   * Processes per gRPC tier, 1 to 9, e.g. `{ inventory: 3 }`; a tier left out runs one. Replica `i`
+   * (from 0) listens on the tier's documented gRPC and admin ports + 10·i (inventory: 50053, 50063,
+   * 50073; admin 8083, 8093, 8103), or on free ports; its callers get an `ipv4:` list of all of them.
+   * Replicas of a data tier share one PostgreSQL database (the embedded engine lives in one process,
+   * so it is refused). They start one after another (their migrations share the database).
+   * @default one of each
+   */
+  readonly replicas?: Replicas;
   /** Compiled tree. @default <repo>/dist */
   readonly distDir?: string;
   readonly onLine?: (tier: string, line: string) => void;
@@ -65,24 +86,55 @@ export interface StackOptions {
 /** The five tiers as separate Node processes, as in production, wired to each other on 127.0.0.1. */
 export class Stack {
   private constructor(
+    /** Each tier's port (its first replica's, for a tier that runs several). */
     readonly ports: Readonly<Record<TierName, number>>,
     readonly adminPorts: Readonly<Record<GrpcTierName, number>>,
-    private readonly processes: ReadonlyMap<TierName, TierProcess>,
+    /** Every replica's ports, per gRPC tier, the first replica first. */
+    readonly replicaPorts: Readonly<
+      Record<GrpcTierName, readonly ReplicaPorts[]>
+    >,
+    private readonly processes: ReadonlyMap<TierName, readonly TierProcess[]>,
     /** The PostgreSQL database the data tiers use, when the stack chose it. */
     readonly databaseUrl: string | undefined,
     private readonly throwaway: ThrowawayDatabase | undefined,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<Stack> {
+    const replicas = options.replicas ?? {};
+    const problem = replicasProblem(replicas);
+    if (problem) throw new Error(`stack replicas: ${problem}`);
+    const count = (name: GrpcTierName): number => replicas[name] ?? 1;
     const ports =
       options.ports === 'default' ? DEFAULT_PORTS : await freePorts(TIERS);
     const adminPorts =
       options.ports === 'default'
         ? DEFAULT_ADMIN_PORTS
         : await freePorts(GRPC_TIERS, Object.values(ports));
+    const replicaPorts = await replicaPortsOf(
+      count,
+      ports,
+      adminPorts,
+      options.ports === 'default',
+    );
     const dist = options.distDir ?? join(repoRoot(), 'dist');
     const forTests = options.ports !== 'default';
     const database = options.database ?? (forTests ? 'throwaway' : 'inherit');
+    for (const name of GRPC_TIERS) {
+      if (count(name) === 1 || !DATA_TIERS.has(name)) continue;
+      // What the tier's DATABASE_URL will be (the environment below, in the same order).
+      const url =
+        options.tierEnv?.[name]?.DATABASE_URL ??
+        options.env?.DATABASE_URL ??
+        (database === 'throwaway'
+          ? 'postgres://throwaway'
+          : database === 'inherit'
+            ? process.env.DATABASE_URL
+            : database);
+      if (!/^postgres(ql)?:\/\//.test(url ?? ''))
+        throw new Error(
+          `stack replicas: ${count(name)} replicas of ${name} must share one PostgreSQL database, and the embedded engine (no DATABASE_URL, or pglite:) lives inside one process; set DATABASE_URL=postgres://…`,
+        );
+    }
     const throwaway =
       database === 'throwaway'
         ? await createThrowawayDatabase(process.env.TEST_POSTGRES_URL).catch(
@@ -107,35 +159,44 @@ export class Stack {
       ORDER_GRPC_PORT: String(ports.order),
       INVENTORY_GRPC_PORT: String(ports.inventory),
       PAYMENT_GRPC_PORT: String(ports.payment),
-      AUTH_GRPC_URL: `127.0.0.1:${ports.auth}`,
-      ORDER_GRPC_URL: `127.0.0.1:${ports.order}`,
-      INVENTORY_GRPC_URL: `127.0.0.1:${ports.inventory}`,
-      PAYMENT_GRPC_URL: `127.0.0.1:${ports.payment}`,
+      // A tier that runs several processes: an ipv4: list of them all, balanced by its callers.
+      AUTH_GRPC_URL: targetOf(replicaPorts.auth),
+      ORDER_GRPC_URL: targetOf(replicaPorts.order),
+      INVENTORY_GRPC_URL: targetOf(replicaPorts.inventory),
+      PAYMENT_GRPC_URL: targetOf(replicaPorts.payment),
       AUTH_ADMIN_PORT: String(adminPorts.auth),
       ORDER_ADMIN_PORT: String(adminPorts.order),
       INVENTORY_ADMIN_PORT: String(adminPorts.inventory),
       PAYMENT_ADMIN_PORT: String(adminPorts.payment),
     };
-    const processes = new Map<TierName, TierProcess>();
+    const processes = new Map<TierName, TierProcess[]>();
     for (const name of TIERS) {
-      processes.set(
+      const first = new TierProcess({
         name,
-        new TierProcess({
-          name,
-          script: join(dist, 'apps', name, 'src', 'main.js'),
-          env: {
-            ...process.env,
-            ...shared,
-            ...options.env,
-            ...options.tierEnv?.[name],
-          },
-          onLine: options.onLine,
-        }),
-      );
+        script: join(dist, 'apps', name, 'src', 'main.js'),
+        env: {
+          ...process.env,
+          ...shared,
+          ...options.env,
+          ...options.tierEnv?.[name],
+        },
+        onLine: options.onLine,
+      });
+      const extra =
+        name === 'gateway'
+          ? []
+          : replicaPorts[name].slice(1).map((at, i) =>
+              first.replica(`${name}-${i + 2}`, {
+                [`${name.toUpperCase()}_GRPC_PORT`]: String(at.grpc),
+                [`${name.toUpperCase()}_ADMIN_PORT`]: String(at.admin),
+              }),
+            );
+      processes.set(name, [first, ...extra]);
     }
     const stack = new Stack(
       ports,
       adminPorts,
+      replicaPorts,
       processes,
       databaseUrl,
       throwaway,
@@ -148,8 +209,12 @@ export class Stack {
       );
       const startTimeoutMs =
         options.startTimeoutMs ?? (embedded ? 120_000 : 30_000);
+      // The tiers side by side; a tier's replicas one after another, as their migrations share the database.
       await Promise.all(
-        TIERS.map((name) => processes.get(name)!.start(startTimeoutMs)),
+        TIERS.map(async (name) => {
+          for (const each of processes.get(name)!)
+            await each.start(startTimeoutMs);
+        }),
       );
       await stack.waitUntilReady(startTimeoutMs);
     } catch (error) {
@@ -163,16 +228,23 @@ export class Stack {
     return `http://127.0.0.1:${this.ports.gateway}`;
   }
 
-  grpcUrl(name: GrpcTierName): string {
-    return `127.0.0.1:${this.ports[name]}`;
+  /** Address of one process of a gRPC tier (its first, unless told). */
+  grpcUrl(name: GrpcTierName, replica = 0): string {
+    return `127.0.0.1:${this.replicaAt(name, replica).grpc}`;
   }
 
-  /** Base URL of a gRPC tier's HTTP admin server. */
-  adminUrl(name: GrpcTierName): string {
-    return `http://127.0.0.1:${this.adminPorts[name]}`;
+  /** Base URL of one gRPC tier process's HTTP admin server (its first, unless told). */
+  adminUrl(name: GrpcTierName, replica = 0): string {
+    return `http://127.0.0.1:${this.replicaAt(name, replica).admin}`;
   }
 
+  /** A tier's process (its first replica, for a tier that runs several). */
   tier(name: TierName): TierProcess {
+    return this.processes.get(name)![0];
+  }
+
+  /** Every process of a tier, the first replica first (named `inventory`, `inventory-2`, …). */
+  replicas(name: TierName): readonly TierProcess[] {
     return this.processes.get(name)!;
   }
 
@@ -180,7 +252,9 @@ export class Stack {
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     const urls = [
-      ...GRPC_TIERS.map((t) => `${this.adminUrl(t)}/health`),
+      ...GRPC_TIERS.flatMap((t) =>
+        this.replicaPorts[t].map((_, i) => `${this.adminUrl(t, i)}/health`),
+      ),
       `${this.gatewayUrl}/health`,
     ];
     let last: string;
@@ -202,12 +276,56 @@ export class Stack {
     }
   }
 
-  /** Stops every tier by PID, callers first. */
+  /** Stops every process by PID, callers first, then drops the throwaway database. */
   async stop(): Promise<void> {
     for (const name of [...TIERS].reverse())
-      await this.processes.get(name)!.stop();
+      for (const each of [...this.processes.get(name)!].reverse())
+        await each.stop();
     await this.throwaway?.drop();
   }
+
+  private replicaAt(name: GrpcTierName, replica: number): ReplicaPorts {
+    const at = this.replicaPorts[name][replica];
+    if (!at)
+      throw new RangeError(
+        `${name} has ${this.replicaPorts[name].length} replica(s), no replica ${replica}`,
+      );
+    return at;
+  }
+}
+
+/** One process: host:port, as before; several: an `ipv4:` list, which the callers balance. */
+function targetOf(replicas: readonly ReplicaPorts[]): string {
+  const addresses = replicas.map((r) => `127.0.0.1:${r.grpc}`);
+  return addresses.length === 1 ? addresses[0] : `ipv4:${addresses.join(',')}`;
+}
+
+/** The first replica on the tier's own ports; the others on its ports + 10·i, or free ones. */
+async function replicaPortsOf(
+  count: (name: GrpcTierName) => number,
+  ports: Readonly<Record<TierName, number>>,
+  adminPorts: Readonly<Record<GrpcTierName, number>>,
+  documented: boolean,
+): Promise<Record<GrpcTierName, ReplicaPorts[]>> {
+  const taken = [...Object.values(ports), ...Object.values(adminPorts)];
+  const all = {} as Record<GrpcTierName, ReplicaPorts[]>;
+  for (const name of GRPC_TIERS) {
+    const first = { grpc: ports[name], admin: adminPorts[name] };
+    if (documented) {
+      all[name] = documentedReplicaPorts(first, count(name));
+      continue;
+    }
+    all[name] = [first];
+    while (all[name].length < count(name)) {
+      const { grpc, admin } = await freePorts(
+        ['grpc', 'admin'] as const,
+        taken,
+      );
+      taken.push(grpc, admin);
+      all[name].push({ grpc, admin });
+    }
+  }
+  return all;
 }
 
 async function freePorts<K extends string>(

@@ -6,7 +6,12 @@ import { AuthService } from './auth.service.js';
 
 @Module({
   imports: [
-    TierModule.forRoot({ service: 'auth', inbound: 'grpc', env: AUTH_ENV }),
+    TierModule.forRoot({
+      service: 'auth',
+      inbound: 'grpc',
+      env: AUTH_ENV,
+      port: (env) => env.AUTH_GRPC_PORT,
+    }),
   ],
   controllers: [AuthController],
   providers: [AuthService],

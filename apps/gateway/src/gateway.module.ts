@@ -17,6 +17,7 @@ import { GatewayService } from './gateway.service.js';
       service: 'gateway',
       inbound: 'http',
       env: GATEWAY_ENV,
+      port: (env) => env.GATEWAY_PORT,
       policy: budgetPolicyOf,
       streamPolicy: streamBudgetPolicyOf,
       streamIdleMs: (env) => env.DEADLINE_STREAM_IDLE_MS,

@@ -20,6 +20,7 @@ import { ReservationSweeper } from './reservation.sweeper.js';
       service: 'inventory',
       inbound: 'grpc',
       env: INVENTORY_ENV,
+      port: (env) => env.INVENTORY_GRPC_PORT,
     }),
     DatabaseModule.forRootAsync({
       inject: [ConfigService, HealthDetails],

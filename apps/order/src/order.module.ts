@@ -13,7 +13,12 @@ import { OrderService } from './order.service.js';
 
 @Module({
   imports: [
-    TierModule.forRoot({ service: 'order', inbound: 'grpc', env: ORDER_ENV }),
+    TierModule.forRoot({
+      service: 'order',
+      inbound: 'grpc',
+      env: ORDER_ENV,
+      port: (env) => env.ORDER_GRPC_PORT,
+    }),
     DatabaseModule.forRootAsync({
       inject: [ConfigService, HealthDetails],
       useFactory: (

@@ -17,6 +17,7 @@ import { PaymentService } from './payment.service.js';
       service: 'payment',
       inbound: 'grpc',
       env: PAYMENT_ENV,
+      port: (env) => env.PAYMENT_GRPC_PORT,
     }),
     DatabaseModule.forRootAsync({
       inject: [ConfigService, HealthDetails],

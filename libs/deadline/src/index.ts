@@ -74,6 +74,7 @@ export {
   type HopRecord,
   type HopOutcome,
   HOPS_METADATA_KEY,
+  MAX_REPLICA_LENGTH,
   encodeHops,
   decodeHops,
 } from './core/hop-record.js';

@@ -15,6 +15,7 @@ import {
 import { GRPC_DNS_ENV } from './grpc-dns.js';
 import { GRPC_LB_POLICIES } from './grpc-load-balancing.js';
 import { GRPC_TLS_ENV } from './grpc-tls.js';
+import { REPLICA_ID_PATTERN } from './replica-name.js';
 
 /** Variables every tier reads. Each app spreads these into its own spec. */
 export const COMMON_ENV = {
@@ -23,6 +24,10 @@ export const COMMON_ENV = {
     { default: '' },
   ),
   BIND_HOST: str('address the tier listens on', { default: '0.0.0.0' }),
+  REPLICA_ID: str(
+    "this process's name in its own hop record (the replica column of the hop tables and the tracer page, `replica` in its request log line), up to 96 printable characters; empty = `<hostname>:<port it serves on>` (in Kubernetes the hostname is the pod's name)",
+    { default: '', pattern: REPLICA_ID_PATTERN },
+  ),
   ADMIN_HOST: str(
     "address of a gRPC tier's HTTP admin server (health, metrics, chaos); keep it private",
     { default: '127.0.0.1' },

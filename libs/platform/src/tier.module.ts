@@ -27,6 +27,7 @@ import { type EnvOf, type EnvSpec, parseEnv } from './env.js';
 import { AdminHealthController } from './admin-health.controller.js';
 import { GrpcHealthController } from './grpc-health.controller.js';
 import { HealthDetails } from './health-details.js';
+import { replicaName } from './replica-name.js';
 import { TIER_NAME } from './tier-name.js';
 
 export interface TierModuleOptions<S extends EnvSpec> {
@@ -36,6 +37,8 @@ export interface TierModuleOptions<S extends EnvSpec> {
   readonly inbound: 'http' | 'grpc';
   /** The tier's environment spec; validated once at start-up, every problem listed. */
   readonly env: S & typeof COMMON_ENV;
+  /** The port it serves on (gRPC, or HTTP at the edge), from the validated environment: its replica name without `REPLICA_ID` is `<hostname>:<port>`. */
+  readonly port?: (env: EnvOf<S>) => number;
   /** Edge budget policy from the validated environment (HTTP only). */
   readonly policy?: (env: EnvOf<S>) => BudgetPolicy;
   /** Edge budget policy for event streams (`@DeadlineSse()` routes), from the validated environment (HTTP only). */
@@ -71,6 +74,7 @@ export class TierModule {
         const common = env as EnvOf<typeof COMMON_ENV>;
         return {
           service: options.service,
+          replica: replicaName(common.REPLICA_ID, options.port?.(env)),
           inbound: options.inbound,
           fallbackBudgetMs: common.DEADLINE_FALLBACK_BUDGET_MS,
           policy: options.policy?.(env),

@@ -20,6 +20,8 @@ export class DeadlineScope {
     readonly receivedBudgetMs: number | null,
     /** Position in the chain: 0 at the edge, +1 per hop. */
     readonly hop = 0,
+    /** Which process of the tier serves it, named in its record. @default none */
+    readonly replica?: string,
   ) {}
 
   /** Outgoing calls in flight on this scope's signal. */
@@ -54,6 +56,7 @@ export class DeadlineScope {
       spentMs: Math.round(this.deadline.elapsed() * 100) / 100,
       forwardedBudgetMs: this.forwardedBudgetMs,
       outcome,
+      ...(this.replica ? { replica: this.replica } : {}),
     };
   }
 

@@ -14,6 +14,11 @@ export interface HopRecord {
   /** Budget given to the last downstream call; `null` when it called nobody. */
   readonly forwardedBudgetMs: number | null;
   readonly outcome: HopOutcome;
+  /**
+   * Which process of the tier served it (`REPLICA_ID`, by default `<hostname>:<port>`); absent in
+   * records from tiers that predate it, and in a caller's own view of a downstream that never answered.
+   */
+  readonly replica?: string;
 }
 
 /** Response metadata key that carries a tier's records (its own first, then its downstreams'). */
@@ -22,6 +27,10 @@ export const HOPS_METADATA_KEY = 'x-deadline-hops';
 /** A hostile or broken downstream cannot make us parse or keep more than this. */
 const MAX_ENCODED_LENGTH = 8 * 1024;
 const MAX_HOPS = 32;
+/** Longest service or method name kept from a downstream's record. */
+const MAX_NAME_LENGTH = 64;
+/** Longest replica name kept (a Kubernetes pod name is up to 63 characters, then `:<port>`). */
+export const MAX_REPLICA_LENGTH = 96;
 const OUTCOMES: ReadonlySet<string> = new Set<HopOutcome>([
   'ok',
   'deadline_exceeded',
@@ -30,22 +39,31 @@ const OUTCOMES: ReadonlySet<string> = new Set<HopOutcome>([
 ]);
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
+/**
+ * One JSON array per record: `[service, method, received, spent, forwarded, outcome]`, then the
+ * replica as a 7th element when the record names one (a record without stays 6 long, as before).
+ */
 export function encodeHops(hops: readonly HopRecord[]): string {
   return JSON.stringify(
-    hops
-      .slice(0, MAX_HOPS)
-      .map((h) => [
+    hops.slice(0, MAX_HOPS).map((h) => {
+      const row: (string | number | null)[] = [
         h.service,
         h.method,
         h.receivedBudgetMs === null ? null : round(h.receivedBudgetMs),
         round(h.spentMs),
         h.forwardedBudgetMs === null ? null : round(h.forwardedBudgetMs),
         h.outcome,
-      ]),
+      ];
+      if (h.replica) row.push(h.replica.slice(0, MAX_REPLICA_LENGTH));
+      return row;
+    }),
   );
 }
 
-/** Parses records from metadata; anything malformed yields an empty list rather than an error. */
+/**
+ * Parses records from metadata; anything malformed yields an empty list rather than an error. Rows
+ * are 6 long (a tier that names no replica, or predates replica names) or 7 (the replica last).
+ */
 export function decodeHops(value: unknown): HopRecord[] {
   if (typeof value !== 'string' || value.length > MAX_ENCODED_LENGTH) return [];
   let rows: unknown;
@@ -57,8 +75,9 @@ export function decodeHops(value: unknown): HopRecord[] {
   if (!Array.isArray(rows)) return [];
   const hops: HopRecord[] = [];
   for (const row of rows.slice(0, MAX_HOPS)) {
-    if (!Array.isArray(row) || row.length !== 6) return [];
-    const [service, method, received, spent, forwarded, outcome] =
+    if (!Array.isArray(row) || (row.length !== 6 && row.length !== 7))
+      return [];
+    const [service, method, received, spent, forwarded, outcome, replica] =
       row as unknown[];
     if (
       typeof service !== 'string' ||
@@ -70,16 +89,20 @@ export function decodeHops(value: unknown): HopRecord[] {
       return [];
     if (
       (received !== null && typeof received !== 'number') ||
-      (forwarded !== null && typeof forwarded !== 'number')
+      (forwarded !== null && typeof forwarded !== 'number') ||
+      (row.length === 7 && typeof replica !== 'string')
     )
       return [];
     hops.push({
-      service: service.slice(0, 64),
-      method: method.slice(0, 64),
+      service: service.slice(0, MAX_NAME_LENGTH),
+      method: method.slice(0, MAX_NAME_LENGTH),
       receivedBudgetMs: received,
       spentMs: spent,
       forwardedBudgetMs: forwarded,
       outcome: outcome as HopOutcome,
+      ...(typeof replica === 'string' && replica !== ''
+        ? { replica: replica.slice(0, MAX_REPLICA_LENGTH) }
+        : {}),
     });
   }
   return hops;

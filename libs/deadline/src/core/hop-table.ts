@@ -2,9 +2,11 @@ import type { HopRecord } from './hop-record.js';
 
 /**
  * Renders hop records as the narrative's ContextTracer table: level, initial deadline,
- * remaining deadline (what the hop passed on, or had left when it finished), decay rate.
+ * remaining deadline (what the hop passed on, or had left when it finished), decay rate. A last
+ * column names the replica that served each hop, when any record names one.
  */
 export function formatHopTable(hops: readonly HopRecord[]): string {
+  const withReplica = hops.some((hop) => hop.replica !== undefined);
   const header = [
     'level',
     'service',
@@ -14,6 +16,7 @@ export function formatHopTable(hops: readonly HopRecord[]): string {
     'spent',
     'decay',
     'outcome',
+    ...(withReplica ? ['replica'] : []),
   ];
   const rows = hops.map((hop, level) => {
     const initial = hop.receivedBudgetMs;
@@ -33,6 +36,7 @@ export function formatHopTable(hops: readonly HopRecord[]): string {
       ms(hop.spentMs),
       decay,
       hop.outcome,
+      ...(withReplica ? [hop.replica ?? '–'] : []),
     ];
   });
   const widths = header.map((h, i) =>
@@ -43,7 +47,8 @@ export function formatHopTable(hops: readonly HopRecord[]): string {
       .map((c, i) =>
         i >= 3 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]),
       )
-      .join('  ');
+      .join('  ')
+      .trimEnd();
   return [
     line(header),
     widths.map((w) => '─'.repeat(w)).join('  '),

@@ -43,6 +43,7 @@ describe(serverDeadline.name, () => {
     note('outer'),
     serverDeadline({
       service: 'probe',
+      replica: 'probe-host:50099',
       fallbackBudgetMs: 10_000,
       onRequestEnd: (event) => ended.push(event),
     }),
@@ -117,14 +118,17 @@ describe(serverDeadline.name, () => {
     expect(trail).toEqual(['outer:unscoped', 'inner:scoped']);
     expect(handlerSaw).toBeGreaterThan(500);
     expect(handlerSaw).toBeLessThanOrEqual(1_000);
-    // This tier's hop record rides in the response headers.
+    // This tier's hop record rides in the response headers, naming the replica that served it.
     const [own] = decodeHops(header?.get(HOPS_METADATA_KEY)[0]);
     expect(own).toMatchObject({
       service: 'probe',
       method: 'Check',
       outcome: 'ok',
+      replica: 'probe-host:50099',
     });
-    expect(ended).toMatchObject([{ outcome: 'ok', aborted: false }]);
+    expect(ended).toMatchObject([
+      { outcome: 'ok', aborted: false, replica: 'probe-host:50099' },
+    ]);
   });
 
   it('answers DEADLINE_EXCEEDED at the deadline even when the handler ignores it, and says so once', async () => {
@@ -162,7 +166,11 @@ describe(serverDeadline.name, () => {
     expect(error?.metadata.get('x-error-code')).toEqual(['unknown_sku']);
     expect(
       decodeHops(error?.metadata.get(HOPS_METADATA_KEY)[0])[0],
-    ).toMatchObject({ service: 'probe', outcome: 'error' });
+    ).toMatchObject({
+      service: 'probe',
+      outcome: 'error',
+      replica: 'probe-host:50099',
+    });
     expect(ended).toMatchObject([{ outcome: 'error', reason: 'no such sku' }]);
   });
 });

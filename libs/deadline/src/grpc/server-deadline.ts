@@ -13,6 +13,8 @@ export interface ServerDeadlineOptions {
   readonly service: string;
   /** Budget used when the caller sent no deadline (a raw client without `deadline`). */
   readonly fallbackBudgetMs: number;
+  /** This process's name among the tier's replicas, in its hop records. @default none */
+  readonly replica?: string;
   /** Told when each call's work ends (log line, span attributes, metrics). */
   readonly onRequestEnd: (event: RequestEndEvent) => void;
   /** @default systemClock */

@@ -23,6 +23,8 @@ export interface ServerScopeOptions {
   readonly service: string;
   /** Budget used when the caller sent no deadline (a raw client without `deadline`). */
   readonly fallbackBudgetMs: number;
+  /** This process's name among the tier's replicas, in its hop records. @default none */
+  readonly replica?: string;
   /** @default systemClock */
   readonly clock?: Clock;
 }
@@ -77,6 +79,7 @@ export function openServerScope(
     method,
     receivedBudgetMs,
     hopOf(call),
+    options.replica,
   );
 
   // 'cancelled' fires in the transport's async context; the abort, and the request-end hook after it,

@@ -43,6 +43,7 @@ import { ErrorMappingFilter } from './error-mapping.filter.js';
         const { outer = [], inner = [] } = options.serverSteps ?? {};
         const entry = {
           service: options.service,
+          replica: options.replica,
           fallbackBudgetMs:
             options.fallbackBudgetMs ?? DEFAULT_FALLBACK_BUDGET_MS,
           onRequestEnd: options.onRequestEnd ?? logRequestEnd,

@@ -10,6 +10,11 @@ export type { RequestEndEvent };
 export interface DeadlineModuleOptions {
   /** This service's name, as shown in records and logs. */
   readonly service: string;
+  /**
+   * This process's name among the service's replicas, in its own hop record (and so in the
+   * `request ended` line, the tables and the tracer page). @default none (records name no replica)
+   */
+  readonly replica?: string;
   /** Where requests come in: `http` at the edge, `grpc` for internal tiers. */
   readonly inbound: 'http' | 'grpc';
   /** Edge policy (HTTP only). @default { defaultBudgetMs: 5000, maxBudgetMs: 30000, minBudgetMs: 10 } */

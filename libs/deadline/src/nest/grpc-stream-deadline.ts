@@ -36,6 +36,8 @@ export type GrpcStreamCall = ServerCallLike & {
 export interface GrpcStreamDeadlineOptions {
   readonly service: string;
   readonly fallbackBudgetMs: number;
+  /** This process's name among the tier's replicas, in its hop records. @default none */
+  readonly replica?: string;
   /** Longest silence between two messages from the client (client and bidi streams). @default Infinity (none) */
   readonly idleMs?: number;
   readonly onRequestEnd: (event: RequestEndEvent) => void;

@@ -90,6 +90,7 @@ export class HttpDeadlineInterceptor implements NestInterceptor {
       method,
       budgetMs,
       0,
+      this.options.replica,
     );
     attachScope(request, scope);
     let outcome: HopOutcome = 'ok';

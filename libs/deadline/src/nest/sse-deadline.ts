@@ -33,6 +33,8 @@ export interface SseEvent {
 
 export interface SseDeadlineOptions {
   readonly service: string;
+  /** This process's name among the edge's replicas, in its hop record. @default none */
+  readonly replica?: string;
   readonly policy: BudgetPolicy;
   /** Longest silence between two events from the handler. @default Infinity (none) */
   readonly idleMs?: number;
@@ -85,6 +87,7 @@ export function interceptEventStream(
     method,
     budgetMs,
     0,
+    options.replica,
   );
   attachScope(request, scope);
   if (deadline.expired) {

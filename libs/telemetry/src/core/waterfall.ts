@@ -16,6 +16,8 @@ export interface WaterfallBar {
   readonly deadlineAtMs: number | null;
   readonly decayPct: number | null;
   readonly outcome: HopRecord['outcome'];
+  /** The replica that served the hop; `null` when its record names none. */
+  readonly replica: string | null;
 }
 
 /**
@@ -46,6 +48,7 @@ export function waterfallOf(hops: readonly HopRecord[]): WaterfallBar[] {
       deadlineAtMs: received === null ? null : round(startMs + received),
       decayPct: decayPct(received, left) ?? null,
       outcome: hop.outcome,
+      replica: hop.replica ?? null,
     };
   });
 }

@@ -57,6 +57,15 @@ describe(requestEndHook.name, () => {
     ]);
   });
 
+  it('keeps the replica that served an edge request with no chain, and writes it on the log line', () => {
+    const { telemetry, lines, sut } = setup(true);
+    sut(event({ replica: 'edge-1:3000' }));
+    expect(telemetry.recent.list()[0].hops).toEqual([
+      expect.objectContaining({ service: 'gateway', replica: 'edge-1:3000' }),
+    ]);
+    expect(lines[0][1].replica).toBe('edge-1:3000');
+  });
+
   it("does not keep metrics scrapes, health probes or the tracer's own requests", () => {
     const { telemetry, sut } = setup(true);
     for (const method of [

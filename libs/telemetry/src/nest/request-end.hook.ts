@@ -146,6 +146,7 @@ function ownHop(event: RequestEndEvent): HopRecord {
     spentMs,
     forwardedBudgetMs,
     outcome,
+    replica,
   } = event;
   return {
     service,
@@ -154,5 +155,6 @@ function ownHop(event: RequestEndEvent): HopRecord {
     spentMs,
     forwardedBudgetMs,
     outcome,
+    ...(replica ? { replica } : {}),
   };
 }

@@ -70,6 +70,8 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
   th { color: var(--muted); font-weight: 600; font-size: 11.5px; text-transform: uppercase; letter-spacing: .5px; }
   th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
   td.bad { color: var(--bad); font-weight: 600; }
+  th.replica, td.replica { text-align: left; }
+  td.replica { font-family: ui-monospace, monospace; font-size: 12px; color: var(--muted); }
   .note { color: var(--muted); font-size: 12px; margin-top: 10px; }
 </style>
 </head>
@@ -165,12 +167,15 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
       var late = (b.startMs + b.spentMs) / span > 0.55;
       var track = el('div', { 'class': 'track' }, [
         b.receivedBudgetMs === null ? null : el('div', { 'class': 'budget', 'data-testid': 'budget-bar', style: 'left:' + pct(b.startMs) + ';width:calc(' + pct(b.receivedBudgetMs) + ')' }),
-        el('div', { 'class': 'used', 'data-testid': 'used-bar', style: 'left:' + pct(b.startMs) + ';width:' + pct(b.spentMs), title: b.service + ' worked ' + ms(b.spentMs) }),
+        el('div', { 'class': 'used', 'data-testid': 'used-bar', style: 'left:' + pct(b.startMs) + ';width:' + pct(b.spentMs), title: b.service + (b.replica ? ' (' + b.replica + ')' : '') + ' worked ' + ms(b.spentMs) }),
         firstMark,
         el('span', { 'class': 'bar-text' + (late ? ' inside' : ''), style: late ? 'right:calc(100% - ' + pct(b.startMs + b.spentMs) + ' + 6px)' : 'left:calc(' + pct(b.startMs + b.spentMs) + ' + 6px)', text: ms(b.spentMs) + ' of ' + ms(b.receivedBudgetMs) + (b.decayPct === null ? '' : ' · decay ' + b.decayPct + '%') + (failed ? ' · ' + (OUTCOME_TEXT[b.outcome] || b.outcome) : '') }),
       ]);
-      return el('div', { 'class': 'row hop' + (failed ? ' failed' : ''), 'data-testid': 'hop-bar', 'data-service': b.service, 'data-outcome': b.outcome }, [
-        el('div', { 'class': 'label', title: b.service + '.' + b.method }, [el('span', { 'class': 'lvl', text: String(b.level) }), document.createTextNode(b.service + ' · ' + b.method)]),
+      var hopAttrs = { 'class': 'row hop' + (failed ? ' failed' : ''), 'data-testid': 'hop-bar', 'data-service': b.service, 'data-outcome': b.outcome };
+      if (b.replica) hopAttrs['data-replica'] = b.replica;
+      return el('div', hopAttrs, [
+        // The replica that served the hop is in the label's tooltip (and the table's last column).
+        el('div', { 'class': 'label', title: b.service + '.' + b.method + (b.replica ? ' on ' + b.replica : '') }, [el('span', { 'class': 'lvl', text: String(b.level) }), document.createTextNode(b.service + ' · ' + b.method)]),
         track,
       ]);
     });
@@ -191,11 +196,16 @@ export const TRACER_PAGE_HTML = /* html */ `<!doctype html>
     var scale = el('div', { 'class': 'scale' }, [document.createTextNode('time axis:'),
       scaleButton('budget', 'whole budget'), scaleButton('work', 'zoom to the work')]);
 
+    // A last column names the replica that served each hop, when any record names one.
+    var withReplica = bars.some(function (b) { return !!b.replica; });
+    var headings = ['level', 'service', 'method', 'initial', 'remaining', 'spent', 'decay', 'outcome'].concat(withReplica ? ['replica'] : []);
     var table = el('table', { 'data-testid': 'hop-table' }, [
-      el('thead', {}, [el('tr', {}, ['level', 'service', 'method', 'initial', 'remaining', 'spent', 'decay', 'outcome'].map(function (h) { return el('th', { text: h }); }))]),
+      el('thead', {}, [el('tr', {}, headings.map(function (h) { return el('th', { 'class': h === 'replica' ? 'replica' : '', text: h }); }))]),
       el('tbody', {}, bars.map(function (b) {
         var left = b.forwardedBudgetMs !== null ? b.forwardedBudgetMs : (b.receivedBudgetMs === null ? null : Math.max(0, b.receivedBudgetMs - b.spentMs));
-        return el('tr', {}, [String(b.level), b.service, b.method, ms(b.receivedBudgetMs), ms(left), ms(b.spentMs), b.decayPct === null ? '–' : b.decayPct + '%', OUTCOME_TEXT[b.outcome] || b.outcome].map(function (c, i) {
+        var cells = [String(b.level), b.service, b.method, ms(b.receivedBudgetMs), ms(left), ms(b.spentMs), b.decayPct === null ? '–' : b.decayPct + '%', OUTCOME_TEXT[b.outcome] || b.outcome].concat(withReplica ? [b.replica || '–'] : []);
+        return el('tr', {}, cells.map(function (c, i) {
+          if (i === 8) return el('td', { 'class': 'replica', 'data-testid': 'hop-replica', text: c });
           return el('td', { 'class': i === 7 && b.outcome !== 'ok' ? 'bad' : '', text: c });
         }));
       })),
