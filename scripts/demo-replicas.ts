@@ -49,6 +49,10 @@ export async function replicaAct(
   write(
     `\n\u001b[1m▶ One of ${stack.replicas(tier).length} ${tier} replicas slowed by ${SLOW_MS} ms: ${CALLER[tier]}'s balancer (deadline_p2c) sends ${method} to the other ${slow}, and orders keep succeeding\u001b[0m\n`,
   );
+  // Traffic first, as in production: the balancer learns each replica's latency, and hedging has the
+  // recent answers it takes its delay from (a method is hedged once it has 20 in the last 10 s).
+  await placeOrders(stack.gatewayUrl, token);
+  const hedgesBefore = await hedgeCounts(stack, tier);
   const faults = `${stack.adminUrl(tier, slow)}/chaos/faults`;
   const added = await fetch(faults, {
     method: 'POST',
@@ -102,6 +106,12 @@ export async function replicaAct(
     for (const { label, text } of rows)
       write(`    ${label.padEnd(width)}  ${text}\n`);
 
+    const hedges = await hedgeCounts(stack, tier);
+    if (hedges && hedgesBefore)
+      write(
+        `  hedges: ${hedges.sent - hedgesBefore.sent} sent, ${hedges.won - hedgesBefore.won} won (a second ${method} to another replica once the first had no answer after the method's p95; the loser is cancelled)\n`,
+      );
+
     const sample = [...placed].reverse().find((p) => p.status === 201);
     if (sample) {
       write(`  one of the orders placed:\n`);
@@ -113,6 +123,28 @@ export async function replicaAct(
   write(
     `  fault cleared; slow it again by hand: npm run chaos -- ${tier} delay ${SLOW_MS} --method ${method} --admin ${stack.adminUrl(tier, slow)}\n`,
   );
+}
+
+/** Order's hedge counters for `tier` (its `grpc_hedges_*_total`); undefined where order is not the caller. */
+async function hedgeCounts(
+  stack: Stack,
+  tier: ReplicableTier,
+): Promise<{ sent: number; won: number } | undefined> {
+  if (tier !== 'inventory' && tier !== 'payment') return undefined;
+  const text = await (await fetch(`${stack.adminUrl('order')}/metrics`)).text();
+  const count = (name: string): number =>
+    [
+      ...text.matchAll(
+        new RegExp(
+          `^${name}\\{[^}]*downstream="${tier}"[^}]*\\} (\\S+)$`,
+          'gm',
+        ),
+      ),
+    ].reduce((sum, m) => sum + Number(m[1]), 0);
+  return {
+    sent: count('grpc_hedges_sent_total'),
+    won: count('grpc_hedges_won_total'),
+  };
 }
 
 async function placeOrders(gateway: string, token: string): Promise<Placed[]> {

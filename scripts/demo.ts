@@ -3,6 +3,7 @@
 // replica and shows orders going around it, and leaves the stack running.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createThrowawayDatabase } from '@lib/database';
 import { formatHopTable, type HopRecord } from '@lib/deadline';
 import { type ReplicableTier, repoRoot } from '../tools/stack/index.js';
 import { ACT_REPLICAS, replicaAct } from './demo-replicas.js';
@@ -40,27 +41,58 @@ const ATTEMPTS: readonly Attempt[] = [
   },
 ];
 
+/** The PostgreSQL server the demo looks for when DATABASE_URL is unset (trust auth, as on a developer machine). */
+const LOCAL_POSTGRES =
+  process.env.TEST_POSTGRES_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
+
 /**
- * The tier the replica act runs three of: inventory when its replicas can share a PostgreSQL database
- * (DATABASE_URL, or the throwaway one of STACK_PORTS=free); with the embedded engine, which lives
- * inside one process, auth, which keeps no data.
+ * Where the demo keeps its data, and so which tier the replica act runs three of. Inventory's
+ * replicas need one database they can all reach: DATABASE_URL when it names PostgreSQL; else a
+ * throwaway database on a PostgreSQL server found on this machine (created now, dropped on Ctrl-C);
+ * else the embedded engine, which lives inside one process, and the act replicates auth instead,
+ * which keeps no data.
  */
-function replicatedTier(): ReplicableTier {
-  const shared =
-    process.env.STACK_PORTS === 'free' ||
-    /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
-  return shared ? 'inventory' : 'auth';
+async function demoDatabase(): Promise<{
+  readonly database: string | undefined;
+  readonly replicated: ReplicableTier;
+  readonly note: string;
+}> {
+  const url = process.env.DATABASE_URL ?? '';
+  if (/^postgres(ql)?:\/\//.test(url))
+    return {
+      database: undefined,
+      replicated: 'inventory',
+      note: 'DATABASE_URL',
+    };
+  if (url !== '' || process.env.STACK_PORTS === 'free')
+    return {
+      database: undefined,
+      replicated: url === '' ? 'inventory' : 'auth',
+      note: url || 'a throwaway PostgreSQL database',
+    };
+  try {
+    const probe = await createThrowawayDatabase(LOCAL_POSTGRES, 'dr_demo');
+    await probe.drop();
+    return {
+      database: 'throwaway',
+      replicated: 'inventory',
+      note: `a throwaway database on the PostgreSQL server at ${new URL(LOCAL_POSTGRES).host}, dropped on Ctrl-C`,
+    };
+  } catch {
+    return {
+      database: undefined,
+      replicated: 'auth',
+      note: `the embedded engine (no PostgreSQL server answered at ${new URL(LOCAL_POSTGRES).host}; inventory's replicas would need one shared database, so the replica act slows an auth replica; set DATABASE_URL=postgres://… to slow inventory)`,
+    };
+  }
 }
 
 async function main(): Promise<void> {
-  const replicated = replicatedTier();
+  const { database, replicated, note } = await demoDatabase();
   process.stdout.write(
-    `starting five tiers, ${replicated} as ${ACT_REPLICAS} replicas (payment slowed to ${PAYMENT_LATENCY_MS} ms)…\n`,
+    `starting five tiers, ${replicated} as ${ACT_REPLICAS} replicas (payment slowed to ${PAYMENT_LATENCY_MS} ms); data in ${note}…\n`,
   );
-  if (replicated === 'auth')
-    process.stdout.write(
-      "  (inventory's replicas would need one shared database: with DATABASE_URL=postgres://… the replica act slows inventory)\n",
-    );
   echoTierLogs(false);
   const stack = await runStack(
     {
@@ -69,6 +101,7 @@ async function main(): Promise<void> {
       [replicated]: { CHAOS_ENABLED: 'true' },
     },
     { [replicated]: ACT_REPLICAS },
+    database,
   );
   const token = execFileSync(
     process.execPath,

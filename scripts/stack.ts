@@ -56,6 +56,8 @@ export function replicasFromEnv(): Replicas {
 export async function runStack(
   tierEnv: Partial<Record<TierName, Record<string, string>>> = {},
   replicas: Replicas = replicasFromEnv(),
+  /** Where the data tiers keep their data (Stack's `database` option). @default Stack's */
+  database?: string,
 ): Promise<Stack> {
   // STACK_PORTS=free picks free ports instead of the documented ones (used by the stack's own test).
   const stack = await Stack.start({
@@ -63,6 +65,7 @@ export async function runStack(
     onLine: prefixLine,
     tierEnv,
     replicas,
+    database,
   });
   let stopping = false;
   const shutdown = (): void => {
