@@ -84,6 +84,23 @@ describe(ReplicaBalancer.name, () => {
     expect(picks.get('c:1') ?? 0).toBeLessThan(50);
   });
 
+  it('starts a reconnected replica afresh: its failures before the connection dropped no longer keep it out', () => {
+    const ctx = setup({ consecutiveFailures: 0, failureRatio: 0 });
+    const [, , c] = ctx.replicas;
+    const latency = () => 5;
+    for (let i = 0; i < 20; i++) serveOne(ctx, latency);
+    // Its last calls failed as it died: the failure penalty and failures in a row.
+    for (let i = 0; i < 3; i++) ctx.sut.ended(c, 'failure', ctx.sut.started(c));
+    const pickedOf = (n: number) =>
+      countPicks(Array.from({ length: n }, () => serveOne(ctx, latency))).get(
+        'c:1',
+      ) ?? 0;
+    expect(pickedOf(200)).toBe(0);
+    ctx.sut.reconnected(c);
+    expect(c.health.consecutive).toBe(0);
+    expect(pickedOf(200)).toBeGreaterThan(30);
+  });
+
   it('prefers the replica with fewer calls in flight at equal latency', () => {
     const { sut, replicas } = setup({ random: () => 0, initialLatencyMs: 10 });
     // random 0 draws candidates 0 and 1.

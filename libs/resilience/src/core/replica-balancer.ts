@@ -54,7 +54,7 @@ export class Replica {
 
   constructor(
     readonly address: string,
-    readonly ewma: PeakEwma,
+    public ewma: PeakEwma,
     readonly health: ReplicaHealth,
   ) {}
 
@@ -117,21 +117,25 @@ export class ReplicaBalancer {
       if (!this.replicas.has(address))
         this.replicas.set(
           address,
-          new Replica(
-            address,
-            new PeakEwma({
-              decayMs: this.decayMs,
-              initialMs: this.initialLatencyMs,
-              clock: this.clock,
-            }),
-            this.ejector.add(address),
-          ),
+          new Replica(address, this.newEstimate(), this.ejector.add(address)),
         );
     this.eligible.length = 0;
   }
 
   replica(address: string): Replica | undefined {
     return this.replicas.get(address);
+  }
+
+  /**
+   * The replica's connection is up again after it was lost (a restart, a new pod on the address):
+   * what its latency and failures in a row said was about the connection that failed, so it starts
+   * again as a new replica does. Without this, a replica whose last calls failed keeps the failure
+   * penalty until it decays, and P2C sends it nothing for tens of seconds. An ejection stays: that
+   * is the ejector's judgement, with its own time to return.
+   */
+  reconnected(replica: Replica): void {
+    replica.ewma = this.newEstimate();
+    replica.health.consecutive = 0;
   }
 
   /**
@@ -195,6 +199,14 @@ export class ReplicaBalancer {
       replica.ewma.observe(Math.max(elapsed, this.failurePenaltyMs), now);
     else replica.ewma.observeAtLeast(elapsed, now);
     this.ejector.record(replica.address, outcome, elapsed, now);
+  }
+
+  private newEstimate(): PeakEwma {
+    return new PeakEwma({
+      decayMs: this.decayMs,
+      initialMs: this.initialLatencyMs,
+      clock: this.clock,
+    });
   }
 
   snapshot(): ReplicaSnapshot[] {

@@ -166,6 +166,10 @@ class ReplicaPicker implements Picker {
 interface Child {
   readonly leaf: experimental.LeafLoadBalancer;
   readonly replica: Replica;
+  /** Its connection has been READY before: a later READY is a reconnection. */
+  wasReady: boolean;
+  /** READY at the last publish. */
+  ready: boolean;
 }
 
 /**
@@ -243,6 +247,8 @@ class ReplicaBalancerLb implements experimental.LoadBalancer {
           resolutionNote,
         ),
         replica: balancer.replica(key) as Replica,
+        wasReady: false,
+        ready: false,
       };
       this.children.set(key, child);
       added.push(child);
@@ -323,7 +329,12 @@ class ReplicaBalancerLb implements experimental.LoadBalancer {
     let failing = false;
     for (const child of this.children.values()) {
       const state = child.leaf.getConnectivityState();
-      if (state === ConnectivityState.READY)
+      const isReady = state === ConnectivityState.READY;
+      if (isReady && !child.ready && child.wasReady)
+        balancer.reconnected(child.replica);
+      child.ready = isReady;
+      if (isReady) child.wasReady = true;
+      if (isReady)
         ready.push({ replica: child.replica, picker: child.leaf.getPicker() });
       else if (state === ConnectivityState.CONNECTING) connecting = true;
       else if (state === ConnectivityState.TRANSIENT_FAILURE) failing = true;
