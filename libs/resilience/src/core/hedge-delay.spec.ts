@@ -47,9 +47,14 @@ describe(HedgeDelay.name, () => {
     expect(typical).toBeLessThanOrEqual(10.5);
   });
 
-  it('needs the minimum again once old samples have left the window', () => {
+  it('needs the minimum again once old samples have left the window and the hold is over', () => {
     const clock = new ManualClock();
-    const sut = new HedgeDelay({ clock, windowMs: 10_000, minSamples: 5 });
+    const sut = new HedgeDelay({
+      clock,
+      windowMs: 10_000,
+      minSamples: 5,
+      holdMs: 0,
+    });
     for (let i = 0; i < 5; i++) sut.record(30);
     expect(sut.delayMs()).toBeDefined();
     clock.advance(12_000);
@@ -57,10 +62,36 @@ describe(HedgeDelay.name, () => {
     expect(sut.delayMs()).toBeUndefined();
   });
 
-  it('refuses a quantile outside 0.5..0.999, a fractional minimum and a negative floor, all at once', () => {
+  it('after a lull, holds the last full window’s delay and median for holdMs', () => {
+    const clock = new ManualClock();
+    const sut = new HedgeDelay({ clock, windowMs: 10_000, minSamples: 5 });
+    for (let i = 0; i < 5; i++) sut.record(30);
+    const delay = sut.delayMs() as number;
+    expect(delay).toBeGreaterThanOrEqual(30);
+    // A quiet spell empties the window: the first calls after it are hedged at the last delay.
+    clock.advance(40_000);
+    expect(sut.samples()).toBe(0);
+    expect(sut.delayMs()).toBe(delay);
+    expect(sut.typicalMs()).toBeGreaterThanOrEqual(30);
+    // Once the window has the minimum again, it reads afresh.
+    for (let i = 0; i < 5; i++) sut.record(200);
+    expect(sut.delayMs()).toBeGreaterThanOrEqual(200);
+    // And without any new calls for longer than the hold, nothing is held.
+    clock.advance(10_001 + 60_000);
+    expect(sut.delayMs()).toBeUndefined();
+    expect(sut.typicalMs()).toBeUndefined();
+  });
+
+  it('refuses a quantile outside 0.5..0.999, a fractional minimum, a negative floor and hold, all at once', () => {
     expect(
-      () => new HedgeDelay({ quantile: 1, minSamples: 2.5, minDelayMs: -1 }),
-    ).toThrow(/quantile.*minSamples.*minDelayMs/);
+      () =>
+        new HedgeDelay({
+          quantile: 1,
+          minSamples: 2.5,
+          minDelayMs: -1,
+          holdMs: -1,
+        }),
+    ).toThrow(/quantile.*minSamples.*minDelayMs.*holdMs/);
     expect(() => new HedgeDelay({ quantile: 0.2 })).toThrow(RangeError);
   });
 });
