@@ -149,13 +149,14 @@ function markdownTables(results: BenchResults): string[] {
       '',
       `One stack per policy, all running and warmed alike; each phase runs on every stack in turn, the same load on each. The second replica's Reserve is slowed to ${x.slowMs} ms (\`c-handler\`: chaos delay in the tier; \`c-network\`: its reply bytes held by the TCP fault proxy) against a ${x.budgetMs} ms budget. ` +
         "Between phases the faults are cleared and the run waits until no replica is still ejected. Success = 2xx within the budget. Mean vs healthy = mean latency over the same policy's healthy run. " +
-        'Slow replica = its share of the Reserve calls both replicas served. Extra calls = Reserve calls beyond one per request (retries and hedges, cancelled losers included).',
+        'Slow replica = its share of the Reserve calls both replicas served. Extra calls = Reserve calls beyond one per request (retries and hedges, cancelled losers included). ' +
+        'Hedges % = hedges sent over all the calls inventory served (Reserve, Commit, Release: the hedge budget is per downstream).',
       '',
-      '| policy | phase | requests | success % | mean ms | p99 ms | mean vs healthy | slow replica % of Reserve | extra calls % | hedges sent / won |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| policy | phase | requests | success % | mean ms | p99 ms | mean vs healthy | slow replica % of Reserve | extra Reserve calls % | hedges sent / won | hedges % of inventory calls |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...x.rows.map(
         (r) =>
-          `| ${r.policy} | ${r.phase} | ${r.requests} | ${r.successPct} | ${ms(r.latencyMs.mean)} | ${ms(r.latencyMs.p99)} | ${r.meanVsHealthy ?? '–'} | ${r.slowReplicaPct} | ${r.extraCallsPct} | ${r.hedgesSent} / ${r.hedgesWon} |`,
+          `| ${r.policy} | ${r.phase} | ${r.requests} | ${r.successPct} | ${ms(r.latencyMs.mean)} | ${ms(r.latencyMs.p99)} | ${r.meanVsHealthy ?? '–'} | ${r.slowReplicaPct} | ${r.extraCallsPct} | ${r.hedgesSent} / ${r.hedgesWon} | ${r.hedgesPctOfCalls ?? '–'} |`,
       ),
       '',
     );

@@ -48,6 +48,8 @@ export interface ReplicasRow {
   /** Hedges order sent and won (its `grpc_hedges_*_total`; 0 where hedging is off). */
   readonly hedgesSent: number;
   readonly hedgesWon: number;
+  /** Hedges as a share of all the calls inventory served (every method: the hedge budget is per downstream), %. */
+  readonly hedgesPctOfCalls: number;
 }
 
 export interface ReplicasResult {
@@ -134,6 +136,9 @@ async function runPhase(
   const replicas = [bench.stack.tier('inventory'), bench.replica2];
   const reserves = (): number[] =>
     replicas.map((r) => r.requestsEnded('Reserve').length);
+  const calls = (): number =>
+    replicas.reduce((sum, r) => sum + r.requestsEnded().length, 0);
+  const callsBefore = calls();
   const hedgesBefore = await hedges(bench);
   const before = reserves();
   const results = await load(
@@ -146,6 +151,8 @@ async function runPhase(
   await pause(options.slowMs + 300);
   const served = reserves().map((n, i) => n - before[i]);
   const hedgesAfter = await hedges(bench);
+  const hedgesSent = hedgesAfter.sent - hedgesBefore.sent;
+  const allCalls = calls() - callsBefore;
   const total = served[0] + served[1];
   return {
     policy,
@@ -163,8 +170,9 @@ async function runPhase(
       (Math.max(0, total - results.length) / Math.max(1, results.length)) * 100,
       1,
     ),
-    hedgesSent: hedgesAfter.sent - hedgesBefore.sent,
+    hedgesSent,
     hedgesWon: hedgesAfter.won - hedgesBefore.won,
+    hedgesPctOfCalls: round((hedgesSent / Math.max(1, allCalls)) * 100, 1),
   };
 }
 
