@@ -1,6 +1,7 @@
 import { freePort, Stack, type TierProcess } from '../tools/stack/index.js';
 import { eventually, stockOf } from './support/grpc-clients.js';
 import { sample } from './support/prometheus.js';
+import { placeMany, placeOrder as placeOneOrder } from './support/orders.js';
 import { issueToken } from './support/tokens.js';
 
 // Two inventory processes behind order's one deadline_p2c channel (hedging on, its default), sharing
@@ -63,31 +64,13 @@ describe('hedged Reserve calls across inventory replicas (real processes)', () =
     await stack?.stop();
   });
 
-  const placeOrder = async (): Promise<number> => {
-    const response = await fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'x-request-timeout': String(BUDGET_MS),
-      },
-      body: JSON.stringify({ sku: 'latte', quantity: 1 }),
-    });
-    await response.arrayBuffer();
-    return response.status;
-  };
+  const placeOrder = async (): Promise<number> =>
+    (await placeOneOrder(stack.gatewayUrl, token, { budgetMs: BUDGET_MS }))
+      .status;
 
   /** `total` orders, `CONCURRENCY` at a time; their HTTP statuses. */
-  const placeOrders = async (total: number): Promise<number[]> => {
-    const statuses: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next++ < total) statuses.push(await placeOrder());
-      }),
-    );
-    return statuses;
-  };
+  const placeOrders = (total: number): Promise<number[]> =>
+    placeMany(total, CONCURRENCY, placeOrder);
 
   const orderMetrics = async (): Promise<string> =>
     (await fetch(`${stack.adminUrl('order')}/metrics`)).text();

@@ -1,6 +1,10 @@
 import { freePort, Stack, type TierProcess } from '../tools/stack/index.js';
 import { eventually, stockOf } from './support/grpc-clients.js';
 import { replicasAt } from './support/replicas.js';
+import {
+  type OrderAnswer,
+  placeOrder as placeOneOrder,
+} from './support/orders.js';
 import { issueToken } from './support/tokens.js';
 
 // Three inventory processes behind order's one channel (deadline_p2c). Under a steady stream of
@@ -11,13 +15,6 @@ import { issueToken } from './support/tokens.js';
 const BUDGET_MS = 4_000;
 const CONCURRENCY = 4;
 const SKU = 'espresso';
-
-interface Placed {
-  readonly startedAt: number;
-  readonly endedAt: number;
-  readonly status: number;
-  readonly error?: string;
-}
 
 describe('an inventory replica killed under load (real processes)', () => {
   let stack: Stack;
@@ -65,29 +62,12 @@ describe('an inventory replica killed under load (real processes)', () => {
 
   const replicasAtOrder = () => replicasAt(stack.adminUrl('order'));
 
-  const placeOrder = async (): Promise<Placed> => {
-    const startedAt = Date.now();
-    const response = await fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'x-request-timeout': String(BUDGET_MS),
-      },
-      body: JSON.stringify({ sku: SKU, quantity: 1 }),
-    });
-    const text = await response.text();
-    return {
-      startedAt,
-      endedAt: Date.now(),
-      status: response.status,
-      ...(response.status === 201 ? {} : { error: text.slice(0, 300) }),
-    };
-  };
+  const placeOrder = (): Promise<OrderAnswer> =>
+    placeOneOrder(stack.gatewayUrl, token, { budgetMs: BUDGET_MS, sku: SKU });
 
   /** Orders, `CONCURRENCY` at a time, until `stop()` resolves; then the results. */
-  const loadUntil = async (stop: Promise<unknown>): Promise<Placed[]> => {
-    const placed: Placed[] = [];
+  const loadUntil = async (stop: Promise<unknown>): Promise<OrderAnswer[]> => {
+    const placed: OrderAnswer[] = [];
     let stopping = false;
     void stop.finally(() => (stopping = true));
     await Promise.all(
@@ -130,7 +110,10 @@ describe('an inventory replica killed under load (real processes)', () => {
     const failed = results.filter((r) => r.status !== 201);
     const explain = JSON.stringify({
       orders: results.length,
-      failed,
+      failed: failed.map(({ body, ...rest }) => ({
+        ...rest,
+        body: body.slice(0, 300),
+      })),
       killedAt,
       replicas: await replicasAtOrder(),
     });

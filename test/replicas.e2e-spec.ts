@@ -8,6 +8,7 @@ import {
   unary,
 } from './support/grpc-clients.js';
 import { replicasAt } from './support/replicas.js';
+import { placeMany, placeOrder as placeOneOrder } from './support/orders.js';
 import { issueToken } from './support/tokens.js';
 
 // Three inventory processes behind order's one channel (deadline_p2c, the default GRPC_LB_POLICY),
@@ -64,31 +65,13 @@ describe('inventory replicas behind deadline_p2c (real processes)', () => {
 
   const replicasAtOrder = () => replicasAt(stack.adminUrl('order'));
 
-  const placeOrder = async (): Promise<number> => {
-    const response = await fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'x-request-timeout': String(BUDGET_MS),
-      },
-      body: JSON.stringify({ sku: 'latte', quantity: 1 }),
-    });
-    await response.arrayBuffer();
-    return response.status;
-  };
+  const placeOrder = async (): Promise<number> =>
+    (await placeOneOrder(stack.gatewayUrl, token, { budgetMs: BUDGET_MS }))
+      .status;
 
   /** `total` orders, `CONCURRENCY` at a time; their HTTP statuses. */
-  const placeOrders = async (total: number): Promise<number[]> => {
-    const statuses: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next++ < total) statuses.push(await placeOrder());
-      }),
-    );
-    return statuses;
-  };
+  const placeOrders = (total: number): Promise<number[]> =>
+    placeMany(total, CONCURRENCY, placeOrder);
 
   it('shows every replica, connected, in order’s GET /health', async () => {
     // Order's channel connects at its first call, and replicas 2 and 3 may not have been listening
