@@ -25,5 +25,9 @@ export const AUTH_ENV = {
   AUTH_JWT_AUDIENCE: str('expected `aud` of tokens', {
     default: 'deadline-relay-api',
   }),
+  AUTH_TOKEN_CACHE_SIZE: int(
+    'verified tokens remembered until their `exp` (least recently used go first); 0 verifies every request',
+    { default: 10_000, min: 0, max: 1_000_000 },
+  ),
 };
 export type AuthEnv = EnvOf<typeof AUTH_ENV>;

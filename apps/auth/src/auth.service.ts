@@ -4,6 +4,7 @@ import { errors, jwtVerify, SignJWT } from 'jose';
 import { DomainError, GrpcStatus } from '@lib/deadline';
 import type { VerifyTokenReply } from '@lib/contracts';
 import { type AuthEnv, DEVELOPMENT_JWT_SECRET } from './auth.env.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** A token longer than this is refused before any crypto runs. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
@@ -15,6 +16,7 @@ export class AuthService implements OnModuleInit {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly developmentSecret: boolean;
+  private readonly verified: VerifiedTokens;
 
   constructor(config: ConfigService<AuthEnv, true>) {
     const secret = config.get('AUTH_JWT_SECRET', { infer: true });
@@ -22,6 +24,9 @@ export class AuthService implements OnModuleInit {
     this.developmentSecret = secret === DEVELOPMENT_JWT_SECRET;
     this.issuer = config.get('AUTH_JWT_ISSUER', { infer: true });
     this.audience = config.get('AUTH_JWT_AUDIENCE', { infer: true });
+    this.verified = new VerifiedTokens(
+      config.get('AUTH_TOKEN_CACHE_SIZE', { infer: true }),
+    );
   }
 
   /** Says so when the tier runs on the public development secret (production refuses it at start-up). */
@@ -45,6 +50,8 @@ export class AuthService implements OnModuleInit {
         'invalid_token',
         'token too long',
       );
+    const known = this.verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: this.issuer,
@@ -52,7 +59,9 @@ export class AuthService implements OnModuleInit {
         algorithms: ['HS256'],
         requiredClaims: ['sub', 'exp'],
       });
-      return { subject: payload.sub!, expiresAt: payload.exp! };
+      const reply = { subject: payload.sub!, expiresAt: payload.exp! };
+      this.verified.add(token, reply);
+      return reply;
     } catch (error) {
       const reason =
         error instanceof errors.JWTExpired
