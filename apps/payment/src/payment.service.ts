@@ -46,8 +46,9 @@ export class PaymentService {
         'amount_cents',
       );
     }
-    const existing = await this.repository.findByOrder(request.orderId);
-    if (existing) return existing;
+    // No look-up first: the provider's capture is keyed by the order id (its idempotency key) and the
+    // charge is recorded with INSERT … ON CONFLICT, so a retried Charge gets the first one's record
+    // in the one statement an order costs here.
     const pending = this.inFlight.get(request.orderId);
     if (pending) return pending;
     const attempt = this.capture(request).finally(() =>
