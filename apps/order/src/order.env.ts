@@ -39,6 +39,10 @@ export const ORDER_ENV = {
     "how often a WatchOrder stream re-reads its order from the database, to see changes another order replica made (this replica's own are sent at once)",
     { default: 1_000, min: 50, max: 60_000 },
   ),
+  ORDER_SETTLE_BATCH_MS: int(
+    "how long a finished saga's settled mark waits for others to share one UPDATE (and one commit) with it; 0 writes each alone",
+    { default: 20, min: 0, max: 1_000 },
+  ),
   ORDER_SETTLE_BUDGET_MS: int(
     'budget of the follow-up that commits or releases a reservation after the request (it outlives the request on purpose)',
     { default: 2_000, min: 1, max: 60_000 },

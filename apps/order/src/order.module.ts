@@ -50,9 +50,17 @@ import { OrderService } from './order.service.js';
     OrderRecoverySweeper,
     {
       provide: OrderRepository,
-      inject: [Database, OrderChanges],
-      useFactory: (db: Database, changes: OrderChanges) =>
-        new SqlOrderRepository(db, changes),
+      inject: [Database, OrderChanges, ConfigService],
+      useFactory: (
+        db: Database,
+        changes: OrderChanges,
+        config: ConfigService<OrderEnv, true>,
+      ) =>
+        new SqlOrderRepository(
+          db,
+          changes,
+          config.get('ORDER_SETTLE_BATCH_MS', { infer: true }),
+        ),
     },
   ],
 })

@@ -1,5 +1,5 @@
-import { currentDeadline } from '@lib/deadline';
-import type { Database } from '@lib/database';
+import { currentDeadline, type Deadline } from '@lib/deadline';
+import { type Database, WriteBatch } from '@lib/database';
 import type { Order, OrderEvent } from '@lib/contracts';
 import type { OrderChanges } from './order-changes.js';
 
@@ -61,12 +61,21 @@ const toOrder = (row: OrderRow): Order => ({
 
 /** Orders in PostgreSQL (or the embedded engine): schema `orders`, every query bound to the current deadline. */
 export class SqlOrderRepository extends OrderRepository {
+  /** Settled marks of one window go in one UPDATE: they are bookkeeping after the answer has gone. */
+  private readonly settledMarks: WriteBatch<string>;
+
   constructor(
     private readonly db: Database,
     /** Told after every write, for the watchers of that order. */
     private readonly changes?: OrderChanges,
+    /** How long a settled mark waits for others to share its statement; 0 writes each alone. */
+    settleBatchMs = 0,
   ) {
     super();
+    this.settledMarks = new WriteBatch({
+      windowMs: settleBatchMs,
+      write: (ids, deadline) => this.writeSettled(ids, deadline),
+    });
   }
 
   async begin(order: {
@@ -107,12 +116,20 @@ export class SqlOrderRepository extends OrderRepository {
     );
   }
 
-  async markSettled(id: string): Promise<void> {
+  markSettled(id: string): Promise<void> {
+    return this.settledMarks.add(id);
+  }
+
+  private async writeSettled(
+    ids: readonly string[],
+    deadline: Deadline | undefined,
+  ): Promise<void> {
     await this.db.query(
-      'UPDATE orders.orders SET settled = true, updated_at = now() WHERE id = $1',
-      [id],
+      'UPDATE orders.orders SET settled = true, updated_at = now() WHERE id = ANY($1::text[])',
+      [ids],
+      deadline && { deadline },
     );
-    this.changes?.changed(id);
+    for (const id of ids) this.changes?.changed(id);
   }
 
   async state(id: string, customerId: string): Promise<OrderEvent | undefined> {

@@ -16,6 +16,7 @@ export {
 } from './core/migration.js';
 export { isQueryCanceled, QUERY_CANCELED } from './core/query-timeout.error.js';
 export { statementTimeoutMs } from './core/statement-timeout.js';
+export { WriteBatch, type WriteBatchOptions } from './core/write-batch.js';
 
 // Drivers
 export { PgDatabase, type PgDatabaseOptions } from './pg/pg-database.js';

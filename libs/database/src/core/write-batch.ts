@@ -1,0 +1,95 @@
+import {
+  abortable,
+  type Clock,
+  currentDeadline,
+  type Deadline,
+  systemClock,
+  type TimerHandle,
+} from '@lib/deadline';
+
+export interface WriteBatchOptions<K> {
+  /** How long the first key of a batch waits for more before they are written; 0 writes each key at once. */
+  readonly windowMs: number;
+  /** A batch holding this many keys is written without waiting out its window. @default 1000 */
+  readonly maxKeys?: number;
+  /**
+   * Writes every key of a batch in one statement, under `deadline`: the latest deadline among the
+   * callers still waiting (undefined for a key added with no deadline in scope, written alone).
+   */
+  readonly write: (
+    keys: readonly K[],
+    deadline: Deadline | undefined,
+  ) => Promise<void>;
+  /** @default systemClock */
+  readonly clock?: Clock;
+}
+
+interface OpenBatch<K> {
+  readonly keys: K[];
+  readonly deadlines: Deadline[];
+  readonly done: Promise<void>;
+  readonly settle: (work: Promise<void>) => void;
+  timer?: TimerHandle;
+}
+
+/**
+ * Group commit for writes that can wait a few milliseconds (bookkeeping after the answer has gone,
+ * such as marking a saga settled): the keys added within one window are written by one statement,
+ * so under load N orders cost one round trip and one commit instead of N. `add` resolves once the
+ * statement holding its key has committed, and rejects as soon as the caller's own deadline aborts.
+ * A key whose caller gave up before its batch was sealed is left out; the statement runs under the
+ * latest deadline of those still waiting, so it never outlives all of them.
+ */
+export class WriteBatch<K> {
+  private open: OpenBatch<K> | undefined;
+  private readonly maxKeys: number;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: WriteBatchOptions<K>) {
+    this.maxKeys = Math.max(1, options.maxKeys ?? 1_000);
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Adds `key` to the open batch (opening one); bound to `deadline`, the current one by default. */
+  add(
+    key: K,
+    deadline: Deadline | undefined = currentDeadline(),
+  ): Promise<void> {
+    if (deadline?.signal.aborted)
+      return Promise.reject(deadline.signal.reason as Error);
+    if (!deadline || this.options.windowMs <= 0)
+      return this.options.write([key], deadline);
+    const batch = this.open ?? this.openBatch();
+    batch.keys.push(key);
+    batch.deadlines.push(deadline);
+    if (batch.keys.length >= this.maxKeys) this.seal(batch);
+    return abortable(batch.done, deadline.signal);
+  }
+
+  private openBatch(): OpenBatch<K> {
+    let settle!: (work: Promise<void>) => void;
+    const done = new Promise<void>((resolve) => {
+      settle = (work) => resolve(work);
+    });
+    const batch: OpenBatch<K> = { keys: [], deadlines: [], done, settle };
+    batch.timer = this.clock.setTimeout(
+      () => this.seal(batch),
+      this.options.windowMs,
+    );
+    this.open = batch;
+    return batch;
+  }
+
+  private seal(batch: OpenBatch<K>): void {
+    if (this.open === batch) this.open = undefined;
+    if (batch.timer !== undefined) this.clock.clearTimeout(batch.timer);
+    const keys: K[] = [];
+    let latest: Deadline | undefined;
+    batch.deadlines.forEach((deadline, i) => {
+      if (deadline.signal.aborted) return;
+      keys.push(batch.keys[i]);
+      if (!latest || deadline.expiresAt > latest.expiresAt) latest = deadline;
+    });
+    batch.settle(latest ? this.options.write(keys, latest) : Promise.resolve());
+  }
+}
