@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
+import { COMMON_ENV } from '@lib/platform';
 import { Stack } from '../../tools/stack/index.js';
 import { distDir, stopOnInterrupt } from '../support/bench-stack.js';
 import { NestSqlChain } from '../peer/nest-sql/nest-sql-chain.js';
@@ -105,6 +106,8 @@ export async function runPeerSql(
     RESILIENCE_MODE: 'full',
     INVENTORY_SEED_STOCK: '1000000000',
     LOG_FORMAT: 'json',
+    // The tiers' default, which a test stack turns off: no line is read here, only CPU.
+    LOG_FLUSH_MS: String(COMMON_ENV.LOG_FLUSH_MS.default),
   };
   const watchers: PgServerCpu[] = [];
   let stack: Stack | undefined;

@@ -53,7 +53,7 @@ export const DEFAULT_ADMIN_PORTS: Readonly<Record<GrpcTierName, number>> = {
 export interface StackOptions {
   /** `default` for the documented ports, `free` to pick free ones (tests). @default 'free' */
   readonly ports?: 'default' | 'free';
-  /** Environment for every tier. */
+  /** Environment for every tier. With free ports (tests) `LOG_FLUSH_MS` is 0 unless it is set here. */
   readonly env?: Record<string, string>;
   /** Environment for one tier (wins over `env`). */
   readonly tierEnv?: Partial<Record<TierName, Record<string, string>>>;
@@ -154,6 +154,8 @@ export class Stack {
         : {}),
       BIND_HOST: '127.0.0.1',
       LOG_FORMAT: 'json',
+      // Tests (and the bench's scenarios) read a tier's lines right after the calls that wrote them.
+      ...(forTests ? { LOG_FLUSH_MS: '0' } : {}),
       GATEWAY_PORT: String(ports.gateway),
       AUTH_GRPC_PORT: String(ports.auth),
       ORDER_GRPC_PORT: String(ports.order),

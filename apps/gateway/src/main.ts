@@ -15,6 +15,7 @@ async function bootstrap(): Promise<void> {
   const logger = new TierLogger({
     service: 'gateway',
     format: env.LOG_FORMAT,
+    flushMs: env.LOG_FLUSH_MS,
   });
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, {
     logger,
@@ -28,6 +29,8 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(env.GATEWAY_PORT, env.BIND_HOST);
   logger.log({ msg: 'listening', url: await app.getUrl(), protocol: 'http' });
+  // Whoever starts the tier waits for that line: it goes out now, not with the next batch.
+  void logger.flush();
 }
 
 void bootstrap();

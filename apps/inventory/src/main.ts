@@ -15,6 +15,7 @@ void startGrpcTier(InventoryModule, {
   adminPort: env.INVENTORY_ADMIN_PORT,
   adminHost: env.ADMIN_HOST,
   logFormat: env.LOG_FORMAT,
+  logFlushMs: env.LOG_FLUSH_MS,
   drainMs: env.SHUTDOWN_DRAIN_MS,
   maxConnectionAgeMs: env.GRPC_MAX_CONNECTION_AGE_MS,
   tls: grpcTls(env),

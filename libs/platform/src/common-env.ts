@@ -37,6 +37,10 @@ export const COMMON_ENV = {
     ['json', 'pretty'] as const,
     { default: 'json' },
   ),
+  LOG_FLUSH_MS: int(
+    'how long a log line may wait to share one write with the next ones (the lines of a few milliseconds go out together; everything is written when the process exits, so only a process killed outright loses its last lines); 0 writes each line at once',
+    { default: 20, min: 0, max: 60_000 },
+  ),
   SHUTDOWN_DRAIN_MS: int(
     'on SIGTERM, how long a gRPC tier lets calls in flight finish (each ends by its own deadline at the latest; new calls are refused) before cancelling the rest',
     { default: 5_000, min: 0, max: 600_000 },

@@ -24,6 +24,8 @@ export interface GrpcTierOptions {
   readonly adminPort: number;
   readonly adminHost: string;
   readonly logFormat: 'json' | 'pretty';
+  /** How long a log line may wait to share a write with others (`LOG_FLUSH_MS`); 0 writes each at once. @default 0 */
+  readonly logFlushMs?: number;
   /** On shutdown, how long calls in flight may finish before they are cancelled (`SHUTDOWN_DRAIN_MS`). */
   readonly drainMs: number;
   /** Mutual TLS: the server requires a client certificate signed by `tls.ca`. @default plain text */
@@ -48,6 +50,7 @@ export async function startGrpcTier(
   const logger = new TierLogger({
     service: options.name,
     format: options.logFormat,
+    flushMs: options.logFlushMs,
   });
   // Which methods stream: the deadline interceptor serves those as streams (whole-call deadline, drain).
   for (const proto of [options.contract.proto, HEALTH.proto])
@@ -81,5 +84,7 @@ export async function startGrpcTier(
     mtls: options.tls !== undefined,
     admin: `http://${options.adminHost}:${options.adminPort}`,
   });
+  // Whoever starts the tier waits for that line: it goes out now, not with the next batch.
+  void logger.flush();
   return app;
 }

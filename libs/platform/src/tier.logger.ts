@@ -1,4 +1,5 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
+import { BatchedLineSink } from './batched-line-sink.js';
 import { prettyLogLine } from './pretty-log-line.js';
 
 /** Where lines go: `process.stdout`/`stderr`, or anything with `write` (tests). */
@@ -21,6 +22,12 @@ export interface TierLoggerOptions {
   readonly stdout?: LogSink;
   /** Where `error` and `fatal` lines go. @default process.stderr */
   readonly stderr?: LogSink;
+  /**
+   * Lines for `stdout` wait up to this long to be written together ({@link BatchedLineSink}); an
+   * `error` or `fatal` line first writes them, then goes out at once. 0 writes every line at once.
+   * @default 0
+   */
+  readonly flushMs?: number;
 }
 
 const DEFAULT_LEVELS: readonly LogLevel[] = ['log', 'warn', 'error', 'fatal'];
@@ -33,8 +40,8 @@ const STACK = /\n\s+at /;
  * interceptors log structured events (the `request ended` line); an `Error` gives its message and
  * an `err` object. `error` and `fatal` go to stderr, the rest to stdout.
  *
- * Each line is one `JSON.stringify` and one write, in the calling thread, so lines keep their order.
- * Not pino: for this line V8's serializer is faster than pino's, and pino's destinations either sleep
+ * Each line is one `JSON.stringify` in the calling thread, so lines keep their order; with `flushMs`
+ * the lines of a few milliseconds share one write. Not pino: for this line V8's serializer is faster than pino's, and pino's destinations either sleep
  * on a full non-blocking pipe (sync) or lose the last lines at a signal exit (async); measured side by
  * side by `npm run bench:logger` (libs/platform/README.md).
  */
@@ -43,6 +50,7 @@ export class TierLogger implements LoggerService {
   private readonly format: 'json' | 'pretty';
   private readonly stdout: LogSink;
   private readonly stderr: LogSink;
+  private readonly batch: BatchedLineSink | undefined;
   private enabled: ReadonlySet<LogLevel>;
 
   constructor(options: TierLoggerOptions) {
@@ -51,6 +59,10 @@ export class TierLogger implements LoggerService {
     this.enabled = new Set(options.levels ?? DEFAULT_LEVELS);
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    this.batch =
+      options.flushMs && options.flushMs > 0
+        ? new BatchedLineSink(this.stdout, { flushMs: options.flushMs })
+        : undefined;
   }
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -76,8 +88,14 @@ export class TierLogger implements LoggerService {
     this.enabled = new Set(levels);
   }
 
+  /** With `flushMs`: writes what is gathered and stops listening to the process's exit and signals. */
+  close(): void {
+    this.batch?.close();
+  }
+
   /** Resolves once every line logged so far has left the process (call it before `process.exit`). */
   async flush(): Promise<void> {
+    this.batch?.flush();
     await Promise.all(
       [this.stdout, this.stderr].filter(isQueued).map(
         (queued) =>
@@ -120,8 +138,12 @@ export class TierLogger implements LoggerService {
           ? // The request-end event names its service too: one `service` key, the message's own.
             { ...head, ...message, ...withStack }
           : { ...head, msg: String(message), ...withStack };
-    const sink =
-      level === 'error' || level === 'fatal' ? this.stderr : this.stdout;
+    let sink: LogSink;
+    if (level === 'error' || level === 'fatal') {
+      // The lines before it first, for a reader that merges both streams.
+      this.batch?.flush();
+      sink = this.stderr;
+    } else sink = this.batch ?? this.stdout;
     if (this.format === 'json') {
       sink.write(`${JSON.stringify(line)}\n`);
       return;
