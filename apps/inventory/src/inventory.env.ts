@@ -24,6 +24,10 @@ export const INVENTORY_ENV = {
     min: 1,
     max: 1_000,
   }),
+  INVENTORY_COMMIT_BATCH_MS: int(
+    'how long a Commit waits for others to settle in the same statement (and commit) with it; Commits come from sagas whose client has its answer; 0 settles each alone',
+    { default: 20, min: 0, max: 1_000 },
+  ),
   INVENTORY_SWEEP_INTERVAL_MS: int(
     'how often the sweeper looks for reservations whose outcome never arrived',
     { default: 1_000, min: 50, max: 3_600_000 },

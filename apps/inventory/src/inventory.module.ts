@@ -48,7 +48,10 @@ import { ReservationSweeper } from './reservation.sweeper.js';
         db: Database,
         config: ConfigService<InventoryEnv, true>,
       ) => {
-        const repository = new SqlInventoryRepository(db);
+        const repository = new SqlInventoryRepository(
+          db,
+          config.get('INVENTORY_COMMIT_BATCH_MS', { infer: true }),
+        );
         // Start-up has no request to inherit a deadline from: give the seeding its own.
         const deadline = Deadline.after(30_000);
         await runWithDeadline(

@@ -1,5 +1,5 @@
-import { currentDeadline } from '@lib/deadline';
-import type { Database } from '@lib/database';
+import { currentDeadline, type Deadline } from '@lib/deadline';
+import { type Database, WriteBatch } from '@lib/database';
 import type { Reservation, Stock } from '@lib/contracts';
 
 export interface CatalogItem {
@@ -114,8 +114,20 @@ const outcomeOf = (row: ReserveRow): ReserveOutcome => {
 
 /** Inventory in PostgreSQL (or the embedded engine): schema `inventory`, every query bound to the current deadline. */
 export class SqlInventoryRepository extends InventoryRepository {
-  constructor(private readonly db: Database) {
+  /** The Commits of one window settle in one statement: they come from sagas whose client has its answer. */
+  private readonly commits: WriteBatch<string, Reservation>;
+
+  constructor(
+    private readonly db: Database,
+    /** How long a Commit waits for others to share its statement; 0 writes each alone. */
+    commitBatchMs = 0,
+  ) {
     super();
+    this.commits = new WriteBatch({
+      windowMs: commitBatchMs,
+      write: (orderIds, deadline) =>
+        this.settle(orderIds, 'committed', 'commit', deadline),
+    });
   }
 
   /** Puts each catalogue item on the shelf with `stockPerItem` units, unless it is already there. */
@@ -208,11 +220,11 @@ export class SqlInventoryRepository extends InventoryRepository {
       [orderId],
     );
     if (claimed) return undefined; // nothing was held
-    return this.settle(orderId, 'released', 'release');
+    return (await this.settle([orderId], 'released', 'release')).get(orderId);
   }
 
   async commit(orderId: string): Promise<Reservation | undefined> {
-    const settled = await this.settle(orderId, 'committed', 'commit');
+    const settled = await this.commits.add(orderId);
     if (settled?.state !== 'released' || settled.quantity === 0) return settled;
     // The sweeper gave the units back before the outcome arrived (the order tier was down longer than
     // the grace period), yet the order was paid: sell it from what is available, if it still is.
@@ -269,32 +281,37 @@ export class SqlInventoryRepository extends InventoryRepository {
   }
 
   /**
-   * reserved → `state`, moving the units, in one statement; any other state is returned as it is
-   * (settling twice changes nothing).
+   * reserved → `state` for every order given, moving the units of each item by their sum, in one
+   * statement; a reservation in any other state is returned as it is (settling twice changes
+   * nothing). An order with no reservation is left out of the map.
    */
   private async settle(
-    orderId: string,
+    orderIds: readonly string[],
     state: 'released' | 'committed',
     by: string,
-  ): Promise<Reservation | undefined> {
-    const [row] = await this.db.query<ReservationRow>(
+    deadline?: Deadline,
+  ): Promise<Map<string, Reservation>> {
+    const rows = await this.db.query<ReservationRow>(
       `WITH settled AS (
          UPDATE inventory.reservations SET state = $2::text, settled_at = now(), settled_by = $3::text
-         WHERE order_id = $1 AND state = 'reserved'
+         WHERE order_id = ANY($1::text[]) AND state = 'reserved'
          RETURNING ${RESERVATION_COLUMNS}
+       ), per_item AS (
+         SELECT sku, sum(quantity)::integer AS quantity FROM settled GROUP BY sku
        ), moved AS (
-         UPDATE inventory.items AS i SET reserved = i.reserved - s.quantity,
-           available = i.available + CASE WHEN $2::text = 'released' THEN s.quantity ELSE 0 END,
-           sold = i.sold + CASE WHEN $2::text = 'committed' THEN s.quantity ELSE 0 END
-         FROM settled AS s WHERE i.sku = s.sku
+         UPDATE inventory.items AS i SET reserved = i.reserved - p.quantity,
+           available = i.available + CASE WHEN $2::text = 'released' THEN p.quantity ELSE 0 END,
+           sold = i.sold + CASE WHEN $2::text = 'committed' THEN p.quantity ELSE 0 END
+         FROM per_item AS p WHERE i.sku = p.sku
        )
        SELECT * FROM settled
        UNION ALL
        SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations
-       WHERE order_id = $1 AND NOT EXISTS (SELECT 1 FROM settled)`,
-      [orderId, state, by],
+       WHERE order_id = ANY($1::text[]) AND order_id NOT IN (SELECT order_id FROM settled)`,
+      [orderIds, state, by],
+      deadline && { deadline },
     );
-    return row && toReservation(row);
+    return new Map(rows.map((row) => [row.order_id, toReservation(row)]));
   }
 }
 

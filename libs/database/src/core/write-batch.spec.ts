@@ -106,4 +106,35 @@ describe('WriteBatch', () => {
     expect(writes).toHaveLength(0);
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it("gives each caller its key's result, and writes a key added twice once", async () => {
+    const clock = new ManualClock();
+    const written: (readonly string[])[] = [];
+    const batch = new WriteBatch<string, number>({
+      windowMs: 10,
+      clock,
+      write: (keys) => {
+        written.push(keys);
+        return Promise.resolve(new Map(keys.map((k) => [k, k.length])));
+      },
+    });
+    const deadline = Deadline.after(1_000, { clock });
+    const results = Promise.all([
+      batch.add('a', deadline),
+      batch.add('bbb', deadline),
+      batch.add('a', deadline),
+      batch.add('none-returned', deadline),
+    ]);
+    clock.advance(10);
+    expect(written).toEqual([['a', 'bbb', 'none-returned']]);
+    expect(await results).toEqual([1, 3, 1, 13]);
+    const missing = new WriteBatch<string, number>({
+      windowMs: 10,
+      clock,
+      write: () => Promise.resolve(new Map()),
+    });
+    const pending = missing.add('x', deadline);
+    clock.advance(10);
+    await expect(pending).resolves.toBeUndefined();
+  });
 });
