@@ -1,5 +1,6 @@
 import { Stack } from '../tools/stack/index.js';
 import { eventually } from './support/grpc-clients.js';
+import { placeOrder } from './support/orders.js';
 import { issueToken } from './support/tokens.js';
 
 // What an order costs the databases, counted by the data tiers themselves (GET /health →
@@ -45,17 +46,12 @@ describe('database round trips per order (real PostgreSQL)', () => {
       ),
     );
 
-  const placeOrder = async (): Promise<void> => {
-    const response = await fetch(`${stack.gatewayUrl}/orders`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'x-request-timeout': '5000',
-      },
-      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+  const placeOne = async (): Promise<void> => {
+    const answer = await placeOrder(stack.gatewayUrl, token, {
+      budgetMs: 5_000,
+      sku: 'espresso',
     });
-    expect(response.status).toBe(201);
+    expect(answer.status).toBe(201);
   };
 
   /** Round trips per order per data tier, for `place` placing `orders` orders, their follow-ups included. */
@@ -85,7 +81,7 @@ describe('database round trips per order (real PostgreSQL)', () => {
   it(`places orders one at a time, follow-ups included, in at most ${MAX_ROUND_TRIPS_PER_ORDER} round trips each`, async () => {
     const orders = 10;
     const perTier = await perOrder(orders, async () => {
-      for (let i = 0; i < orders; i++) await placeOrder();
+      for (let i = 0; i < orders; i++) await placeOne();
     });
     // order: record, confirm, its share of a settled mark; inventory: reserve, its share of a commit;
     // payment: insert.
@@ -102,7 +98,7 @@ describe('database round trips per order (real PostgreSQL)', () => {
   it('writes the follow-ups of orders placed at once in shared statements', async () => {
     const orders = 20;
     const perTier = await perOrder(orders, async () => {
-      await Promise.all(Array.from({ length: orders }, () => placeOrder()));
+      await Promise.all(Array.from({ length: orders }, () => placeOne()));
     });
     expect(perTier.payment).toBe(1);
     // Statements of its own per order (order 2, inventory 1), and at most one shared write for every two orders.
