@@ -1,5 +1,5 @@
 import { freePort, Stack, type TierProcess } from '../tools/stack/index.js';
-import { eventually, stockOf } from './support/grpc-clients.js';
+import { eventually, settledStockOf, stockOf } from './support/grpc-clients.js';
 import { sample } from './support/prometheus.js';
 import { placeMany, placeOrder as placeOneOrder } from './support/orders.js';
 import { issueToken } from './support/tokens.js';
@@ -89,7 +89,7 @@ describe('hedged Reserve calls across inventory replicas (real processes)', () =
       expect(replicas.map((r) => r.state)).toEqual(['READY', 'READY']);
     }, 30_000);
     const warmUp = await placeOrders(WARM_UP_ORDERS);
-    const before = await stockOf(inventoryUrl, 'latte');
+    const before = await settledStockOf(inventoryUrl, 'latte');
     const sentBefore =
       sample(await orderMetrics(), 'grpc_hedges_sent_total', reserve) ?? 0;
 

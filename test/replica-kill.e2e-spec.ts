@@ -1,5 +1,5 @@
 import { freePort, Stack, type TierProcess } from '../tools/stack/index.js';
-import { eventually, stockOf } from './support/grpc-clients.js';
+import { eventually, settledStockOf, stockOf } from './support/grpc-clients.js';
 import { replicasAt } from './support/replicas.js';
 import {
   type OrderAnswer,
@@ -87,7 +87,7 @@ describe('an inventory replica killed under load (real processes)', () => {
       expect(seen.map((r) => r.address).sort()).toEqual([...addresses].sort());
       expect(seen.every((r) => r.state === 'READY')).toBe(true);
     }, 20_000);
-    const stockBefore = await stockOf(addresses[0], SKU);
+    const stockBefore = await settledStockOf(addresses[0], SKU);
 
     const victim = replicas[2];
     const servedBeforeKill = (): number => victim.requestsEnded().length;

@@ -65,6 +65,18 @@ export function stockOf(url: string, sku: string): Promise<StockLevels> {
   ).finally(() => client.close());
 }
 
+/**
+ * The stock once no reservation of it is held: earlier orders' follow-ups (their Commits wait up to
+ * `INVENTORY_COMMIT_BATCH_MS` to share a statement) have settled, so a count taken now is a baseline.
+ */
+export function settledStockOf(url: string, sku: string): Promise<StockLevels> {
+  return eventually(async () => {
+    const stock = await stockOf(url, sku);
+    expect(stock.reserved).toBe(0);
+    return stock;
+  });
+}
+
 /** Polls until `check` passes or `timeoutMs` runs out (then rethrows its last failure). */
 export async function eventually<T>(
   check: () => Promise<T> | T,
