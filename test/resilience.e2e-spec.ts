@@ -6,6 +6,10 @@ import {
   type LogEvent,
 } from '../tools/stack/index.js';
 import { eventually } from './support/grpc-clients.js';
+import {
+  type OrderAnswer,
+  placeOrder as placeOneOrder,
+} from './support/orders.js';
 import { issueToken } from './support/tokens.js';
 
 // Order's breaker on inventory, made easy to reach: 10 calls, a 2 s per-attempt deadline (slow
@@ -22,36 +26,24 @@ const ORDER_ENV = {
 };
 const BUDGET_MS = 10_000;
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
+interface Answer extends Omit<OrderAnswer, 'body'> {
   readonly body: { statusCode?: number; error?: string; message?: string };
-  readonly startedAt: number;
-  readonly endedAt: number;
 }
 
 async function placeOrder(
   gatewayUrl: string,
   token: string,
-  body: unknown = { sku: 'latte', quantity: 1 },
+  { sku = 'latte', quantity = 1 }: { sku: string; quantity: number } = {
+    sku: 'latte',
+    quantity: 1,
+  },
 ): Promise<Answer> {
-  const startedAt = Date.now();
-  const response = await fetch(`${gatewayUrl}/orders`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'x-request-timeout': String(BUDGET_MS),
-    },
-    body: JSON.stringify(body),
+  const answer = await placeOneOrder(gatewayUrl, token, {
+    budgetMs: BUDGET_MS,
+    sku,
+    quantity,
   });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Answer['body'],
-    startedAt,
-    endedAt: Date.now(),
-  };
+  return { ...answer, body: JSON.parse(answer.body) as Answer['body'] };
 }
 
 async function breakers(

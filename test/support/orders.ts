@@ -1,6 +1,7 @@
 /** One `POST /orders` as the client saw it. */
 export interface OrderAnswer {
   readonly status: number;
+  readonly headers: Headers;
   /** The response body (JSON text), for explaining a failure. */
   readonly body: string;
   /** `Date.now()` when it was sent and when its answer had arrived. */
@@ -13,13 +14,15 @@ export interface OrderOptions {
   readonly budgetMs: number;
   /** @default 'latte' */
   readonly sku?: string;
+  /** @default 1 */
+  readonly quantity?: number;
 }
 
-/** Places one order of one unit through the gateway with a bearer token. */
+/** Places one order (of one unit, by default) through the gateway with a bearer token. */
 export async function placeOrder(
   gatewayUrl: string,
   token: string,
-  { budgetMs, sku = 'latte' }: OrderOptions,
+  { budgetMs, sku = 'latte', quantity = 1 }: OrderOptions,
 ): Promise<OrderAnswer> {
   const startedAt = Date.now();
   const response = await fetch(`${gatewayUrl}/orders`, {
@@ -29,10 +32,16 @@ export async function placeOrder(
       'content-type': 'application/json',
       'x-request-timeout': String(budgetMs),
     },
-    body: JSON.stringify({ sku, quantity: 1 }),
+    body: JSON.stringify({ sku, quantity }),
   });
   const body = await response.text();
-  return { status: response.status, body, startedAt, endedAt: Date.now() };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body,
+    startedAt,
+    endedAt: Date.now(),
+  };
 }
 
 /** `place()` called `total` times, `concurrency` at a time; the answers in the order they came. */
