@@ -41,9 +41,10 @@ const STACK = /\n\s+at /;
  * an `err` object. `error` and `fatal` go to stderr, the rest to stdout.
  *
  * Each line is one `JSON.stringify` in the calling thread, so lines keep their order; with `flushMs`
- * the lines of a few milliseconds share one write. Not pino: for this line V8's serializer is faster than pino's, and pino's destinations either sleep
- * on a full non-blocking pipe (sync) or lose the last lines at a signal exit (async); measured side by
- * side by `npm run bench:logger` (libs/platform/README.md).
+ * the lines of a few milliseconds share one write. Not pino: for this line V8's serializer is faster
+ * than pino's, and pino's destinations either sleep on a full non-blocking pipe (sync) or lose the
+ * last lines at a signal exit (async); measured side by side by `npm run bench:logger`
+ * (libs/platform/README.md).
  */
 export class TierLogger implements LoggerService {
   private readonly service: string;
