@@ -8,30 +8,29 @@
 // loaded at once measure their contention (CPU per order triples), not themselves. Each is warmed in
 // turns until its CPU per order is flat, left quiet to measure idle CPU (taken off), then timed in
 // BENCH_ROUNDS rounds of one BENCH_WINDOW_MS window per stack, the order rotating every round.
-// BENCH_CONNECTIONS (8), BENCH_ROUNDS (6), BENCH_WINDOW_MS (8000), BENCH_IDLE_MS (5000).
-import { execFileSync } from 'node:child_process';
+// BENCH_CONNECTIONS (8), BENCH_ROUNDS (6), BENCH_WINDOW_MS (8000), BENCH_IDLE_MS (5000),
+// BENCH_WARMUP_MIN_REQUESTS (6000). The method's pieces: bench/support/in-turns.ts.
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as pause } from 'node:timers/promises';
 import { COMMON_ENV } from '@lib/platform';
-import { Stack, type TierProcess } from '../tools/stack/index.js';
+import { Stack } from '../tools/stack/index.js';
 import {
+  benchToken,
   distDir,
   stopBenchStacksOnSignal,
   stopOnInterrupt,
 } from './support/bench-stack.js';
+import { CpuMeter } from './support/cpu-meter.js';
 import {
-  CpuMeter,
-  type CpuReading,
-  type IdleRate,
-  idleRate,
-  netPerRequest,
-} from './support/cpu-meter.js';
-import { runLoad } from './support/http-load.js';
+  idleRates,
+  loadWindow,
+  summariseTurns,
+  type TurnChain,
+  type TurnWindow,
+  warmInTurns,
+} from './support/in-turns.js';
 import { PgServerCpu } from './support/pg-server-cpu.js';
 import { pidsOf } from './support/process-cpu.js';
-import { change, round } from './support/stats.js';
-import { warmUntilFlat } from './support/warm-up.js';
+import { change } from './support/stats.js';
 
 /** Every switch off: each token verified, each follow-up write and each log line on its own. */
 const ALL_OFF = {
@@ -75,38 +74,34 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5_000);
-
-interface Running {
-  readonly name: string;
-  readonly stack: Stack;
-  readonly tiers: readonly TierProcess[];
-  readonly meter: CpuMeter;
-  readonly token: string;
-  readonly windows: { requests: number; failed: number; cpu: CpuReading }[];
-}
+const WARMUP_MIN_REQUESTS = Number(
+  process.env.BENCH_WARMUP_MIN_REQUESTS ?? 6_000,
+);
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
   stopBenchStacksOnSignal();
   const dist = distDir();
-  const running: Running[] = [];
+  const stacks: Stack[] = [];
   const watchers: PgServerCpu[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(watchers.map((w) => w.close()));
-    await Promise.allSettled(running.map((r) => r.stack.stop()));
+    await Promise.allSettled(stacks.map((stack) => stack.stop()));
   };
   const forget = stopOnInterrupt(stopAll);
   try {
     log(
       `lean path: ${VARIANTS.length} stacks, loaded one at a time, ${CONNECTIONS} in flight, load ${loadavg()[0].toFixed(2)}`,
     );
+    const chains: TurnChain[] = [];
     for (const variant of VARIANTS) {
       const env = {
         RESILIENCE_MODE: 'full',
         INVENTORY_SEED_STOCK: '1000000000',
-        // Six stacks' data tiers on one server (max_connections 100); one order at a time per connection.
-        DATABASE_POOL_SIZE: String(Math.min(10, CONNECTIONS)),
+        // Six stacks' 18 data-tier pools on one server (max_connections 100): 4 each is room enough,
+        // since an order holds a connection only for its statements, a few ms of its ~20.
+        DATABASE_POOL_SIZE: '4',
         ...variant.env,
       };
       const stack = await Stack.start({
@@ -115,116 +110,62 @@ async function main(): Promise<void> {
         env,
         strictDeadlines: false,
       });
+      stacks.push(stack);
       const pg = await PgServerCpu.open(stack.databaseUrl!);
       watchers.push(pg);
       const tiers = (
         ['gateway', 'auth', 'order', 'inventory', 'payment'] as const
       ).map((t) => stack.tier(t));
-      const token = execFileSync(
-        process.execPath,
-        [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'],
-        { encoding: 'utf8', env: { ...process.env, ...env } },
-      ).trim();
-      running.push({
+      chains.push({
         name: variant.name,
-        stack,
-        tiers,
+        ordersUrl: `${stack.gatewayUrl}/orders`,
+        token: benchToken(dist, env),
         meter: new CpuMeter(() => pidsOf(tiers), pg),
-        token,
-        windows: [],
+        forget: () => {
+          for (const tier of tiers) tier.events.length = 0;
+        },
       });
     }
 
-    const loadWindow = async (
-      r: Running,
-    ): Promise<{ requests: number; failed: number; cpu: CpuReading }> => {
-      const stop = await r.meter.start();
-      const results = await runLoad({
-        url: `${r.stack.gatewayUrl}/orders`,
-        headers: {
-          authorization: `Bearer ${r.token}`,
-          'x-request-timeout': '5000',
-        },
-        body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
-        concurrency: CONNECTIONS,
-        durationMs: WINDOW_MS,
-        clientTimeoutMs: 10_000,
-        traceContext: false,
-      });
-      const cpu = await stop();
-      for (const tier of r.tiers) tier.events.length = 0;
-      // The follow-ups of the last orders end before the next stack is timed.
-      await pause(500);
-      return {
-        requests: results.length,
-        failed: results.filter((x) => x.status !== 201).length,
-        cpu,
-      };
-    };
-
-    const warmed = await warmUntilFlat(
-      running.length,
-      async () => {
-        const windows = [];
-        for (const r of running) windows.push(await loadWindow(r));
-        return windows.map((w) => ({
-          requests: w.requests,
-          cpuMs: w.cpu.tiersMs,
-        }));
-      },
-      { windowRequests: 0, minRequests: 6_000, maxWindows: 8 },
+    const warmed = await warmInTurns(
+      chains,
+      CONNECTIONS,
+      WINDOW_MS,
+      { minRequests: WARMUP_MIN_REQUESTS, maxWindows: 8 },
       (line) => log(`lean path: ${line}`),
     );
-    const idleStops = await Promise.all(running.map((r) => r.meter.start()));
-    await pause(IDLE_MS);
-    const idles: IdleRate[] = await Promise.all(
-      idleStops.map(async (stop) => idleRate(await stop())),
-    );
-
-    for (let round_ = 0; round_ < ROUNDS; round_++) {
-      for (let k = 0; k < running.length; k++) {
-        const r = running[(k + round_) % running.length];
-        r.windows.push(await loadWindow(r));
+    const idles = await idleRates(chains, IDLE_MS);
+    const windows: TurnWindow[][] = chains.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      // The order rotates, so no stack always follows the same one.
+      for (let k = 0; k < chains.length; k++) {
+        const i = (k + round) % chains.length;
+        windows[i].push(await loadWindow(chains[i], CONNECTIONS, WINDOW_MS));
       }
       log(
-        `lean path: round ${round_ + 1}/${ROUNDS} done, load ${loadavg()[0].toFixed(2)}`,
+        `lean path: round ${round + 1}/${ROUNDS} done, load ${loadavg()[0].toFixed(2)}`,
       );
     }
 
-    const figures = running.map((r, i) => {
-      const requests = r.windows.reduce((n, w) => n + w.requests, 0);
-      const net = (of: 'tiersMs' | 'pgMs'): number =>
-        r.windows.reduce(
-          (n, w) =>
-            n +
-            (netPerRequest(w.cpu, w.requests, idles[i])[of] ?? 0) * w.requests,
-          0,
-        ) / requests;
-      const ms = r.windows.reduce((n, w) => n + w.cpu.elapsedMs, 0);
-      return {
-        name: r.name,
-        requests,
-        failed: r.windows.reduce((n, w) => n + w.failed, 0),
-        rps: (requests * 1000) / ms,
-        tiers: net('tiersMs'),
-        pg: net('pgMs'),
-      };
-    });
-    const base = figures[0];
-    const lines = [
-      `Warmed in turns: ${warmed.requests.join(' / ')} orders${warmed.flat ? '' : ' (not flat: the window cap ended it)'}; ${ROUNDS} rounds of one ${WINDOW_MS / 1000} s window per stack, ${CONNECTIONS} in flight; CPU net of idle (tiers ${idles.map((x) => round(x.tiersMsPerSec, 0)).join(' / ')} ms/s).`,
-      '',
-      '| variant | orders | not 201 | req/s | tier CPU ms/order | vs baseline | PG server CPU ms/order | vs baseline |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
-      ...figures.map(
-        (f, i) =>
-          `| ${f.name} | ${f.requests} | ${f.failed} | ${round(f.rps, 1)} | ${round(f.tiers, 2)} | ${i === 0 ? '' : `${change(base.tiers, f.tiers)} %`} | ${round(f.pg, 2)} | ${i === 0 ? '' : `${change(base.pg, f.pg)} %`} |`,
-      ),
-      '',
-    ];
-    process.stdout.write(lines.join('\n'));
-    const failed = figures.reduce((n, f) => n + f.failed, 0);
-    const total = figures.reduce((n, f) => n + f.requests, 0);
+    const rows = windows.map((w, i) => summariseTurns(w, idles[i]));
+    const [base] = rows;
+    const versus = (i: number, value: number, baseline: number): string =>
+      i === 0 ? '' : `${change(baseline, value)} %`;
+    process.stdout.write(
+      [
+        `Warmed in turns: ${warmed.requests.join(' / ')} orders${warmed.flat ? '' : ' (not flat: the window cap ended it)'}; ${ROUNDS} rounds of one ${WINDOW_MS / 1000} s window per stack, ${CONNECTIONS} in flight; CPU net of idle (tiers ${idles.map((x) => Math.round(x.tiersMsPerSec)).join(' / ')} ms/s).`,
+        '',
+        '| variant | orders | not 201 | req/s | tier CPU ms/order | vs baseline | PG server CPU ms/order | vs baseline |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
+        ...rows.map(
+          (row, i) =>
+            `| ${VARIANTS[i].name} | ${row.requests} | ${row.failed} | ${row.requestsPerSec} | ${row.tierCpuMsPerOrder} | ${versus(i, row.tierCpuMsPerOrder, base.tierCpuMsPerOrder)} | ${row.pgCpuMsPerOrder} | ${versus(i, row.pgCpuMsPerOrder, base.pgCpuMsPerOrder)} |`,
+        ),
+        '',
+      ].join('\n'),
+    );
+    const failed = rows.reduce((n, row) => n + row.failed, 0);
+    const total = rows.reduce((n, row) => n + row.requests, 0);
     if (failed > total / 100)
       throw new Error(
         `${failed} of ${total} orders failed: the figures are not of working stacks`,

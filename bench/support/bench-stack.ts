@@ -142,11 +142,7 @@ export class BenchStack {
         INVENTORY_ADMIN_PORT: String(admin2),
       });
       await replica2.start();
-      token = execFileSync(
-        process.execPath,
-        [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'],
-        { encoding: 'utf8', env: { ...process.env, ...env } },
-      ).trim();
+      token = benchToken(dist, env);
       await untilBothReplicasServe(stack.gatewayUrl, token, replica2);
     } catch (error) {
       await abandon();
@@ -290,4 +286,16 @@ export function distDir(): string {
   return existsSync(join(own, 'apps', 'inventory', 'src', 'main.js'))
     ? own
     : join(repoRoot(), 'dist');
+}
+
+/** A bearer token for the bench's orders, signed by the build's auth tier with `env`'s secret. */
+export function benchToken(
+  dist: string,
+  env: Readonly<Record<string, string>>,
+): string {
+  return execFileSync(
+    process.execPath,
+    [join(dist, 'apps/auth/src/issue-token.js'), 'bench', '86400'],
+    { encoding: 'utf8', env: { ...process.env, ...env } },
+  ).trim();
 }
