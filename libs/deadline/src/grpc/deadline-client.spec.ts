@@ -1,3 +1,4 @@
+import * as http2 from 'node:http2';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -79,6 +80,9 @@ describe(createDeadlineClient.name, () => {
             code: grpc.status.CANCELLED,
             details: 'Cancelled on server',
           });
+        } else if (behaviour === 'reset') {
+          // What a caller can see from a tier killed just after its GOAWAY: the stream ends with no gRPC status.
+          streamUnder(call).close(http2.constants.NGHTTP2_NO_ERROR);
         } else if (behaviour === 'hang') {
           call.on('cancelled', () => cancelledOnServer.push(behaviour));
         } else {
@@ -209,6 +213,20 @@ describe(createDeadlineClient.name, () => {
     });
   });
 
+  it('reports a stream the downstream reset with no status as unavailable, not as its own failure', async () => {
+    const client = createDeadlineClient<HealthApi>(raw, { service: 'order' });
+    const deadline = Deadline.after(2_000);
+    const error: unknown = await runWithDeadline(deadline, () =>
+      client.check({ service: 'reset' }),
+    ).catch((e: unknown) => e);
+    deadline.dispose();
+    expect(error).toMatchObject({
+      code: GrpcStatus.UNAVAILABLE,
+      reason: undefined,
+      details: 'the downstream reset the call without answering',
+    });
+  });
+
   it('reports a call made with no deadline in scope and still bounds it', async () => {
     const missing: string[] = [];
     const client = createDeadlineClient<HealthApi>(raw, {
@@ -287,3 +305,23 @@ describe(createDeadlineClient.name, () => {
     deadline.dispose();
   });
 });
+
+/** The HTTP/2 stream under a grpc-js server call (grpc-js keeps it on its inner call wrappers). */
+function streamUnder(call: object): http2.ServerHttp2Stream {
+  let node: unknown = call;
+  while (node && typeof node === 'object') {
+    const {
+      stream,
+      call: inner,
+      nextCall,
+    } = node as {
+      stream?: { session?: unknown; rstCode?: unknown };
+      call?: unknown;
+      nextCall?: unknown;
+    };
+    if (stream && 'session' in stream && 'rstCode' in stream)
+      return stream as http2.ServerHttp2Stream;
+    node = nextCall ?? inner;
+  }
+  throw new Error('no HTTP/2 stream under the call');
+}

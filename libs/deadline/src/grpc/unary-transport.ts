@@ -91,13 +91,20 @@ export function toDownstreamError(
     error.code in GrpcStatus
       ? (error.code as number as GrpcStatus)
       : GrpcStatus.UNKNOWN;
-  if (code === GrpcStatus.CANCELLED) {
+  if (
+    code === GrpcStatus.CANCELLED ||
+    (reason === undefined && isBareReset(code, error.details))
+  ) {
     // We did not cancel (that path never gets here), so the downstream dropped the call, as a server
-    // shutting down does. Our caller is still waiting: that is an unavailable downstream, not a hang-up (499).
+    // shutting down does, or its stream ended with no gRPC status at all (a process killed after its
+    // GOAWAY). Our caller is still waiting: an unavailable downstream (Envoy answers an upstream reset
+    // before a response 503 too), neither a hang-up (499) nor a tier's own failure (502).
     return new DownstreamError(
       GrpcStatus.UNAVAILABLE,
       undefined,
-      'the downstream cancelled the call',
+      code === GrpcStatus.CANCELLED
+        ? 'the downstream cancelled the call'
+        : 'the downstream reset the call without answering',
       service,
       method,
       undefined,
@@ -127,3 +134,16 @@ export function toDownstreamError(
     error.metadata,
   );
 }
+
+/**
+ * grpc-js's status for an HTTP/2 stream that closed with no gRPC status from the server: RST_STREAM
+ * NO_ERROR ("Call ended without gRPC status") or INTERNAL_ERROR ("Internal server error"). Its
+ * retrying layer drops the `rstCode`, so its (deliberately stable) text is what tells; a reset that
+ * grpc-js blames on its own side ("triggered by internal client error") stays INTERNAL.
+ */
+function isBareReset(code: GrpcStatus, details: string | undefined): boolean {
+  return code === GrpcStatus.INTERNAL && BARE_RESET.test(details ?? '');
+}
+
+const BARE_RESET =
+  /^Received RST_STREAM with code \d+ \((Call ended without gRPC status|Internal server error)\)$/;
