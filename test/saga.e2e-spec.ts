@@ -226,7 +226,8 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     await stack.tier('order').stop(0); // SIGKILL right after SIGTERM: no follow-up runs in this process
     let pending: { id: string; status: string; settled: boolean };
     try {
-      // Whether the connection drops or the dying tier gets to cancel the call first, the gateway's client is still waiting: 503.
+      // Whether the connection drops, the dying tier gets to cancel the call first, or its stream ends with no status after
+      // its GOAWAY, the gateway's client is still waiting: 503.
       expect((await placing.response).status).toBe(503);
       pending = await latestOrder('latte');
       expect(pending).toMatchObject({ status: 'pending', settled: false });
