@@ -19,13 +19,7 @@ const WARM_UP_ORDERS = 40;
 const ORDERS = 80;
 const CONCURRENCY = 4;
 /** Order's idempotent inventory methods, the ones it hedges. */
-const HEDGEABLE = new Set([
-  'Reserve',
-  'Release',
-  'Commit',
-  'CommitMany',
-  'GetStock',
-]);
+const HEDGEABLE = new Set(['Reserve', 'Release', 'Commit', 'GetStock']);
 
 /** The sum of a counter's series in a Prometheus text exposition. */
 function total(text: string, name: string): number {

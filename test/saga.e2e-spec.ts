@@ -180,33 +180,6 @@ describe('saga guarantees (real processes, real PostgreSQL)', () => {
     expect(await stock('espresso')).toEqual(before);
   });
 
-  it('commits many orders in one CommitMany call, each once, and refuses an empty or repeated list', async () => {
-    const before = await stock('espresso');
-    await reserveCall('ord_many_a', 'espresso');
-    await reserveCall('ord_many_b', 'espresso');
-    const commitMany = (orderIds: string[]) =>
-      unary<{ reservations: { orderId: string; state: string }[] }>(
-        inventory,
-        'commitMany',
-        { orderIds },
-        { deadline: Date.now() + 10_000 },
-      );
-    const asked = ['ord_many_b', 'ord_many_unknown', 'ord_many_a'];
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const { reservations } = await commitMany(asked);
-      expect(reservations.map((r) => [r.orderId, r.state])).toEqual([
-        ['ord_many_b', 'committed'],
-        ['ord_many_unknown', 'none'],
-        ['ord_many_a', 'committed'],
-      ]);
-    }
-    expect(await stock('espresso')).toEqual(sold(before, 4));
-    for (const refused of [[], ['ord_many_a', 'ord_many_a'], ['']])
-      await expect(commitMany(refused)).rejects.toMatchObject({
-        code: grpc.status.INVALID_ARGUMENT,
-      });
-  });
-
   it('lets a Release that arrives while its Reserve is mid-write win: the Reserve then holds nothing', async () => {
     const before = await stock('latte');
     // Hold the shelf's row against updates (not against the reservation's foreign-key check), so the

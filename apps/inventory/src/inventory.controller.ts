@@ -5,9 +5,7 @@ import { INVENTORY } from '@lib/contracts';
 import type {
   GetStockRequest,
   OrderRef,
-  OrderRefs,
   Reservation,
-  Reservations,
   ReserveBatchSummary,
   ReserveRequest,
   Stock,
@@ -38,11 +36,6 @@ export class InventoryController {
   @GrpcMethod(INVENTORY.service, 'Commit')
   commit(request: OrderRef): Promise<Reservation> {
     return this.inventory.commit(request);
-  }
-
-  @GrpcMethod(INVENTORY.service, 'CommitMany')
-  commitMany(request: OrderRefs): Promise<Reservations> {
-    return this.inventory.commitMany(request);
   }
 
   @GrpcMethod(INVENTORY.service, 'GetStock')

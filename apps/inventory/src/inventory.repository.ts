@@ -53,13 +53,8 @@ export abstract class InventoryRepository {
    * reserved, the order stays released: a Reserve that arrives later holds nothing.
    */
   abstract release(orderId: string): Promise<Reservation | undefined>;
-  /**
-   * Moves reservations' units to sold (reserved → committed), for one order or many in one statement;
-   * each order's reservation in the order given, undefined for an order with none.
-   */
-  abstract commit(
-    orderIds: readonly string[],
-  ): Promise<(Reservation | undefined)[]>;
+  /** Moves a reservation's units to sold (reserved → committed). */
+  abstract commit(orderId: string): Promise<Reservation | undefined>;
   abstract stock(sku: string): Promise<Stock | undefined>;
   /** Releases reservations still open `graceMs` after their deadline; returns how many. */
   abstract releaseExpired(graceMs: number, limit: number): Promise<number>;
@@ -228,25 +223,11 @@ export class SqlInventoryRepository extends InventoryRepository {
     return (await this.settle([orderId], 'released', 'release')).get(orderId);
   }
 
-  async commit(
-    orderIds: readonly string[],
-  ): Promise<(Reservation | undefined)[]> {
-    const settled = await this.commits.addAll(orderIds);
-    return Promise.all(
-      settled.map((reservation) =>
-        reservation?.state === 'released' && reservation.quantity > 0
-          ? this.resell(reservation)
-          : Promise.resolve(reservation),
-      ),
-    );
-  }
-
-  /**
-   * The sweeper gave the units back before the outcome arrived (the order tier was down longer than
-   * the grace period), yet the order was paid: sell them from what is available, if it still is.
-   */
-  private resell(settled: Reservation): Promise<Reservation> {
-    const { orderId } = settled;
+  async commit(orderId: string): Promise<Reservation | undefined> {
+    const settled = await this.commits.add(orderId);
+    if (settled?.state !== 'released' || settled.quantity === 0) return settled;
+    // The sweeper gave the units back before the outcome arrived (the order tier was down longer than
+    // the grace period), yet the order was paid: sell it from what is available, if it still is.
     return this.db.transaction(async (tx) => {
       const retaken = await tx.query(
         'UPDATE inventory.items SET available = available - $2, sold = sold + $2 WHERE sku = $1 AND available >= $2 RETURNING sku',

@@ -5,9 +5,7 @@ import { currentDeadline, delay, DomainError, GrpcStatus } from '@lib/deadline';
 import type {
   GetStockRequest,
   OrderRef,
-  OrderRefs,
   Reservation,
-  Reservations,
   ReserveBatchSummary,
   ReserveRequest,
   Stock,
@@ -17,8 +15,6 @@ import { InventoryRepository } from './inventory.repository.js';
 
 /** Longest ReserveBatch: its lines are held in one transaction. */
 const MAX_BATCH_LINES = 500;
-/** Most orders one CommitMany settles: they go in one statement. */
-const MAX_COMMIT_ORDERS = 500;
 
 const NONE = (orderId: string): Reservation => ({
   orderId,
@@ -105,36 +101,7 @@ export class InventoryService {
   }
 
   async commit({ orderId }: OrderRef): Promise<Reservation> {
-    const [reservation] = await this.repository.commit([orderId]);
-    return reservation ?? NONE(orderId);
-  }
-
-  /** Commit for many orders in one statement; one reservation per order id, in the order given. */
-  async commitMany({ orderIds }: OrderRefs): Promise<Reservations> {
-    if (orderIds.length === 0 || orderIds.length > MAX_COMMIT_ORDERS)
-      throw new DomainError(
-        GrpcStatus.INVALID_ARGUMENT,
-        'invalid_argument',
-        `CommitMany takes 1 to ${MAX_COMMIT_ORDERS} order ids, not ${orderIds.length}`,
-        'order_ids',
-      );
-    const seen = new Set<string>();
-    for (const orderId of orderIds) {
-      if (!orderId || seen.has(orderId))
-        throw new DomainError(
-          GrpcStatus.INVALID_ARGUMENT,
-          'invalid_argument',
-          orderId
-            ? `order ${orderId.slice(0, 64)} appears twice`
-            : 'an order id is empty',
-          'order_ids',
-        );
-      seen.add(orderId);
-    }
-    const reservations = await this.repository.commit(orderIds);
-    return {
-      reservations: reservations.map((r, i) => r ?? NONE(orderIds[i])),
-    };
+    return (await this.repository.commit(orderId)) ?? NONE(orderId);
   }
 
   private async holdBatch(

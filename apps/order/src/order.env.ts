@@ -40,7 +40,7 @@ export const ORDER_ENV = {
     { default: 1_000, min: 50, max: 60_000 },
   ),
   ORDER_SETTLE_BATCH_MS: int(
-    "how long a finished saga's follow-ups wait for others: the Commits of one window go to inventory in one CommitMany call, the settled marks in one UPDATE (and one commit); 0 sends each alone",
+    "how long a finished saga's settled mark waits for others to share one UPDATE (and one commit) with it; 0 writes each alone",
     { default: 20, min: 0, max: 1_000 },
   ),
   ORDER_SETTLE_BUDGET_MS: int(

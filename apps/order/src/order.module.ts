@@ -37,13 +37,7 @@ import { OrderService } from './order.service.js';
     // Reserve too: a repeat, even one overlapping the first, gets the order's one reservation back
     // and takes nothing more (test/saga.e2e-spec.ts); with several replicas a retry goes to another.
     downstream('inventory', INVENTORY, 'INVENTORY_GRPC_URL', {
-      idempotentMethods: [
-        'Reserve',
-        'Release',
-        'Commit',
-        'CommitMany',
-        'GetStock',
-      ],
+      idempotentMethods: ['Reserve', 'Release', 'Commit', 'GetStock'],
     }),
     downstream('payment', PAYMENT, 'PAYMENT_GRPC_URL', {
       idempotentMethods: ['Charge', 'GetCharge'],

@@ -13,10 +13,8 @@ import {
   type PaymentService,
   type OrderEvent,
   type PlaceOrderRequest,
-  type Reservation,
   type WatchOrderRequest,
 } from '@lib/contracts';
-import { WriteBatch } from '@lib/database';
 import { Observable } from 'rxjs';
 import {
   currentDeadline,
@@ -44,8 +42,6 @@ export type SettleHow = 'commit' | 'release' | 'by-payment';
  */
 const SETTLE_AFTER_EXPIRY_MS = 250;
 const SETTLE_AFTER_CANCEL_MS = 1_000;
-/** Most orders one CommitMany carries (inventory's limit). */
-const MAX_COMMIT_ORDERS = 500;
 
 /**
  * The order saga: record the order, reserve stock, charge, confirm. When the charge fails, is
@@ -66,8 +62,6 @@ export class OrderService
   private drain: Deadline | undefined;
   private readonly settling = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
-  /** The Commits of one window go to inventory in one CommitMany: follow-ups, after the client has its answer. */
-  private readonly commits: WriteBatch<string, Reservation>;
 
   constructor(
     @InjectGrpcClient('inventory')
@@ -81,11 +75,6 @@ export class OrderService
     this.watchPollMs = config.get('ORDER_WATCH_POLL_MS', { infer: true });
     this.settleBudgetMs = config.get('ORDER_SETTLE_BUDGET_MS', { infer: true });
     this.drainMs = config.get('SHUTDOWN_DRAIN_MS', { infer: true });
-    this.commits = new WriteBatch({
-      windowMs: config.get('ORDER_SETTLE_BATCH_MS', { infer: true }),
-      maxKeys: MAX_COMMIT_ORDERS,
-      write: (orderIds, deadline) => this.commitMany(orderIds, deadline),
-    });
   }
 
   async placeOrder({
@@ -229,31 +218,16 @@ export class OrderService
     if (action === 'release') await this.orders.fail(orderId);
     const reservation =
       action === 'commit'
-        ? await this.commits.add(orderId)
+        ? await this.inventory.commit({ orderId })
         : await this.inventory.release({ orderId });
     await this.orders.markSettled(orderId);
     this.logger.log({
       msg: 'reservation settled',
       orderId,
       action,
-      state: reservation?.state ?? 'none',
+      state: reservation.state,
     });
     return action;
-  }
-
-  /** One window's Commits in one call, under the latest deadline still waiting for it. */
-  private async commitMany(
-    orderIds: readonly string[],
-    deadline: Deadline | undefined,
-  ): Promise<Map<string, Reservation>> {
-    const call = () => this.inventory.commitMany({ orderIds: [...orderIds] });
-    const { reservations } = deadline
-      ? await runWithDeadline(deadline, call, {
-          service: 'order',
-          method: 'settle',
-        })
-      : await call();
-    return new Map(reservations.map((r) => [r.orderId, r]));
   }
 
   /** Shutdown starts (before the gRPC server drains): the follow-ups share that drain time. */

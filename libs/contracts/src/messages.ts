@@ -51,9 +51,6 @@ export interface ReserveRequest {
 export interface OrderRef {
   orderId: string;
 }
-export interface OrderRefs {
-  orderIds: string[];
-}
 export type ReservationState = 'reserved' | 'released' | 'committed' | 'none';
 export interface Reservation {
   orderId: string;
@@ -61,9 +58,6 @@ export interface Reservation {
   quantity: number;
   state: ReservationState;
   unitPriceCents: number;
-}
-export interface Reservations {
-  reservations: Reservation[];
 }
 export interface ReserveBatchSummary {
   reservations: Reservation[];
@@ -89,7 +83,6 @@ export interface InventoryService {
   reserve(request: ReserveRequest): Promise<Reservation>;
   release(request: OrderRef): Promise<Reservation>;
   commit(request: OrderRef): Promise<Reservation>;
-  commitMany(request: OrderRefs): Promise<Reservations>;
   getStock(request: GetStockRequest): Promise<Stock>;
 }
 

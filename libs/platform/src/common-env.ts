@@ -130,12 +130,9 @@ export const COMMON_ENV = {
     'hedging: the delay is this quantile of the method’s recent successful latencies (0.5 to 0.999)',
     { default: 0.95, min: 0.5, max: 0.999 },
   ),
-  // 20, Finagle's retry budget: a saga's follow-up Commits now go in one CommitMany per window, so an
-  // order makes ~1.2 calls to inventory instead of 2, and 10 % of them no longer covered a fault that
-  // slows 30 % of Reserves (bench §3 full (b): 92 % success against 97 % before).
   HEDGE_MAX_PERCENT: int(
     'hedging: most hedges as a percentage of calls, per downstream (a token bucket; plus one every 10 s for a quiet downstream); 0 = none',
-    { default: 20, min: 0, max: 100 },
+    { default: 10, min: 0, max: 100 },
   ),
   HEDGE_MIN_DELAY_MS: int(
     'hedging: shortest delay before a hedge, however fast the calls are',

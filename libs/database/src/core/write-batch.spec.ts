@@ -137,32 +137,4 @@ describe('WriteBatch', () => {
     clock.advance(10);
     await expect(pending).resolves.toBeUndefined();
   });
-
-  it('writes the keys of one addAll in one statement, even with windowMs 0, and shares a window with add', async () => {
-    const clock = new ManualClock();
-    const written: (readonly string[])[] = [];
-    const make = (windowMs: number) =>
-      new WriteBatch<string, number>({
-        windowMs,
-        clock,
-        write: (keys) => {
-          written.push(keys);
-          return Promise.resolve(new Map(keys.map((k) => [k, k.length])));
-        },
-      });
-    const deadline = Deadline.after(1_000, { clock });
-    await expect(make(0).addAll(['a', 'bb', 'a'], deadline)).resolves.toEqual([
-      1, 2, 1,
-    ]);
-    expect(written).toEqual([['a', 'bb']]);
-
-    written.length = 0;
-    const windowed = make(10);
-    const single = windowed.add('ccc', deadline);
-    const many = windowed.addAll(['dddd', 'ccc'], deadline);
-    expect(written).toEqual([]);
-    clock.advance(10);
-    expect(written).toEqual([['ccc', 'dddd']]);
-    expect(await Promise.all([single, many])).toEqual([3, [4, 3]]);
-  });
 });

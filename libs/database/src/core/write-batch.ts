@@ -10,7 +10,7 @@ import {
 export interface WriteBatchOptions<K, R = void> {
   /** How long the first key of a batch waits for more before they are written; 0 writes each key at once. */
   readonly windowMs: number;
-  /** A batch holding this many keys (or more, when one `addAll` brings them) is written without waiting out its window. @default 1000 */
+  /** A batch holding this many keys is written without waiting out its window. @default 1000 */
   readonly maxKeys?: number;
   /**
    * Writes every key of a batch in one statement, under `deadline`: the latest deadline among the
@@ -55,35 +55,21 @@ export class WriteBatch<K, R = void> {
   }
 
   /** Adds `key` to the open batch (opening one); bound to `deadline`, the current one by default. */
-  async add(
+  add(
     key: K,
     deadline: Deadline | undefined = currentDeadline(),
   ): Promise<R | undefined> {
-    const [result] = await this.addAll([key], deadline);
-    return result;
-  }
-
-  /**
-   * Adds every key of `keys` to the same batch, for a caller that has many at once (they share one
-   * statement even with no window); resolves with each key's result, in the order given.
-   */
-  addAll(
-    keys: readonly K[],
-    deadline: Deadline | undefined = currentDeadline(),
-  ): Promise<(R | undefined)[]> {
     if (deadline?.signal.aborted)
       return Promise.reject(deadline.signal.reason as Error);
-    const resultsOf = (written: Written<K, R>): (R | undefined)[] =>
-      keys.map((key) => (written ? written.get(key) : undefined));
+    const resultOf = (written: Written<K, R>): R | undefined =>
+      written ? written.get(key) : undefined;
     if (!deadline || this.options.windowMs <= 0)
-      return this.options.write([...new Set(keys)], deadline).then(resultsOf);
+      return this.options.write([key], deadline).then(resultOf);
     const batch = this.open ?? this.openBatch();
-    for (const key of keys) {
-      batch.keys.push(key);
-      batch.deadlines.push(deadline);
-    }
+    batch.keys.push(key);
+    batch.deadlines.push(deadline);
     if (batch.keys.length >= this.maxKeys) this.seal(batch);
-    return abortable(batch.done, deadline.signal).then(resultsOf);
+    return abortable(batch.done, deadline.signal).then(resultOf);
   }
 
   private openBatch(): OpenBatch<K, R> {
