@@ -118,3 +118,28 @@ function send(agent: Agent, options: LoadOptions): Promise<RequestResult> {
     req.end(options.body);
   });
 }
+
+/**
+ * One espresso per order, `POST ordersUrl` with a 5 s budget, for `durationMs`: the steady order load
+ * that the side-by-side comparisons time. The edge starts every trace, so its sampler decides (a
+ * sampled `traceparent` would force recording).
+ */
+export function loadOrders(options: {
+  readonly ordersUrl: string;
+  readonly token: string;
+  readonly concurrency: number;
+  readonly durationMs: number;
+}): Promise<RequestResult[]> {
+  return runLoad({
+    url: options.ordersUrl,
+    headers: {
+      authorization: `Bearer ${options.token}`,
+      'x-request-timeout': '5000',
+    },
+    body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+    concurrency: options.concurrency,
+    durationMs: options.durationMs,
+    clientTimeoutMs: 10_000,
+    traceContext: false,
+  });
+}

@@ -6,7 +6,7 @@ import {
   idleRate,
   netPerRequest,
 } from './cpu-meter.js';
-import { runLoad } from './http-load.js';
+import { loadOrders } from './http-load.js';
 import { percentile, round } from './stats.js';
 import {
   type WarmUpOptions,
@@ -55,17 +55,11 @@ export async function loadWindow(
   windowMs: number,
 ): Promise<TurnWindow> {
   const stop = await chain.meter.start();
-  const results = await runLoad({
-    url: chain.ordersUrl,
-    headers: {
-      authorization: `Bearer ${chain.token}`,
-      'x-request-timeout': '5000',
-    },
-    body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+  const results = await loadOrders({
+    ordersUrl: chain.ordersUrl,
+    token: chain.token,
     concurrency,
     durationMs: windowMs,
-    clientTimeoutMs: 10_000,
-    traceContext: false,
   });
   const cpu = await stop();
   chain.forget();

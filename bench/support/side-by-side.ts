@@ -6,7 +6,7 @@ import {
   type Mode,
   stopBenchStacksOnSignal,
 } from './bench-stack.js';
-import { runLoad } from './http-load.js';
+import { loadOrders } from './http-load.js';
 import {
   CpuMeter,
   type CpuReading,
@@ -163,18 +163,11 @@ async function runSideBySide(
   ): Promise<Window> => {
     const bench = stacks.get(name)!;
     const stop = await meters.get(name)!.start();
-    const results = await runLoad({
-      url: bench.ordersUrl,
-      headers: {
-        authorization: `Bearer ${bench.token}`,
-        'x-request-timeout': '5000',
-      },
-      body: JSON.stringify({ sku: 'espresso', quantity: 1 }),
+    const results = await loadOrders({
+      ordersUrl: bench.ordersUrl,
+      token: bench.token,
       concurrency,
       durationMs,
-      clientTimeoutMs: 10_000,
-      // The edge starts every trace, so its sampler decides (a sampled traceparent would force recording).
-      traceContext: false,
     });
     const cpu = await stop();
     bench.forgetEvents();
